@@ -1,0 +1,147 @@
+"""NAS-Bench-201 from the compact CSV tables (all 15,625 cells)."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lso_sampler.benchmarks.base import (
+    Benchmark,
+    Optimum,
+    QueryResult,
+    data_file,
+    resolve_data_dir,
+)
+from lso_sampler.cell import Cell
+from lso_sampler.spaces.nasbench201 import NASBench201Space
+
+__all__ = ["NASBench201", "LATENCY_DEVICES"]
+
+_SOURCE = (
+    "NAS-Bench-201 (Dong & Yang 2020; https://github.com/D-X-Y/NAS-Bench-201), as the compact "
+    "tables described in the data folder's nasbench201/README.md"
+)
+_LATENCY_SOURCE = "HELP (https://github.com/HayeonLee/HELP, data/nasbench201/latency) and HW-NAS-Bench"
+
+#: dataset -> (file, search column, report column). Percentages.
+_COLUMNS = {
+    "cifar10": ("nb201_hp200.csv.gz", "c10v_valid_acc", "c10_test_acc"),
+    "cifar100": ("nb201_hp12.csv.gz", "c100_valid_acc_hp12", "c100_test_acc"),
+    "imagenet16": ("nb201_hp12.csv.gz", "in16_valid_acc_hp12", "in16_test_acc"),
+}
+
+LATENCY_DEVICES = (
+    "1080ti_1", "1080ti_32", "1080ti_256", "2080ti_1", "2080ti_32", "2080ti_256",
+    "titanx_1", "titanx_32", "titanx_256", "titanxp_1", "titanxp_32", "titanxp_256",
+    "titan_rtx_1", "titan_rtx_32", "titan_rtx_256", "gold_6226", "gold_6240", "silver_4114",
+    "silver_4210r", "pixel2", "pixel3", "samsung_a50", "samsung_s7", "essential_ph_1",
+    "eyeriss", "fpga", "raspi4",
+)  # fmt: skip
+
+
+class NASBench201(Benchmark):
+    """NAS-Bench-201 on CIFAR-10, CIFAR-100 or ImageNet16-120.
+
+    * ``cifar10``: search on the ``cifar10-valid`` validation accuracy (200 epochs), report
+      the CIFAR-10 test accuracy of the model trained on train+valid, as AG-Net does
+      (optimum 91.61 -> 94.37).
+    * ``cifar100`` / ``imagenet16``: search on the **12-epoch** validation accuracy and
+      report the 200-epoch test accuracy: the 200-epoch validation numbers of these data
+      sets are not in the available tables.
+
+    ``info`` holds ``train_time_s`` (cifar10-valid training time of the 200-epoch run, as
+    the cost), the 200-epoch cifar10-valid test accuracy, and ``latency_<device>_ms`` for
+    each device in ``devices``.
+
+    Args:
+        dataset: ``"cifar10"``, ``"cifar100"`` or ``"imagenet16"``.
+        data_dir: Folder holding ``nasbench201/`` (and ``nasbench201_latency/`` if
+            ``devices`` is given); default ``$LSO_SAMPLER_DATA``.
+        devices: Latency devices to include (see ``LATENCY_DEVICES``), ``"all"`` or None.
+
+    Example:
+        >>> bench = NASBench201("cifar10")  # doctest: +SKIP
+        >>> bench.optimum.reported_value  # doctest: +SKIP
+        94.37333333333333
+    """
+
+    def __init__(
+        self,
+        dataset: str = "cifar10",
+        data_dir: str | os.PathLike[str] | None = None,
+        devices: str | list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        super().__init__()
+        if dataset not in _COLUMNS:
+            raise ValueError(f"dataset: must be one of {list(_COLUMNS)}, got {dataset!r}")
+        if devices == "all":
+            devices = LATENCY_DEVICES
+        devices = tuple(devices or ())
+        for d in devices:
+            if d not in LATENCY_DEVICES:
+                raise ValueError(f"devices: unknown device {d!r}; choose from {list(LATENCY_DEVICES)}")
+        self.dataset = dataset
+        self.devices = devices
+        self.name = f"nasbench201:{dataset}"
+        self.space = NASBench201Space()
+        root = resolve_data_dir(data_dir)
+        fname, search_col, report_col = _COLUMNS[dataset]
+        hp200 = pd.read_csv(data_file(root, "nasbench201/nb201_hp200.csv.gz", _SOURCE))
+        self._check_rows(hp200, "nb201_hp200.csv.gz")
+        frame = hp200
+        if fname != "nb201_hp200.csv.gz":
+            hp12 = pd.read_csv(data_file(root, f"nasbench201/{fname}", _SOURCE))
+            self._check_rows(hp12, fname)
+            if not (hp12["arch_str"].values == hp200["arch_str"].values).all():
+                raise ValueError(f"{fname}: rows are not in the order of nb201_hp200.csv.gz")
+            frame = hp200.assign(**{search_col: hp12[search_col].values})
+        self._search = frame[search_col].to_numpy(float)
+        self._report = frame[report_col].to_numpy(float)
+        self._cost = frame["c10v_train_time_total_s"].to_numpy(float)
+        self._c10v_test = frame["c10v_test_acc"].to_numpy(float)
+        self._arch_str = frame["arch_str"].tolist()
+        self._latency: dict[str, np.ndarray] = {}
+        if devices:
+            lat = pd.read_csv(
+                data_file(root, "nasbench201_latency/nb201_latency_help.csv.gz", _LATENCY_SOURCE)
+            )
+            self._check_rows(lat, "nb201_latency_help.csv.gz")
+            for d in devices:
+                self._latency[d] = lat[f"{d}_ms"].to_numpy(float)
+
+    @staticmethod
+    def _check_rows(frame: pd.DataFrame, name: str) -> None:
+        if len(frame) != 15625 or not (frame["arch_index"].to_numpy() == np.arange(15625)).all():
+            raise ValueError(f"{name}: expected 15,625 rows in NAS-Bench-201 index order")
+
+    def _lookup(self, cell: Cell, key: str) -> QueryResult:
+        i = self.space.index(cell)
+        info: dict[str, Any] = {
+            "index": i,
+            "arch_str": self._arch_str[i],
+            "train_time_s": float(self._cost[i]),
+            "c10v_test_acc": float(self._c10v_test[i]),
+        }
+        for d, values in self._latency.items():
+            info[f"latency_{d}_ms"] = float(values[i])
+        return QueryResult(cell, key, float(self._search[i]), float(self._report[i]), info)
+
+    def latency(self, cell: Cell, device: str) -> float:
+        """Latency in ms of ``cell`` on ``device`` (must be among ``devices``)."""
+        if device not in self._latency:
+            raise ValueError(f"device: {device!r} was not loaded; pass devices=[{device!r}, ...]")
+        return float(self._latency[device][self.space.index(cell)])
+
+    @cached_property
+    def optimum(self) -> Optimum:  # type: ignore[override]
+        i = int(np.argmax(self._search))
+        return Optimum(
+            float(self._search[i]),
+            float(self._report[i]),
+            self.space.from_index(i),
+            float(self._report.max()),
+        )

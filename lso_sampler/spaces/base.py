@@ -1,0 +1,348 @@
+"""The common interface of every search space: trial parameters <-> :class:`Cell`."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from lso_sampler.cell import Cell
+
+if TYPE_CHECKING:  # pragma: no cover
+    import optuna
+    import torch
+    from optuna.distributions import BaseDistribution
+
+__all__ = ["ENCODINGS", "GraphTensors", "SearchSpace", "Validity", "Variable", "as_rng"]
+
+ENCODINGS = ("categorical", "integer")
+
+#: How many combinations of the variables ``enumerate()`` is willing to walk.
+ENUMERATE_LIMIT = 2_000_000
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One trial parameter of a space: a name and its ordered choices.
+
+    In the ``"categorical"`` encoding the parameter takes the choice itself; in the
+    ``"integer"`` encoding it takes the choice's index ``0 .. len(choices) - 1``.
+    """
+
+    name: str
+    choices: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Validity:
+    """Result of :meth:`SearchSpace.is_valid`: truthy when valid, with the reason when not."""
+
+    ok: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+class GraphTensors(NamedTuple):
+    """Batch of cells as dense tensors for the models.
+
+    Attributes:
+        node_types: ``[B, N, T]`` float one-hot node types over ``space.node_types``
+            (all-zero rows for padding).
+        adjacency: ``[B, N, N]`` float 0/1, upper-triangular.
+        mask: ``[B, N]`` bool, ``True`` for real nodes.
+    """
+
+    node_types: torch.Tensor
+    adjacency: torch.Tensor
+    mask: torch.Tensor
+
+
+def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
+    """Accept a numpy Generator, a seed or ``None``."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)
+
+
+class SearchSpace(ABC):
+    """A NAS search space mapping trial parameters to node-labelled DAG cells and back.
+
+    Subclasses define :meth:`variables` (the flat parameterisation), :meth:`_decode` and
+    :meth:`_encode` (values <-> cell), :attr:`node_types` and :attr:`max_nodes` (the model
+    view), and optionally :meth:`_check` (validity rules) and :meth:`key`.
+
+    Args:
+        encoding: Default parameter encoding, ``"categorical"`` (each parameter takes its
+            choice) or ``"integer"`` (each takes the choice's index, for CMA-ES and GP).
+    """
+
+    #: Short name used in the CLI and in cache keys.
+    name: str = "space"
+
+    def __init__(self, encoding: str = "categorical") -> None:
+        self.encoding = self._check_encoding(encoding)
+        self._vars_by_name: dict[str, Variable] | None = None
+
+    # -- to be provided by each space ----------------------------------------------------
+    @abstractmethod
+    def variables(self) -> tuple[Variable, ...]:
+        """The space's parameters, in a fixed order."""
+
+    @property
+    @abstractmethod
+    def node_types(self) -> tuple[str, ...]:
+        """Vocabulary of node labels of the model view (one-hot order)."""
+
+    @property
+    @abstractmethod
+    def max_nodes(self) -> int:
+        """Largest number of nodes a cell of this space has."""
+
+    @abstractmethod
+    def _decode(self, values: Mapping[str, Any]) -> Cell:
+        """Build the cell from already-checked categorical values."""
+
+    @abstractmethod
+    def _encode(self, cell: Cell) -> dict[str, Any]:
+        """Categorical values of a cell; raise ``ValueError`` if it is not of this space."""
+
+    def _check(self, cell: Cell) -> str | None:
+        """Space-specific validity rules: return the reason a cell is invalid, else ``None``."""
+        return None
+
+    # -- derived interface -----------------------------------------------------------------
+    def _var_map(self) -> dict[str, Variable]:
+        if self._vars_by_name is None:
+            self._vars_by_name = {v.name: v for v in self.variables()}
+        return self._vars_by_name
+
+    @staticmethod
+    def _check_encoding(encoding: str) -> str:
+        if encoding not in ENCODINGS:
+            raise ValueError(f"encoding: must be one of {ENCODINGS}, got {encoding!r}")
+        return encoding
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """Names of the trial parameters."""
+        return tuple(self._var_map())
+
+    def distributions(self, encoding: str | None = None) -> dict[str, BaseDistribution]:
+        """Optuna distributions of the space's parameters.
+
+        Args:
+            encoding: ``"categorical"`` or ``"integer"``; default: the space's own.
+        """
+        from optuna.distributions import CategoricalDistribution, IntDistribution
+
+        enc = self._check_encoding(encoding or self.encoding)
+        if enc == "categorical":
+            return {v.name: CategoricalDistribution(v.choices) for v in self.variables()}
+        return {v.name: IntDistribution(0, len(v.choices) - 1) for v in self.variables()}
+
+    def suggest(self, trial: optuna.trial.BaseTrial, encoding: str | None = None) -> Cell:
+        """Ask ``trial`` for every parameter of the space and return the cell."""
+        enc = self._check_encoding(encoding or self.encoding)
+        params: dict[str, Any] = {}
+        for v in self.variables():
+            if enc == "categorical":
+                params[v.name] = trial.suggest_categorical(v.name, v.choices)
+            else:
+                params[v.name] = trial.suggest_int(v.name, 0, len(v.choices) - 1)
+        return self.from_params(params, encoding=enc)
+
+    def to_params(self, cell: Cell, encoding: str | None = None) -> dict[str, Any]:
+        """Trial parameters of ``cell``.
+
+        Raises:
+            ValueError: if ``cell`` does not have this space's structure.
+        """
+        if not isinstance(cell, Cell):
+            raise TypeError(f"cell: expected a Cell, got {type(cell).__name__}")
+        enc = self._check_encoding(encoding or self.encoding)
+        values = self._encode(cell)
+        if enc == "categorical":
+            return values
+        vmap = self._var_map()
+        return {k: vmap[k].choices.index(val) for k, val in values.items()}
+
+    def from_params(
+        self, params: Mapping[str, Any], encoding: str | None = None, *, strict: bool = True
+    ) -> Cell:
+        """The cell that trial parameters ``params`` describe.
+
+        Args:
+            params: One value per parameter of the space.
+            encoding: ``"categorical"`` or ``"integer"``; default: the space's own.
+            strict: If true, parameters that are not the space's raise; if false they are
+                ignored (a study may mix architecture and other parameters).
+
+        Raises:
+            ValueError: naming the parameter that is missing, unknown or out of range and
+                what is allowed.
+        """
+        enc = self._check_encoding(encoding or self.encoding)
+        vmap = self._var_map()
+        missing = [n for n in vmap if n not in params]
+        if missing:
+            raise ValueError(
+                f"params: missing parameter {missing[0]!r} ({len(missing)} missing); "
+                f"{self.name} needs {list(vmap)}"
+            )
+        if strict:
+            extra = [n for n in params if n not in vmap]
+            if extra:
+                raise ValueError(
+                    f"params: unknown parameter {extra[0]!r} for {self.name}; allowed are "
+                    f"{list(vmap)} (pass strict=False to ignore other parameters)"
+                )
+        values: dict[str, Any] = {}
+        for name, var in vmap.items():
+            raw = params[name]
+            if enc == "categorical":
+                if raw not in var.choices or isinstance(raw, bool) != isinstance(
+                    var.choices[0], bool
+                ):
+                    raise ValueError(
+                        f"params[{name!r}]: {raw!r} is not allowed; choose one of {list(var.choices)}"
+                    )
+                # normalise numpy scalars / equal values to the declared choice
+                values[name] = var.choices[var.choices.index(raw)]
+            else:
+                if isinstance(raw, bool) or not isinstance(raw, (int, np.integer)) or not (
+                    0 <= int(raw) < len(var.choices)
+                ):
+                    raise ValueError(
+                        f"params[{name!r}]: {raw!r} is out of range; the integer encoding "
+                        f"takes an int in 0..{len(var.choices) - 1}"
+                    )
+                values[name] = var.choices[int(raw)]
+        return self._decode(values)
+
+    def is_valid(self, cell: Cell) -> Validity:
+        """Whether ``cell`` is a valid member of the space, with the reason when not."""
+        if not isinstance(cell, Cell):
+            return Validity(False, f"not a Cell: {type(cell).__name__}")
+        try:
+            self._encode(cell)
+        except ValueError as err:
+            return Validity(False, str(err))
+        reason = self._check(cell)
+        return Validity(reason is None, reason or "")
+
+    def key(self, cell: Cell) -> str:
+        """Canonical key: equal for cells that are the same architecture in this space."""
+        return cell.key
+
+    def sample(self, rng: np.random.Generator | int | None = None, max_tries: int = 10_000) -> Cell:
+        """A uniformly random valid cell (rejection sampling over the parameters)."""
+        gen = as_rng(rng)
+        variables = self.variables()
+        for _ in range(max_tries):
+            values = {v.name: v.choices[int(gen.integers(len(v.choices)))] for v in variables}
+            cell = self._decode(values)
+            if self._check(cell) is None:
+                return cell
+        raise RuntimeError(f"{self.name}: no valid cell in {max_tries} random draws")
+
+    @property
+    def num_configurations(self) -> int:
+        """Number of parameter combinations (valid or not)."""
+        return math.prod(len(v.choices) for v in self.variables())
+
+    def enumerate(self) -> Iterator[Cell]:
+        """Every valid cell once per canonical key (only for small spaces).
+
+        Raises:
+            ValueError: if the space has more than ``ENUMERATE_LIMIT`` parameter combinations.
+        """
+        total = self.num_configurations
+        if total > ENUMERATE_LIMIT:
+            raise ValueError(
+                f"{self.name} has {total:,} parameter combinations, too many to enumerate "
+                f"(limit {ENUMERATE_LIMIT:,}); use sample() instead"
+            )
+        variables = self.variables()
+        seen: set[str] = set()
+        for combo in itertools.product(*(v.choices for v in variables)):
+            cell = self._decode(dict(zip((v.name for v in variables), combo)))
+            if self._check(cell) is not None:
+                continue
+            k = self.key(cell)
+            if k not in seen:
+                seen.add(k)
+                yield cell
+
+    def signature(self) -> str:
+        """A short digest of everything that defines the space (for cache keys)."""
+        text = repr((type(self).__name__, self.node_types, self.max_nodes,
+                     [(v.name, v.choices) for v in self.variables()]))
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+    # -- tensors for the models ------------------------------------------------------------
+    def to_tensors(self, cells: Sequence[Cell]) -> GraphTensors:
+        """Dense one-hot node types and adjacency, padded to :attr:`max_nodes`."""
+        import torch
+
+        types = {t: i for i, t in enumerate(self.node_types)}
+        b, n, t = len(cells), self.max_nodes, len(types)
+        x = torch.zeros(b, n, t)
+        adj = torch.zeros(b, n, n)
+        mask = torch.zeros(b, n, dtype=torch.bool)
+        for i, cell in enumerate(cells):
+            if cell.num_nodes > n:
+                raise ValueError(
+                    f"cells[{i}]: {cell.num_nodes} nodes, more than {self.name}'s max_nodes={n}"
+                )
+            for j, op in enumerate(cell.ops):
+                if op not in types:
+                    raise ValueError(
+                        f"cells[{i}]: node type {op!r} is not one of {list(self.node_types)}"
+                    )
+                x[i, j, types[op]] = 1.0
+            mask[i, : cell.num_nodes] = True
+            if cell.num_edges:
+                src, dst = zip(*cell.edges)
+                adj[i, list(src), list(dst)] = 1.0
+        return GraphTensors(x, adj, mask)
+
+    def from_tensors(
+        self,
+        node_types: torch.Tensor,
+        adjacency: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        threshold: float = 0.5,
+    ) -> list[Cell]:
+        """Read cells off node-type scores and edge scores (argmax and threshold).
+
+        Args:
+            node_types: ``[B, N, T]`` scores or one-hot over :attr:`node_types`.
+            adjacency: ``[B, N, N]`` edge probabilities (only the upper triangle is read).
+            mask: ``[B, N]`` real-node mask; default: every node is real.
+            threshold: An edge exists where its score is above this.
+
+        The result is not checked against the space's rules: use :meth:`is_valid`.
+        """
+        if node_types.dim() != 3 or adjacency.dim() != 3:
+            raise ValueError("node_types and adjacency: expected [B, N, T] and [B, N, N] tensors")
+        idx = node_types.argmax(-1).tolist()
+        edges = (adjacency.triu(diagonal=1) > threshold).tolist()
+        masks = mask.tolist() if mask is not None else [[True] * node_types.shape[1]] * len(idx)
+        cells = []
+        for ti, ei, mi in zip(idx, edges, masks):
+            keep = [j for j, m in enumerate(mi) if m]
+            ops = [self.node_types[ti[j]] for j in keep]
+            adj = [[int(ei[a][b]) for b in keep] for a in keep]
+            cells.append(Cell(ops, adj))
+        return cells
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(encoding={self.encoding!r})"

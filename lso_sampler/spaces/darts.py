@@ -1,0 +1,186 @@
+"""The DARTS cell space (normal + reduction cell), as NAS-Bench-301 uses it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lso_sampler.cell import Cell
+from lso_sampler.spaces.base import SearchSpace, Variable
+
+__all__ = ["DartsSpace"]
+
+OPS = (
+    "max_pool_3x3",
+    "avg_pool_3x3",
+    "skip_connect",
+    "sep_conv_3x3",
+    "sep_conv_5x5",
+    "dil_conv_3x3",
+    "dil_conv_5x5",
+)
+PARTS = ("normal", "reduce")
+NODES = (2, 3, 4, 5)  # DARTS numbering: 0 = c_{k-2}, 1 = c_{k-1}, 2..5 intermediate
+_PART_SIZE = 15  # in0, in1, 4 x (op_a, op_b, add), out
+
+
+def _pairs(k: int) -> tuple[str, ...]:
+    return tuple(f"{i}_{j}" for i in range(k) for j in range(i + 1, k))
+
+
+def _local(k: int) -> tuple[int, int, int]:
+    """Local indices of (op on lower input, op on higher input, add) of DARTS node k."""
+    base = 2 + 3 * (k - 2)
+    return base, base + 1, base + 2
+
+
+def _source(j: int) -> int:
+    """Local index of the node that carries DARTS node j's output."""
+    return j if j < 2 else _local(j)[2]
+
+
+Genotype = dict[str, list[tuple[str, int]]]
+
+
+class DartsSpace(SearchSpace):
+    """DARTS normal and reduction cells (Liu et al. 2019; NAS-Bench-301's space).
+
+    In each cell, intermediate node ``k`` (2..5) adds two ops applied to two distinct
+    earlier nodes (0 = ``c_{k-2}``, 1 = ``c_{k-1}``, or an earlier intermediate node); the
+    cell outputs the concatenation of nodes 2..5. Parameters per cell (``normal_`` or
+    ``reduce_``): ``node{k}_inputs`` for k = 3, 4, 5 (a pair ``"i_j"`` with ``i < j``; node
+    2 always reads ``0_1``) and ``node{k}_op_a`` / ``node{k}_op_b`` (the ops on the lower and
+    higher input), one of 7 ops. The cell is one node-labelled DAG of 30 nodes: per part
+    two input nodes, an op node per edge, an ``add`` node per intermediate node and an
+    output node; the input and output labels say which part they belong to.
+
+    Example:
+        >>> space = DartsSpace()
+        >>> cell = space.sample(0)
+        >>> g = space.genotype(cell)
+        >>> len(g["normal"]), len(g["reduce"])
+        (8, 8)
+        >>> space.from_genotype(g) == cell
+        True
+    """
+
+    name = "darts"
+    ops = OPS
+
+    def variables(self) -> tuple[Variable, ...]:
+        out = []
+        for part in PARTS:
+            for k in NODES:
+                if k > 2:
+                    out.append(Variable(f"{part}_node{k}_inputs", _pairs(k)))
+                out.append(Variable(f"{part}_node{k}_op_a", OPS))
+                out.append(Variable(f"{part}_node{k}_op_b", OPS))
+        return tuple(out)
+
+    @property
+    def node_types(self) -> tuple[str, ...]:
+        io = tuple(f"{p}_{s}" for p in PARTS for s in ("in0", "in1", "out"))
+        return (*io, *OPS, "add")
+
+    @property
+    def max_nodes(self) -> int:
+        return 2 * _PART_SIZE
+
+    # -- genotype <-> cell ----------------------------------------------------------------
+    def from_genotype(self, genotype: Mapping[str, Sequence[tuple[str, int]]]) -> Cell:
+        """Cell from ``{"normal": [(op, input), ...8], "reduce": [...]}`` (DARTS order:
+        two (op, input) pairs per intermediate node 2..5)."""
+        ops: list[str] = []
+        edges: list[tuple[int, int]] = []
+        for p, part in enumerate(PARTS):
+            if part not in genotype:
+                raise ValueError(f"genotype: missing the {part!r} cell")
+            pairs = list(genotype[part])
+            if len(pairs) != 8:
+                raise ValueError(f"genotype[{part!r}]: needs 8 (op, input) pairs, got {len(pairs)}")
+            off = p * _PART_SIZE
+            local = [f"{part}_in0", f"{part}_in1"]
+            for k in NODES:
+                (op1, in1), (op2, in2) = pairs[2 * (k - 2)], pairs[2 * (k - 2) + 1]
+                for op, inp in ((op1, in1), (op2, in2)):
+                    if op not in OPS:
+                        raise ValueError(f"genotype[{part!r}]: unknown op {op!r}; allowed {list(OPS)}")
+                    if not (isinstance(inp, int) and 0 <= inp < k):
+                        raise ValueError(
+                            f"genotype[{part!r}]: node {k} input {inp!r} must be an int in 0..{k - 1}"
+                        )
+                if in1 == in2:
+                    raise ValueError(
+                        f"genotype[{part!r}]: node {k} reads node {in1} twice; its inputs must differ"
+                    )
+                (op_lo, lo), (op_hi, hi) = sorted(((op1, in1), (op2, in2)), key=lambda t: t[1])
+                a, b, add = _local(k)
+                local += [op_lo, op_hi, "add"]
+                edges += [(off + _source(lo), off + a), (off + _source(hi), off + b)]
+                edges += [(off + a, off + add), (off + b, off + add)]
+            local.append(f"{part}_out")
+            edges += [(off + _local(k)[2], off + _PART_SIZE - 1) for k in NODES]
+            ops += local
+        return Cell.from_edges(ops, edges)
+
+    def genotype(self, cell: Cell) -> Genotype:
+        """``{"normal": [(op, input), ...], "reduce": [...]}`` of a DARTS cell."""
+        if cell.num_nodes != 2 * _PART_SIZE:
+            raise ValueError(f"cell: DARTS cells have {2 * _PART_SIZE} nodes, got {cell.num_nodes}")
+        result: Genotype = {}
+        for p, part in enumerate(PARTS):
+            off = p * _PART_SIZE
+            want = {0: f"{part}_in0", 1: f"{part}_in1", _PART_SIZE - 1: f"{part}_out"}
+            for i, label in want.items():
+                if cell.ops[off + i] != label:
+                    raise ValueError(f"cell: node {off + i} must be {label!r}, got {cell.ops[off + i]!r}")
+            carrier = {_source(j): j for j in range(6)}
+            pairs: list[tuple[str, int]] = []
+            for k in NODES:
+                a, b, add = _local(k)
+                if cell.ops[off + add] != "add" or sorted(cell.predecessors(off + add)) != [off + a, off + b]:
+                    raise ValueError(f"cell: node {off + add} must be the 'add' of nodes {off + a}, {off + b}")
+                got = []
+                for o in (a, b):
+                    op = cell.ops[off + o]
+                    preds = cell.predecessors(off + o)
+                    if op not in OPS or len(preds) != 1 or preds[0] - off not in carrier:
+                        raise ValueError(f"cell: node {off + o} must be one DARTS op with one input")
+                    inp = carrier[preds[0] - off]
+                    if inp >= k:
+                        raise ValueError(f"cell: node {k} of the {part} cell reads a later node {inp}")
+                    got.append((op, inp))
+                if got[0][1] == got[1][1]:
+                    raise ValueError(f"cell: node {k} of the {part} cell reads node {got[0][1]} twice")
+                pairs += sorted(got, key=lambda t: t[1])
+            outs = sorted(cell.predecessors(off + _PART_SIZE - 1))
+            if outs != sorted(off + _local(k)[2] for k in NODES):
+                raise ValueError(f"cell: the {part} output must read exactly the four add nodes")
+            result[part] = pairs
+        if len(cell.edges) != 2 * (4 * 4 + 4):
+            raise ValueError("cell: has edges that a DARTS cell does not have")
+        return result
+
+    # -- SearchSpace ----------------------------------------------------------------------
+    def _decode(self, values: Mapping[str, Any]) -> Cell:
+        genotype: Genotype = {}
+        for part in PARTS:
+            pairs = []
+            for k in NODES:
+                i, j = (0, 1) if k == 2 else map(int, values[f"{part}_node{k}_inputs"].split("_"))
+                pairs += [(values[f"{part}_node{k}_op_a"], i), (values[f"{part}_node{k}_op_b"], j)]
+            genotype[part] = pairs
+        return self.from_genotype(genotype)
+
+    def _encode(self, cell: Cell) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for part, pairs in self.genotype(cell).items():
+            for k in NODES:
+                (op_a, i), (op_b, j) = pairs[2 * (k - 2)], pairs[2 * (k - 2) + 1]
+                if k > 2:
+                    values[f"{part}_node{k}_inputs"] = f"{i}_{j}"
+                elif (i, j) != (0, 1):
+                    raise ValueError(f"cell: node 2 of the {part} cell must read nodes 0 and 1")
+                values[f"{part}_node{k}_op_a"] = op_a
+                values[f"{part}_node{k}_op_b"] = op_b
+        return values

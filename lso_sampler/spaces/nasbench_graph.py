@@ -1,0 +1,104 @@
+"""NAS-Bench-Graph: 4 GNN layers wired by one of 9 link patterns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from nas_bench_graph import Arch, gnn_list, gnn_list_proteins, link_list
+
+from lso_sampler.cell import Cell
+from lso_sampler.spaces.base import SearchSpace, Variable
+
+__all__ = ["NASBenchGraphSpace"]
+
+LINKS = tuple("".join(map(str, lk)) for lk in link_list)
+OPS = tuple(gnn_list)
+OPS_PROTEINS = tuple(gnn_list_proteins)
+
+
+class NASBenchGraphSpace(SearchSpace):
+    """The NAS-Bench-Graph space (Qin et al. 2022): 4 op nodes, 9 link patterns, 9 GNN ops.
+
+    Parameters: ``link`` (one of the package's 9 patterns, written as 4 digits; digit ``i``
+    is the node op ``i + 1`` reads, 0 = the input) and ``op_1`` .. ``op_4``. The cell has an
+    input node, the 4 op nodes and an output node that reads every op node no other op node
+    reads. :meth:`key` is the ``nas-bench-graph`` package's own record key
+    (``Arch.valid_hash``), so cells that the benchmark treats as the same architecture
+    (e.g. moved ``skip`` ops) share one key; all 26,206 records are reachable.
+
+    Args:
+        dataset: ``"proteins"`` restricts the ops to the 5 that data set was run with.
+        encoding: ``"categorical"`` or ``"integer"``.
+
+    Example:
+        >>> space = NASBenchGraphSpace()
+        >>> cell = space.from_params({"link": "0123", "op_1": "gcn", "op_2": "gcn",
+        ...                           "op_3": "skip", "op_4": "gat"})
+        >>> space.key(cell).startswith("nbg:")
+        True
+    """
+
+    name = "nasbench-graph"
+
+    def __init__(self, dataset: str | None = None, encoding: str = "categorical") -> None:
+        super().__init__(encoding)
+        self.dataset = dataset
+        self.ops = OPS_PROTEINS if dataset == "proteins" else OPS
+
+    def variables(self) -> tuple[Variable, ...]:
+        return (Variable("link", LINKS), *(Variable(f"op_{i}", self.ops) for i in range(1, 5)))
+
+    @property
+    def node_types(self) -> tuple[str, ...]:
+        return ("input", *OPS, "output")
+
+    @property
+    def max_nodes(self) -> int:
+        return 6
+
+    @staticmethod
+    def _link_ops(values: Mapping[str, Any]) -> tuple[list[int], list[str]]:
+        return [int(c) for c in values["link"]], [values[f"op_{i}"] for i in range(1, 5)]
+
+    def _decode(self, values: Mapping[str, Any]) -> Cell:
+        link, ops = self._link_ops(values)
+        edges = [(src, i + 1) for i, src in enumerate(link)]
+        read = set(link)
+        edges += [(i, 5) for i in range(1, 5) if i not in read]
+        return Cell.from_edges(["input", *ops, "output"], edges)
+
+    def _encode(self, cell: Cell) -> dict[str, Any]:
+        if cell.num_nodes != 6 or cell.ops[0] != "input" or cell.ops[5] != "output":
+            raise ValueError(f"cell: NAS-Bench-Graph cells are input, 4 op nodes, output; got {cell}")
+        link = []
+        for i in range(1, 5):
+            preds = cell.predecessors(i)
+            if len(preds) != 1:
+                raise ValueError(f"cell: op node {i} must read exactly one node, reads {preds}")
+            if cell.ops[i] not in self.ops:
+                raise ValueError(f"cell: node {i} has op {cell.ops[i]!r}; allowed are {list(self.ops)}")
+            link.append(preds[0])
+        code = "".join(map(str, link))
+        if code not in LINKS:
+            raise ValueError(f"cell: link pattern {code} is not one of {list(LINKS)}")
+        if cell != self._decode({"link": code, **{f"op_{i}": cell.ops[i] for i in range(1, 5)}}):
+            raise ValueError("cell: the output node must read exactly the op nodes no op node reads")
+        return {"link": code, **{f"op_{i}": cell.ops[i] for i in range(1, 5)}}
+
+    def _check(self, cell: Cell) -> str | None:
+        if all(op == "skip" for op in cell.ops[1:5]):
+            return "all four ops are 'skip'; NAS-Bench-Graph has no such architecture"
+        return None
+
+    def key(self, cell: Cell) -> str:
+        values = self._encode(cell)
+        link, ops = self._link_ops(values)
+        return f"nbg:{Arch(link, ops).valid_hash()}"
+
+    def record_key(self, cell: Cell) -> int:
+        """The integer key of ``cell``'s record in the ``nas-bench-graph`` tables."""
+        return int(self.key(cell)[4:])
+
+    def __repr__(self) -> str:
+        return f"NASBenchGraphSpace(dataset={self.dataset!r}, encoding={self.encoding!r})"

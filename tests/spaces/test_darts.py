@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lso_sampler.spaces import DartsSpace
+
+# DARTS-V2 (Liu et al. 2019), with the two inputs of each node in DARTS order.
+DARTS_V2 = {
+    "normal": [("sep_conv_3x3", 0), ("sep_conv_3x3", 1), ("sep_conv_3x3", 0), ("sep_conv_3x3", 1),
+               ("sep_conv_3x3", 1), ("skip_connect", 0), ("skip_connect", 0), ("dil_conv_3x3", 2)],
+    "reduce": [("max_pool_3x3", 0), ("max_pool_3x3", 1), ("skip_connect", 2), ("max_pool_3x3", 1),
+               ("max_pool_3x3", 0), ("skip_connect", 2), ("skip_connect", 2), ("max_pool_3x3", 1)],
+}  # fmt: skip
+
+
+def test_genotype_round_trip_and_structure() -> None:
+    space = DartsSpace()
+    cell = space.from_genotype(DARTS_V2)
+    assert cell.num_nodes == 30 and cell.num_edges == 40
+    g = space.genotype(cell)
+    # pairs come back sorted by input within each node
+    assert g["normal"][4:6] == [("skip_connect", 0), ("sep_conv_3x3", 1)]
+    assert space.from_genotype(g) == cell
+    params = space.to_params(cell)
+    assert params["normal_node4_inputs"] == "0_1"
+    assert params["reduce_node5_inputs"] == "1_2"
+
+
+def test_swapping_normal_and_reduce_changes_the_key() -> None:
+    space = DartsSpace()
+    a = space.from_genotype(DARTS_V2)
+    b = space.from_genotype({"normal": DARTS_V2["reduce"], "reduce": DARTS_V2["normal"]})
+    assert a.key != b.key
+
+
+def test_renumbering_intermediate_nodes_keeps_the_key() -> None:
+    # Nodes 2 and 3 both read only c_{k-2}, c_{k-1}: swapping them is the same network.
+    space = DartsSpace()
+    n = [("sep_conv_3x3", 0), ("max_pool_3x3", 1), ("dil_conv_5x5", 0), ("skip_connect", 1),
+         ("avg_pool_3x3", 2), ("sep_conv_5x5", 3), ("skip_connect", 0), ("dil_conv_3x3", 4)]
+    swapped = n[2:4] + n[0:2] + [("avg_pool_3x3", 3), ("sep_conv_5x5", 2)] + n[6:]
+    a = space.from_genotype({"normal": n, "reduce": n})
+    b = space.from_genotype({"normal": swapped, "reduce": n})
+    assert a != b
+    assert a.key == b.key
+
+
+def test_bad_genotypes() -> None:
+    space = DartsSpace()
+    with pytest.raises(ValueError, match="reads node 0 twice"):
+        space.from_genotype({"normal": [("skip_connect", 0)] * 8, "reduce": DARTS_V2["reduce"]})
+    with pytest.raises(ValueError, match="unknown op 'none'"):
+        space.from_genotype({"normal": [("none", 0), ("none", 1)] * 4, "reduce": DARTS_V2["reduce"]})
+    with pytest.raises(ValueError, match="missing the 'reduce' cell"):
+        space.from_genotype({"normal": DARTS_V2["normal"]})
+    with pytest.raises(ValueError, match="too many to enumerate"):
+        next(space.enumerate())
+
+
+def test_random_cells_are_valid() -> None:
+    space = DartsSpace()
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        assert space.is_valid(space.sample(rng))

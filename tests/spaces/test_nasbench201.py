@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from lso_sampler.spaces import NASBench201Space
+
+
+def test_enumerate_gives_15625_distinct_keys_in_index_order() -> None:
+    space = NASBench201Space()
+    cells = list(space.enumerate())
+    assert len(cells) == 15625
+    assert len({c.key for c in cells}) == 15625
+    assert [space.index(c) for c in cells[:50]] == list(range(50))
+    assert space.index(cells[-1]) == 15624
+    assert space.from_index(6111) == cells[6111]
+
+
+def test_model_view_is_the_8_node_dag() -> None:
+    space = NASBench201Space()
+    cell = space.from_arch_str("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|")
+    assert cell.num_nodes == 8
+    assert cell.ops == ("input", "nor_conv_3x3", "none", "skip_connect", "avg_pool_3x3", "nor_conv_1x1", "none", "output")
+    # op on edge 0->1 feeds the ops on edges 1->2 and 1->3; edges into node 3 feed the output
+    assert cell.successors(1) == [3, 5]
+    assert cell.predecessors(7) == [4, 5, 6]
+    assert space.to_arch_str(cell) == "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|"
+    assert space.to_params(cell, "integer") == {
+        "edge_0_1": 3, "edge_0_2": 0, "edge_1_2": 1, "edge_0_3": 4, "edge_1_3": 2, "edge_2_3": 0,
+    }
+
+
+def test_bad_input() -> None:
+    space = NASBench201Space()
+    with pytest.raises(ValueError, match="arch_str"):
+        space.from_arch_str("|conv~0|")
+    with pytest.raises(ValueError, match=r"ops\[0\]: unknown op 'conv'"):
+        space.cell_from_ops(["conv"] * 6)
+    with pytest.raises(ValueError, match="index"):
+        space.from_index(15625)

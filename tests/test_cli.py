@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from lso_sampler.cli import main
+
+
+def test_list(capsys) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "nasbench-graph:cora" in out and "nasbench201:cifar10" in out and "tpe" in out
+
+
+def test_search_on_the_embedded_benchmark(capsys) -> None:
+    assert main(["search", "--budget", "30", "--sampler", "random", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "queries 30 (distinct cells)" in out
+    assert "best cell Cell(" in out
+
+
+def test_search_is_repeatable_with_a_seed(capsys) -> None:
+    main(["search", "--budget", "25", "--sampler", "tpe", "--seed", "7"])
+    first = capsys.readouterr().out.splitlines()
+    main(["search", "--budget", "25", "--sampler", "tpe", "--seed", "7"])
+    second = capsys.readouterr().out.splitlines()
+    drop_time = lambda lines: [line.split(" in ")[0] if line.startswith("queries") else line for line in lines]  # noqa: E731
+    assert drop_time(first) == drop_time(second)
+
+
+def test_errors_are_clear(capsys, monkeypatch) -> None:
+    monkeypatch.delenv("LSO_SAMPLER_DATA", raising=False)
+    assert main(["search", "--benchmark", "nasbench201:cifar10", "--budget", "5"]) == 2
+    assert "LSO_SAMPLER_DATA" in capsys.readouterr().err
+    assert main(["search", "--benchmark", "nope", "--budget", "5"]) == 2
+    assert "unknown name 'nope'" in capsys.readouterr().err
+
+
+def test_console_script_runs() -> None:
+    proc = subprocess.run([sys.executable, "-m", "lso_sampler.cli", "list"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "nasbench301" in proc.stdout
