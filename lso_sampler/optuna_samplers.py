@@ -1,0 +1,399 @@
+"""Optuna samplers: a :class:`~optuna.samplers.BaseSampler` adapter around a strategy."""
+
+from __future__ import annotations
+
+import math
+import threading
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
+from optuna.samplers import BaseSampler, RandomSampler
+from optuna.study import Study, StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+
+from lso_sampler.cell import Cell
+from lso_sampler.spaces.base import SearchSpace
+from lso_sampler.strategies.base import Observation, Strategy, random_unseen
+from lso_sampler.strategies.evolution import RegularizedEvolution
+from lso_sampler.strategies.local_search import LocalSearch
+from lso_sampler.strategies.random_search import RandomSearch
+
+__all__ = [
+    "LSOSampler",
+    "LocalSearchSampler",
+    "RandomSearchSampler",
+    "RegularizedEvolutionSampler",
+]
+
+_logger = optuna.logging.get_logger(__name__)
+
+#: Trial system attribute holding the parameters of the cell reserved for the trial.
+CELL_ATTR = "lso_sampler:cell"
+#: Study system attribute prefix holding the current batch of proposals.
+BATCH_ATTR = "lso_sampler:batch"
+
+
+def _trial_encoding(space: SearchSpace, trial: FrozenTrial) -> str | None:
+    """Which encoding a trial's space parameters use, or ``None`` if it has not all of them."""
+    dists = [trial.distributions.get(n) for n in space.param_names]
+    if any(d is None for d in dists):
+        return None
+    if all(isinstance(d, CategoricalDistribution) for d in dists):
+        return "categorical"
+    if all(isinstance(d, IntDistribution) for d in dists):
+        return "integer"
+    return None
+
+
+class LSOSampler(BaseSampler):
+    """Optuna sampler that lets a :class:`~lso_sampler.strategies.Strategy` pick whole cells.
+
+    The space's parameters are sampled together (``sample_relative``): the strategy sees
+    the study's completed trials as cells with their values and the running trials as
+    pending, and proposes a batch of cells that are handed out one per trial. Any other
+    parameter the objective asks for goes to ``independent_sampler`` (with one warning per
+    parameter). Failed, pruned and NaN/inf trials are skipped. The batch is stored in the
+    study, so another process that shares the storage continues it; with a ``seed``, a
+    fresh sampler given the same stored trials proposes the same cells.
+
+    Args:
+        space: The search space; the objective must call ``space.suggest(trial)`` (same
+            encoding as ``space.encoding``).
+        strategy: The search method.
+        seed: Seed for the strategy and the independent sampler.
+        independent_sampler: Sampler for parameters outside the space (default:
+            ``RandomSampler(seed)``).
+        batch_size: Cells per proposal round (default: the strategy's).
+        warn_independent_sampling: Warn once per parameter sampled independently.
+
+    Example:
+        >>> import optuna
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> from lso_sampler.strategies import RandomSearch
+        >>> space = NASBench201Space()
+        >>> sampler = LSOSampler(space, RandomSearch(space), seed=0)
+        >>> study = optuna.create_study(direction="maximize", sampler=sampler)
+        >>> study.optimize(lambda t: space.suggest(t).num_edges, n_trials=3)
+        >>> len(study.trials)
+        3
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        strategy: Strategy,
+        *,
+        seed: int | None = None,
+        independent_sampler: BaseSampler | None = None,
+        batch_size: int | None = None,
+        warn_independent_sampling: bool = True,
+    ) -> None:
+        if not isinstance(space, SearchSpace):
+            raise TypeError(f"space: expected a SearchSpace, got {type(space).__name__}")
+        if not isinstance(strategy, Strategy):
+            raise TypeError(f"strategy: expected a Strategy, got {type(strategy).__name__}")
+        if strategy.space is not space and strategy.space.signature() != space.signature():
+            raise ValueError("strategy: was built for another search space than `space`")
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"batch_size: must be at least 1, got {batch_size}")
+        self._space = space
+        self._strategy = strategy
+        self._seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
+        self._batch_size = batch_size or strategy.batch_size
+        self._warn_independent = warn_independent_sampling
+        self._warned: set[str] = set()
+        self._reserved: dict[int, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
+    # -- pickling (locks do not pickle) ---------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    @property
+    def space(self) -> SearchSpace:
+        """The search space."""
+        return self._space
+
+    @property
+    def strategy(self) -> Strategy:
+        """The wrapped strategy."""
+        return self._strategy
+
+    def reseed_rng(self) -> None:
+        self._seed = int(np.random.SeedSequence().entropy % 2**31)
+        self._independent_sampler.reseed_rng()
+
+    # -- the study as history ---------------------------------------------------------------
+    def _check_objectives(self, study: Study) -> None:
+        if len(study.directions) > 1 and not self._strategy.supports_multi_objective:
+            raise ValueError(
+                f"{type(self).__name__} ({self._strategy.name}) handles single-objective studies "
+                f"only, but this study has {len(study.directions)} objectives; use a "
+                "single-objective study or a multi-objective sampler such as NSGAIISampler"
+            )
+
+    def _cell_of(self, trial: FrozenTrial) -> Cell | None:
+        enc = _trial_encoding(self._space, trial)
+        params: dict[str, Any] | None = None
+        if enc is not None:
+            params = {n: trial.params[n] for n in self._space.param_names}
+        elif CELL_ATTR in trial.system_attrs:
+            params, enc = trial.system_attrs[CELL_ATTR], "categorical"
+        elif trial.state == TrialState.WAITING:
+            fixed = trial.system_attrs.get("fixed_params", {})
+            if all(n in fixed for n in self._space.param_names):
+                params = {n: fixed[n] for n in self._space.param_names}
+                enc = self._space.encoding
+        if params is None:
+            return None
+        try:
+            cell = self._space.from_params(params, enc)
+        except ValueError:
+            return None
+        return cell if self._space.is_valid(cell) else None
+
+    def history(self, study: Study, exclude: int | None = None) -> tuple[list[Observation], list[Cell]]:
+        """Completed trials as observations (larger is better) and pending cells."""
+        signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
+        trials = study.get_trials(
+            deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+        )
+        observations: list[Observation] = []
+        pending: list[Cell] = []
+        for t in sorted(trials, key=lambda t: t.number):
+            if t.number == exclude:
+                continue
+            if t.state == TrialState.COMPLETE:
+                if t.values is None or len(t.values) != len(signs):
+                    continue
+                if not all(math.isfinite(v) for v in t.values):
+                    continue
+                if _trial_encoding(self._space, t) is None:
+                    continue
+                cell = self._cell_of(t)
+                if cell is None:
+                    continue
+                values = tuple(s * float(v) for s, v in zip(signs, t.values))
+                observations.append(Observation(cell, self._space.key(cell), values))
+            else:
+                cell = self._cell_of(t)
+                if cell is not None:
+                    pending.append(cell)
+        return observations, pending
+
+    # -- choosing the cell of a trial ----------------------------------------------------------
+    def _batch_key(self) -> str:
+        return f"{BATCH_ATTR}:{self._strategy.name}"
+
+    def _next_cell(self, study: Study, trial: FrozenTrial, avoid: set[str] | None = None) -> Cell:
+        history, pending = self.history(study, exclude=trial.number)
+        busy = {o.key for o in history} | {self._space.key(c) for c in pending} | (avoid or set())
+        storage, sid = study._storage, study._study_id
+        stored = storage.get_study_system_attrs(sid).get(self._batch_key())
+        if stored:
+            for params in stored["cells"]:
+                cell = self._space.from_params(params, "categorical")
+                if self._space.key(cell) not in busy:
+                    return cell
+        # A new round: seeded by the history, so every process proposes the same batch.
+        rnd = 0 if not stored else int(stored.get("round", 0)) + 1
+        self._strategy.seed([self._seed, len(history), rnd])
+        proposed = self._strategy.propose(history, pending, self._batch_size)
+        batch: list[Cell] = []
+        seen = set(busy)
+        for cell in proposed:
+            k = self._space.key(cell)
+            if k in seen or not self._space.is_valid(cell):
+                continue
+            seen.add(k)
+            batch.append(cell)
+        if len(batch) < self._batch_size:
+            rng = np.random.default_rng([self._seed, len(history), rnd, 1])
+            batch += random_unseen(self._space, rng, seen, self._batch_size - len(batch))
+        if not batch:
+            warnings.warn(
+                f"every valid cell of {self._space.name} has been queried or is pending; "
+                "repeating a random cell",
+                stacklevel=2,
+            )
+            return self._space.sample(np.random.default_rng([self._seed, len(history), rnd]))
+        storage.set_study_system_attr(
+            sid,
+            self._batch_key(),
+            {
+                "round": rnd,
+                "history": len(history),
+                "cells": [self._space.to_params(c, "categorical") for c in batch],
+            },
+        )
+        return batch[0]
+
+    def _uses_space(self, trial: FrozenTrial) -> bool:
+        fixed = trial.system_attrs.get("fixed_params", {})
+        return not any(n in fixed for n in self._space.param_names)
+
+    def _reserve(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+        """Pick the trial's cell and record it in the storage.
+
+        Write, then check: a worker that finds another trial (running or completed) holding
+        the same cell after writing its own reservation picks again. Of two workers racing for one
+        cell, the one that reads last sees both reservations, so both never keep it.
+        """
+        avoid: set[str] = set()
+        params: dict[str, Any] = {}
+        for _ in range(32):
+            cell = self._next_cell(study, trial, avoid)
+            key = self._space.key(cell)
+            params = self._space.to_params(cell, "categorical")
+            study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, params)
+            # The rival may have finished meanwhile: look at completed trials too.
+            done, pending = self.history(study, exclude=trial.number)
+            if key not in {o.key for o in done} | {self._space.key(c) for c in pending}:
+                break
+            avoid.add(key)
+        self._reserved[trial._trial_id] = params
+        return params
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._check_objectives(study)
+        if not self._uses_space(trial):
+            return  # an enqueued cell: the user's choice, nothing to reserve
+        with self._lock:
+            self._reserve(study, trial)
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        self._check_objectives(study)
+        return self._space.distributions()
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        self._check_objectives(study)
+        if not search_space or set(search_space) != set(self._space.param_names):
+            return {}
+        if not self._uses_space(trial):
+            return {}
+        with self._lock:
+            params = self._reserved.pop(trial._trial_id, None)
+            if params is None:
+                params = trial.system_attrs.get(CELL_ATTR)
+            if params is None:  # not reserved in before_trial (e.g. a hand-made trial)
+                params = self._reserve(study, trial)
+                self._reserved.pop(trial._trial_id, None)
+        cell = self._space.from_params(params, "categorical")
+        return self._space.to_params(cell)
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        self._check_objectives(study)
+        if self._warn_independent and param_name not in self._warned:
+            self._warned.add(param_name)
+            in_space = param_name in self._space.param_names
+            why = (
+                "its distribution differs from the space's (suggest it through "
+                "`space.suggest(trial)` with the space's encoding)"
+                if in_space
+                else f"it is not a parameter of {self._space.name}"
+            )
+            _logger.warning(
+                f"The parameter '{param_name}' in trial#{trial.number} is sampled independently "
+                f"by {type(self._independent_sampler).__name__} instead of "
+                f"{type(self).__name__}: {why}."
+            )
+        return self._independent_sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        with self._lock:
+            self._reserved.pop(trial._trial_id, None)
+        self._independent_sampler.after_trial(study, trial, state, values)
+
+
+class RandomSearchSampler(LSOSampler):
+    """Random search that never repeats a cell (any number of objectives).
+
+    Example:
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> sampler = RandomSearchSampler(NASBench201Space(), seed=0)
+    """
+
+    def __init__(self, space: SearchSpace, *, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(space, RandomSearch(space, seed=seed), seed=seed, **kwargs)
+
+
+class RegularizedEvolutionSampler(LSOSampler):
+    """Regularised evolution (Real et al. 2019) as an Optuna sampler.
+
+    Args:
+        space: The search space.
+        population_size: P (default 100, the paper's).
+        sample_size: S, tournament size (default 25, the paper's).
+        seed: Random seed.
+        **kwargs: Passed to :class:`LSOSampler` (``independent_sampler`` ...).
+
+    Example:
+        >>> import optuna
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> space = NASBench201Space()
+        >>> sampler = RegularizedEvolutionSampler(space, population_size=10, sample_size=3, seed=0)
+        >>> study = optuna.create_study(direction="maximize", sampler=sampler)
+        >>> study.optimize(lambda t: space.suggest(t).ops.count("nor_conv_3x3"), n_trials=20)
+        >>> study.best_value >= 3
+        True
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        population_size: int = 100,
+        sample_size: int = 25,
+        *,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        strategy = RegularizedEvolution(space, population_size, sample_size, seed=seed)
+        super().__init__(space, strategy, seed=seed, **kwargs)
+
+
+class LocalSearchSampler(LSOSampler):
+    """Local search with random restarts (White et al. 2021) as an Optuna sampler.
+
+    Args:
+        space: The search space.
+        num_init: Random cells before the first climb (default 1).
+        seed: Random seed.
+        **kwargs: Passed to :class:`LSOSampler`.
+
+    Example:
+        >>> import optuna
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> space = NASBench201Space()
+        >>> study = optuna.create_study(direction="maximize", sampler=LocalSearchSampler(space, seed=0))
+        >>> study.optimize(lambda t: space.suggest(t).ops.count("nor_conv_3x3"), n_trials=49)
+        >>> study.best_value - study.trials[0].value  # two full neighbourhoods, two steps up
+        2.0
+    """
+
+    def __init__(self, space: SearchSpace, num_init: int = 1, *, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(space, LocalSearch(space, num_init=num_init, seed=seed), seed=seed, **kwargs)

@@ -1,0 +1,18 @@
+"""Search strategies: ``propose(history, pending, n) -> cells``; no Optuna or Ray inside."""
+
+from __future__ import annotations
+
+from lso_sampler.strategies.base import Observation, Strategy, neighbours, random_unseen
+from lso_sampler.strategies.evolution import RegularizedEvolution
+from lso_sampler.strategies.local_search import LocalSearch
+from lso_sampler.strategies.random_search import RandomSearch
+
+__all__ = [
+    "LocalSearch",
+    "Observation",
+    "RandomSearch",
+    "RegularizedEvolution",
+    "Strategy",
+    "neighbours",
+    "random_unseen",
+]

@@ -1,0 +1,136 @@
+"""The strategy interface: history in, new cells out. No Optuna or Ray in here."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lso_sampler.cell import Cell
+from lso_sampler.spaces.base import ENUMERATE_LIMIT, SearchSpace, as_rng
+
+__all__ = ["Observation", "Strategy", "neighbours", "random_unseen"]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One evaluated cell.
+
+    Attributes:
+        cell: The cell.
+        key: Its canonical key in the space.
+        values: Objective values oriented so that **larger is better** (the adapters negate
+            minimised objectives), one per objective.
+    """
+
+    cell: Cell
+    key: str
+    values: tuple[float, ...]
+
+    @property
+    def value(self) -> float:
+        """The (first) objective value, larger is better."""
+        return self.values[0]
+
+
+class Strategy(ABC):
+    """A search method over cells.
+
+    Subclasses implement :meth:`propose`. They must return valid cells of ``space`` and
+    should avoid cells in ``history`` or ``pending``; the adapters filter what slips
+    through and top up with random unseen cells.
+
+    Args:
+        space: The search space.
+        seed: Seed of the strategy's random generator.
+    """
+
+    #: Whether the strategy handles more than one objective.
+    supports_multi_objective: bool = False
+    #: How many cells one :meth:`propose` call returns by default.
+    batch_size: int = 1
+    #: Short name (used in study attributes and the CLI).
+    name: str = "strategy"
+
+    def __init__(self, space: SearchSpace, seed: int | None = None) -> None:
+        if not isinstance(space, SearchSpace):
+            raise TypeError(f"space: expected a SearchSpace, got {type(space).__name__}")
+        self.space = space
+        self.rng = np.random.default_rng(seed)
+
+    def seed(self, seed: int | Sequence[int] | None) -> None:
+        """Re-seed the strategy's random generator."""
+        self.rng = np.random.default_rng(seed)
+
+    @abstractmethod
+    def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
+        """Up to ``n`` new cells to evaluate.
+
+        Args:
+            history: Evaluated cells in the order they were queried (values: larger is better).
+            pending: Cells being evaluated now.
+            n: How many cells to return.
+        """
+
+    def state_dict(self) -> dict[str, Any]:
+        """Extra state to save beside the generator (models, for LSO strategies)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.space!r})"
+
+
+def neighbours(space: SearchSpace, cell: Cell) -> list[Cell]:
+    """Valid cells one parameter edit away from ``cell`` (distinct keys, ``cell`` excluded)."""
+    params = space.to_params(cell, "categorical")
+    own = space.key(cell)
+    seen = {own}
+    out = []
+    for var in space.variables():
+        for choice in var.choices:
+            if choice == params[var.name]:
+                continue
+            other = space.from_params({**params, var.name: choice}, "categorical")
+            if not space.is_valid(other):
+                continue
+            k = space.key(other)
+            if k not in seen:
+                seen.add(k)
+                out.append(other)
+    return out
+
+
+def random_unseen(
+    space: SearchSpace,
+    rng: np.random.Generator | int | None,
+    exclude: Iterable[str],
+    n: int = 1,
+    tries: int = 2000,
+) -> list[Cell]:
+    """Up to ``n`` random valid cells whose keys are not in ``exclude`` (nor repeated).
+
+    Falls back to enumerating the space when it is small and random draws keep hitting
+    excluded cells; returns fewer than ``n`` only when the space has no more cells.
+    """
+    gen = as_rng(rng)
+    taken = set(exclude)
+    out: list[Cell] = []
+    for _ in range(tries):
+        if len(out) == n:
+            return out
+        cell = space.sample(gen)
+        k = space.key(cell)
+        if k not in taken:
+            taken.add(k)
+            out.append(cell)
+    if len(out) < n and space.num_configurations <= ENUMERATE_LIMIT:
+        rest = [c for c in space.enumerate() if space.key(c) not in taken]
+        for i in gen.permutation(len(rest))[: n - len(out)]:
+            out.append(rest[int(i)])
+    return out

@@ -1,0 +1,278 @@
+"""The Optuna adapter with the two NAS baselines and random search, on real storages."""
+
+from __future__ import annotations
+
+import math
+import pickle
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+from optuna.testing.pytest_samplers import (
+    BasicSamplerTestCase,
+    MultiObjectiveSamplerTestCase,
+    SingleOnlySamplerTestCase,
+)
+from optuna.trial import TrialState
+
+from lso_sampler.optuna_samplers import (
+    CELL_ATTR,
+    LocalSearchSampler,
+    LSOSampler,
+    RandomSearchSampler,
+    RegularizedEvolutionSampler,
+)
+from lso_sampler.spaces import NASBench201Space, NASBenchGraphSpace
+from lso_sampler.strategies import RegularizedEvolution
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+SPACE = NASBench201Space()
+
+
+def conv_count(trial: optuna.Trial) -> float:
+    return float(SPACE.suggest(trial).ops.count("nor_conv_3x3"))
+
+
+# -- Optuna's own sampler test kit -----------------------------------------------------------
+class TestEvolutionKit(BasicSamplerTestCase, SingleOnlySamplerTestCase):
+    @pytest.fixture
+    def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
+        return lambda: RegularizedEvolutionSampler(SPACE, population_size=10, sample_size=3, seed=0)
+
+
+class TestLocalSearchKit(BasicSamplerTestCase, SingleOnlySamplerTestCase):
+    @pytest.fixture
+    def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
+        return lambda: LocalSearchSampler(SPACE, seed=0)
+
+
+class TestRandomSearchKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase):
+    @pytest.fixture
+    def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
+        return lambda: RandomSearchSampler(SPACE, seed=0)
+
+
+# -- behaviour ------------------------------------------------------------------------------
+SAMPLERS = {
+    "evolution": lambda seed=0: RegularizedEvolutionSampler(SPACE, population_size=10, sample_size=3, seed=seed),
+    "local-search": lambda seed=0: LocalSearchSampler(SPACE, seed=seed),
+    "random-search": lambda seed=0: RandomSearchSampler(SPACE, seed=seed),
+}
+
+
+def keys_of(study: optuna.Study, states=(TrialState.COMPLETE,)) -> list[str]:
+    return [SPACE.key(SPACE.from_params(t.params)) for t in study.get_trials(states=states)]
+
+
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_no_cell_twice_with_two_threads(name: str) -> None:
+    study = optuna.create_study(direction="maximize", sampler=SAMPLERS[name]())
+    study.optimize(conv_count, n_trials=60, n_jobs=2)
+    keys = keys_of(study)
+    assert len(keys) == 60 and len(set(keys)) == 60
+
+
+@pytest.mark.parametrize("name", ["evolution", "local-search"])
+def test_failures_and_nan_never_break_the_study(name: str) -> None:
+    study = optuna.create_study(direction="maximize", sampler=SAMPLERS[name]())
+
+    def objective(trial: optuna.Trial) -> float:
+        value = conv_count(trial)
+        if trial.number % 3 == 1:
+            raise RuntimeError("training diverged")
+        if trial.number % 3 == 2:
+            return math.nan
+        return value
+
+    study.optimize(objective, n_trials=45, catch=(RuntimeError,))
+    states = [t.state for t in study.trials]
+    assert len(states) == 45
+    # Optuna fails a trial that returns NaN, so only every third trial completes
+    assert states.count(TrialState.COMPLETE) == 15
+    assert states.count(TrialState.FAIL) == 30
+    finite = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    assert len(set(keys_of(study))) == len(finite)
+
+
+def test_pruned_trials_are_skipped() -> None:
+    sampler = SAMPLERS["evolution"]()
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+
+    def objective(trial: optuna.Trial) -> float:
+        value = conv_count(trial)
+        if trial.number % 2:
+            raise optuna.TrialPruned()
+        return value
+
+    study.optimize(objective, n_trials=20)
+    history, pending = sampler.history(study)
+    assert len(history) == 10 and not pending
+
+
+def test_minimize_is_oriented_for_the_strategy() -> None:
+    sampler = SAMPLERS["evolution"]()
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    study.optimize(conv_count, n_trials=5)
+    history, _ = sampler.history(study)
+    assert [o.value for o in history] == [-t.value for t in study.trials]
+
+
+def test_other_parameters_go_to_the_independent_sampler(caplog) -> None:
+    study = optuna.create_study(direction="maximize", sampler=SAMPLERS["evolution"]())
+
+    def objective(trial: optuna.Trial) -> float:
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        return conv_count(trial) + lr
+
+    optuna.logging.enable_propagation()
+    try:
+        with caplog.at_level("WARNING"):
+            study.optimize(objective, n_trials=5)
+    finally:
+        optuna.logging.disable_propagation()
+    assert all(1e-4 <= t.params["lr"] <= 1e-1 for t in study.trials)
+    warned = [r for r in caplog.records if "'lr'" in r.getMessage()]
+    assert len(warned) == 1 and "RandomSampler" in warned[0].getMessage()
+
+
+def test_warm_start_with_add_and_enqueue() -> None:
+    sampler = SAMPLERS["local-search"]()
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    best = SPACE.cell_from_ops(["nor_conv_3x3"] * 5 + ["none"])
+    study.add_trial(
+        optuna.trial.create_trial(params=SPACE.to_params(best), distributions=SPACE.distributions(), value=5.0)
+    )
+    enq = SPACE.cell_from_ops(["none"] * 6)
+    study.enqueue_trial(SPACE.to_params(enq))
+    study.optimize(conv_count, n_trials=26)
+    assert SPACE.from_params(study.trials[1].params) == enq
+    assert CELL_ATTR not in study.trials[1].system_attrs  # the enqueued cell reserved nothing
+    # local search climbs from the warm-start cell: its neighbour with six convs is found
+    assert study.best_value == 6.0
+    assert len(set(keys_of(study))) == 27
+
+
+def test_pickle_round_trip_continues_the_study() -> None:
+    sampler = SAMPLERS["evolution"]()
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(conv_count, n_trials=12)
+    study.sampler = pickle.loads(pickle.dumps(sampler))
+    study.optimize(conv_count, n_trials=12)
+    assert len(set(keys_of(study))) == 24
+
+
+def _run(storage, sampler, n: int) -> list[str]:
+    study = optuna.load_study(study_name="s", storage=storage, sampler=sampler)
+    study.optimize(conv_count, n_trials=n)
+    return keys_of(study)
+
+
+@pytest.mark.parametrize("name", ["evolution", "local-search"])
+def test_fresh_sampler_reaches_the_same_state_from_stored_trials(name: str, tmp_path: Path) -> None:
+    db1 = tmp_path / "a.db"
+    optuna.create_study(study_name="s", storage=f"sqlite:///{db1}", direction="maximize")
+    _run(f"sqlite:///{db1}", SAMPLERS[name](), 15)
+    db2 = tmp_path / "b.db"
+    shutil.copy(db1, db2)
+    # the same sampler object goes on in one copy, a brand-new one (same seed) in the other
+    first = SAMPLERS[name]()
+    _run(f"sqlite:///{db1}", first, 1)  # warm its in-memory caches
+    a = _run(f"sqlite:///{db1}", first, 14)
+    b = _run(f"sqlite:///{db2}", SAMPLERS[name](), 15)
+    assert a == b
+
+
+def test_reseed_rng_changes_the_proposals() -> None:
+    s1, s2 = SAMPLERS["random-search"](), SAMPLERS["random-search"]()
+    s2.reseed_rng()
+    k1, k2 = [], []
+    for s, keys in ((s1, k1), (s2, k2)):
+        study = optuna.create_study(sampler=s)
+        study.optimize(conv_count, n_trials=5)
+        keys += keys_of(study)
+    assert k1 != k2
+
+
+def test_seed_makes_a_run_repeatable() -> None:
+    runs = []
+    for _ in range(2):
+        study = optuna.create_study(direction="maximize", sampler=SAMPLERS["evolution"](seed=3))
+        study.optimize(conv_count, n_trials=25)
+        runs.append(keys_of(study))
+    assert runs[0] == runs[1]
+
+
+def test_multi_objective() -> None:
+    study = optuna.create_study(directions=["maximize", "minimize"], sampler=SAMPLERS["random-search"]())
+    study.optimize(lambda t: (conv_count(t), float(SPACE.suggest(t).ops.count("none"))), n_trials=10)
+    assert len(set(keys_of(study))) == 10
+    evo = optuna.create_study(directions=["maximize", "minimize"], sampler=SAMPLERS["evolution"]())
+    with pytest.raises(ValueError, match="single-objective studies only.*2 objectives"):
+        evo.optimize(lambda t: (conv_count(t), 0.0), n_trials=1)
+
+
+def test_bad_construction() -> None:
+    with pytest.raises(TypeError, match="space"):
+        LSOSampler("nb201", RegularizedEvolution(SPACE))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="another search space"):
+        LSOSampler(NASBenchGraphSpace(), RegularizedEvolution(SPACE))
+    with pytest.raises(ValueError, match="sample_size"):
+        RegularizedEvolutionSampler(SPACE, population_size=5, sample_size=6)
+
+
+def test_small_space_is_exhausted_without_repeats() -> None:
+    from lso_sampler.spaces import DAGSpace
+
+    space = DAGSpace(3, ["a", "b"])
+    cells = list(space.enumerate())
+    study = optuna.create_study(sampler=RandomSearchSampler(space, seed=0))
+    study.optimize(lambda t: float(space.suggest(t).num_edges), n_trials=len(cells))
+    keys = {space.key(space.from_params(t.params)) for t in study.trials}
+    assert keys == {space.key(c) for c in cells}
+    with pytest.warns(UserWarning, match="every valid cell"):
+        study.optimize(lambda t: float(space.suggest(t).num_edges), n_trials=1)
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys, optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+    from lso_sampler.optuna_samplers import {cls}
+    from lso_sampler.spaces import NASBench201Space
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = NASBench201Space()
+    url = sys.argv[1]
+    storage = JournalStorage(JournalFileBackend(url[8:])) if url.startswith("journal:") else url
+    sampler = {cls}(space, seed=int(sys.argv[2]))
+    study = optuna.load_study(study_name="shared", storage=storage, sampler=sampler)
+    study.optimize(lambda t: float(space.suggest(t).ops.count("nor_conv_3x3")), n_trials=50)
+    """
+)
+
+
+@pytest.mark.parametrize("backend", ["journal", "sqlite"])
+@pytest.mark.parametrize("cls", ["RegularizedEvolutionSampler", "LocalSearchSampler"])
+def test_two_processes_share_one_study(backend: str, cls: str, tmp_path: Path) -> None:
+    if backend == "journal":
+        path = tmp_path / "journal.log"
+        storage = JournalStorage(JournalFileBackend(str(path)))
+        url = f"journal:{path}"
+    else:
+        url = storage = f"sqlite:///{tmp_path / 'study.db'}"
+    optuna.create_study(study_name="shared", storage=storage, direction="maximize")
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER.format(cls=cls))
+    procs = [subprocess.Popen([sys.executable, str(script), url, str(seed)]) for seed in (0, 0)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    study = optuna.load_study(study_name="shared", storage=storage)
+    keys = keys_of(study)
+    assert len(keys) == 100
+    assert len(set(keys)) == 100, "a cell was proposed twice"
