@@ -1,27 +1,14 @@
-"""The ``lso-sampler`` command line."""
+"""The ``lso-sampler`` command line: list, compare, search."""
 
 from __future__ import annotations
 
 import argparse
-import math
+import shlex
 import sys
-import time
 from collections.abc import Sequence
 
-from lso_sampler.benchmarks import BENCHMARK_NAMES, InvalidCellError, get_benchmark
-
-#: Optuna samplers the ``search`` command can run (the LSO samplers join as they land).
-SEARCH_SAMPLERS = ("random", "tpe")
-
-
-def _make_sampler(name: str, seed: int):  # noqa: ANN202 - optuna imported lazily
-    import optuna
-
-    if name == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
-    if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed)
-    raise ValueError(f"--sampler: unknown sampler {name!r}; choose one of {list(SEARCH_SAMPLERS)}")
+from lso_sampler.benchmarks import BENCHMARK_NAMES
+from lso_sampler.compare import DEFAULT_SAMPLERS, SAMPLER_NAMES
 
 
 def cmd_list(_: argparse.Namespace) -> int:
@@ -30,54 +17,66 @@ def cmd_list(_: argparse.Namespace) -> int:
     for name in BENCHMARK_NAMES:
         print(f"  {name}")
     print("samplers:")
-    for name in SEARCH_SAMPLERS:
+    for name in SAMPLER_NAMES:
         print(f"  {name}")
     return 0
 
 
+def _sampler_list(text: str) -> list[str]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    for n in names:
+        if n not in SAMPLER_NAMES:
+            raise ValueError(f"--samplers: unknown sampler {n!r}; choose from {list(SAMPLER_NAMES)}")
+    if not names:
+        raise ValueError("--samplers: give at least one sampler name")
+    return names
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Samplers x seeds on one benchmark -> queries.csv, summary.md, curves.png."""
+    from lso_sampler.compare import compare
+
+    samplers = _sampler_list(args.samplers)
+    command = "lso-sampler " + " ".join(shlex.quote(a) for a in args.argv)
+    compare(
+        benchmark=args.benchmark,
+        samplers=samplers,
+        seeds=args.seeds,
+        budget=args.budget,
+        data_dir=args.data_dir,
+        out=args.out,
+        jobs=args.jobs,
+        progress=not args.quiet,
+        command=command,
+        trial_cap_factor=args.trial_cap,
+    )
+    print((__import__("pathlib").Path(args.out) / "summary.md").read_text())
+    print(f"wrote {args.out}/queries.csv, {args.out}/summary.md, {args.out}/curves.png")
+    return 0
+
+
 def cmd_search(args: argparse.Namespace) -> int:
-    """One Optuna study on a benchmark, counted in distinct queries."""
-    import optuna
+    """One sampler, one seed: print the best cell found within the budget."""
+    from lso_sampler.compare import _benchmark, run_one
 
     if args.budget < 1:
-        raise SystemExit("--budget: must be at least 1")
-    bench = get_benchmark(args.benchmark, data_dir=args.data_dir)
-    space = bench.space
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize", sampler=_make_sampler(args.sampler, args.seed))
-    max_trials = 20 * args.budget
-    best = -math.inf
-    best_result = None
-    start = time.perf_counter()
-
-    def objective(trial: optuna.Trial) -> float:
-        nonlocal best, best_result
-        cell = space.suggest(trial)
-        result = bench.query(cell)  # InvalidCellError fails the trial, caught below
-        trial.set_user_attr("cell_key", result.key)
-        trial.set_user_attr("reported_value", result.reported_value)
-        if not result.cached and result.search_value > best:
-            best, best_result = result.search_value, result
-        return result.search_value
-
-    def stop_at_budget(study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
-        if bench.num_queries >= args.budget or len(study.trials) >= max_trials:
-            study.stop()
-
-    study.optimize(objective, n_trials=max_trials, callbacks=[stop_at_budget], catch=(InvalidCellError,))
-    elapsed = time.perf_counter() - start
-    print(f"benchmark {bench.name}, sampler {args.sampler}, seed {args.seed}")
-    print(f"queries {bench.num_queries} (distinct cells) in {len(study.trials)} trials, {elapsed:.1f} s")
-    if bench.num_queries < args.budget:
-        print(f"stopped at the trial cap ({max_trials}) before the budget of {args.budget} queries")
-    if best_result is not None:
-        print(f"best search value {best_result.search_value:.2f}, reported {best_result.reported_value:.2f}")
-        print(f"best cell {best_result.cell}")
+        raise ValueError("--budget: must be at least 1")
+    run = run_one(args.benchmark, _sampler_list(args.sampler)[0], args.seed, args.budget, args.data_dir)
+    bench = _benchmark(args.benchmark, args.data_dir)
+    print(f"benchmark {bench.name}, sampler {run.sampler}, seed {run.seed}")
+    print(f"queries {len(run.rows)} (distinct cells) in {run.trials} trials, {run.seconds:.1f} s")
+    if run.capped:
+        print(f"stopped at the trial cap before the budget of {args.budget} queries")
+    if run.rows:
+        best = max(run.rows, key=lambda r: r["search_value"])
+        cell = next(r.cell for r in bench.history if r.key == best["cell_key"])
+        print(f"best search value {best['search_value']:.2f}, reported {best['reported_value']:.2f}")
+        print(f"best cell {cell}")
         try:
             opt = bench.optimum
             print(
                 f"benchmark optimum: search {opt.search_value:.2f}, reported {opt.reported_value:.2f}"
-                f"; regret {opt.best_reported_value - best_result.reported_value:.2f}"
+                f"; regret {opt.best_reported_value - best['reported_value']:.2f}"
             )
         except NotImplementedError:
             pass
@@ -86,13 +85,35 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``lso-sampler``."""
-    parser = argparse.ArgumentParser(prog="lso-sampler", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="lso-sampler",
+        description="Latent-space optimisation samplers for NAS: benchmarks and comparisons.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_list = sub.add_parser("list", help="print the benchmark and sampler names")
     p_list.set_defaults(func=cmd_list)
-    p_search = sub.add_parser("search", help="run one Optuna sampler on a benchmark")
+
+    p_cmp = sub.add_parser("compare", help="samplers x seeds on one benchmark, counted in queries")
+    p_cmp.add_argument("--benchmark", default="nasbench-graph:cora", help="see `lso-sampler list`")
+    p_cmp.add_argument(
+        "--samplers",
+        default=",".join(DEFAULT_SAMPLERS),
+        help=f"comma-separated (default: {','.join(DEFAULT_SAMPLERS)}; gp is slow, name it to add it)",
+    )
+    p_cmp.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 per sampler (default 10)")
+    p_cmp.add_argument("--budget", type=int, default=100, help="distinct cells per run (default 100)")
+    p_cmp.add_argument("--data-dir", default=None, help="benchmark data folder (default $LSO_SAMPLER_DATA)")
+    p_cmp.add_argument("--out", default="lso-compare", help="output folder (default ./lso-compare)")
+    p_cmp.add_argument("--jobs", type=int, default=1, help="parallel processes (default 1)")
+    p_cmp.add_argument(
+        "--trial-cap", type=int, default=20, help="stop a run after this many x budget trials (default 20)"
+    )
+    p_cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_cmp.set_defaults(func=cmd_compare)
+
+    p_search = sub.add_parser("search", help="run one sampler on a benchmark and print the best cell")
     p_search.add_argument("--benchmark", default="nasbench-graph:cora", help="see `lso-sampler list`")
-    p_search.add_argument("--sampler", default="tpe", choices=SEARCH_SAMPLERS)
+    p_search.add_argument("--sampler", default="tpe", help=f"one of {', '.join(SAMPLER_NAMES)}")
     p_search.add_argument("--budget", type=int, default=100, help="distinct cells to query")
     p_search.add_argument("--seed", type=int, default=0)
     p_search.add_argument("--data-dir", default=None, help="benchmark data folder (default $LSO_SAMPLER_DATA)")
@@ -102,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lso-sampler`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return int(args.func(args))
     except (ValueError, FileNotFoundError) as err:

@@ -9,7 +9,9 @@ from lso_sampler.cli import main
 def test_list(capsys) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "nasbench-graph:cora" in out and "nasbench201:cifar10" in out and "tpe" in out
+    assert "nasbench-graph:cora" in out and "nasbench201:cifar10" in out
+    for name in ("random", "tpe", "cmaes", "gp", "evolution", "local-search"):
+        assert f"  {name}\n" in out
 
 
 def test_search_on_the_embedded_benchmark(capsys) -> None:
@@ -39,3 +41,15 @@ def test_errors_are_clear(capsys, monkeypatch) -> None:
 def test_console_script_runs() -> None:
     proc = subprocess.run([sys.executable, "-m", "lso_sampler.cli", "list"], capture_output=True, text=True)
     assert proc.returncode == 0 and "nasbench301" in proc.stdout
+
+
+def test_compare_command(tmp_path, capsys) -> None:
+    out = tmp_path / "cmp"
+    rc = main(["compare", "--samplers", "random,local-search", "--seeds", "2", "--budget", "16",
+               "--out", str(out), "--quiet"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "| local-search |" in text and "Command: `lso-sampler compare --samplers" in text
+    assert (out / "curves.png").exists()
+    assert main(["compare", "--samplers", "random,nope", "--out", str(out)]) == 2
+    assert "unknown sampler 'nope'" in capsys.readouterr().err

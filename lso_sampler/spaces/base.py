@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 import math
@@ -129,6 +130,12 @@ class SearchSpace(ABC):
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding: must be one of {ENCODINGS}, got {encoding!r}")
         return encoding
+
+    def with_encoding(self, encoding: str) -> SearchSpace:
+        """A copy of the space whose default parameter encoding is ``encoding``."""
+        other = copy.copy(self)
+        other.encoding = self._check_encoding(encoding)
+        return other
 
     @property
     def param_names(self) -> tuple[str, ...]:

@@ -41,11 +41,13 @@ class LocalSearch(Strategy):
         if num_init < 1:
             raise ValueError(f"num_init: must be at least 1, got {num_init}")
         self.num_init = num_init
-        self._nbr_cache: dict[str, list[Cell]] = {}
+        self._nbr_cache: dict[str, tuple[list[Cell], list[str]]] = {}
 
-    def _neighbours(self, cell: Cell, key: str) -> list[Cell]:
+    def _neighbours(self, cell: Cell, key: str) -> tuple[list[Cell], list[str]]:
+        """The one-edit neighbours of a cell and their keys (cached by the cell's key)."""
         if key not in self._nbr_cache:
-            self._nbr_cache[key] = neighbours(self.space, cell)
+            cells = neighbours(self.space, cell)
+            self._nbr_cache[key] = (cells, [self.space.key(c) for c in cells])
         return self._nbr_cache[key]
 
     def current(self, history: Sequence[Observation]) -> Observation | None:
@@ -64,8 +66,7 @@ class LocalSearch(Strategy):
                 centre, init_best = init_best, None
             # climb while the centre's whole neighbourhood is known
             while centre is not None:
-                nbrs = self._neighbours(centre.cell, centre.key)
-                keys = [self.space.key(c) for c in nbrs]
+                _, keys = self._neighbours(centre.cell, centre.key)
                 if not all(k in known for k in keys):
                     break
                 best = max((known[k] for k in keys), key=lambda o: o.value, default=None)
@@ -80,10 +81,11 @@ class LocalSearch(Strategy):
         centre = self.current(history)
         out: list[Cell] = []
         if centre is not None:
-            fresh = [c for c in self._neighbours(centre.cell, centre.key) if self.space.key(c) not in taken]
+            cells, keys = self._neighbours(centre.cell, centre.key)
+            fresh = [(c, k) for c, k in zip(cells, keys) if k not in taken]
             for i in self.rng.permutation(len(fresh))[:n]:
-                cell = fresh[int(i)]
-                taken.add(self.space.key(cell))
+                cell, k = fresh[int(i)]
+                taken.add(k)
                 out.append(cell)
         if len(out) < n:
             out += random_unseen(self.space, self.rng, taken, n - len(out))
