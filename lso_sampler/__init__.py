@@ -1,12 +1,18 @@
 """lso_sampler: generative latent-space optimisation for NAS in Optuna and Ray Tune.
 
-Public names: the :class:`Cell`, the search spaces and the benchmark readers. Ray is never
-imported here.
+Public names: the :class:`Cell`, the search spaces and the Optuna samplers (benchmark readers
+live in :mod:`lso_sampler.benchmarks`). Ray is never imported here.
 """
 
 from __future__ import annotations
 
 from lso_sampler.cell import Cell
+from lso_sampler.optuna_samplers import (
+    LocalSearchSampler,
+    LSOSampler,
+    RandomSearchSampler,
+    RegularizedEvolutionSampler,
+)
 from lso_sampler.spaces import (
     DAGSpace,
     DartsSpace,
@@ -24,9 +30,13 @@ __all__ = [
     "DAGSpace",
     "DartsSpace",
     "ENASSpace",
+    "LSOSampler",
+    "LocalSearchSampler",
     "NASBench101Space",
     "NASBench201Space",
     "NASBenchGraphSpace",
+    "RandomSearchSampler",
+    "RegularizedEvolutionSampler",
     "SearchSpace",
     "__version__",
 ]

@@ -53,3 +53,13 @@ def test_compare_command(tmp_path, capsys) -> None:
     assert (out / "curves.png").exists()
     assert main(["compare", "--samplers", "random,nope", "--out", str(out)]) == 2
     assert "unknown sampler 'nope'" in capsys.readouterr().err
+
+
+def test_readme_main_job_compare_with_no_arguments(tmp_path, monkeypatch, capsys) -> None:
+    """`lso-sampler compare` with no arguments: the README's main job."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["compare"]) == 0
+    out = tmp_path / "lso-compare"
+    assert {p.name for p in out.iterdir()} >= {"queries.csv", "summary.md", "curves.png"}
+    text = (out / "summary.md").read_text()
+    assert "nasbench-graph:cora: 5 samplers x 10 seeds, budget 100 queries" in text
