@@ -276,3 +276,20 @@ def test_two_processes_share_one_study(backend: str, cls: str, tmp_path: Path) -
     keys = keys_of(study)
     assert len(keys) == 100
     assert len(set(keys)) == 100, "a cell was proposed twice"
+
+
+def test_a_batch_is_handed_out_one_cell_per_trial_and_survives_a_fresh_sampler(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'batch.db'}"
+    optuna.create_study(study_name="s", storage=url, direction="maximize")
+    make = lambda: LSOSampler(SPACE, RegularizedEvolution(SPACE, 6, 2, seed=0), seed=5, batch_size=4)  # noqa: E731
+    sampler = make()
+    study = optuna.load_study(study_name="s", storage=url, sampler=sampler)
+    study.optimize(conv_count, n_trials=10)
+    stored = study._storage.get_study_system_attrs(study._study_id)[f"lso_sampler:batch:{sampler.strategy.name}"]
+    assert stored["round"] == 2 and len(stored["cells"]) == 4  # rounds 0, 1, 2 of 4 cells
+    batch = [SPACE.key(SPACE.from_params(p)) for p in stored["cells"]]
+    assert keys_of(study)[8:] == batch[:2]  # trials 8, 9 took the first two cells of round 2
+    # a brand-new sampler (another process, say) hands out the rest of that batch first
+    fresh = optuna.load_study(study_name="s", storage=url, sampler=make())
+    fresh.optimize(conv_count, n_trials=2)
+    assert keys_of(fresh)[10:] == batch[2:]
