@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lso_sampler.cell import Cell
 from lso_sampler.optuna_samplers import (
+    AGNetSampler,
     LocalSearchSampler,
     LSOSampler,
     RandomSearchSampler,
@@ -26,6 +27,7 @@ from lso_sampler.spaces import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AGNetSampler",
     "Cell",
     "DAGSpace",
     "DartsSpace",

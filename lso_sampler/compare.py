@@ -67,6 +67,7 @@ _SAMPLERS: dict[str, tuple[Callable[[SearchSpace, int], Any], str]] = {
     "gp": (_optuna_sampler("GPSampler"), "integer"),
     "evolution": (_lso_sampler("RegularizedEvolutionSampler"), "categorical"),
     "local-search": (_lso_sampler("LocalSearchSampler"), "categorical"),
+    "agnet": (_lso_sampler("AGNetSampler"), "categorical"),
 }
 SAMPLER_NAMES = tuple(_SAMPLERS)
 #: What ``compare`` runs when no samplers are named: all but ``gp``, whose trials get slow

@@ -293,3 +293,25 @@ def test_a_batch_is_handed_out_one_cell_per_trial_and_survives_a_fresh_sampler(t
     fresh = optuna.load_study(study_name="s", storage=url, sampler=make())
     fresh.optimize(conv_count, n_trials=2)
     assert keys_of(fresh)[10:] == batch[2:]
+
+
+def test_agnet_sampler_resumes_in_a_fresh_sampler_with_the_same_proposals(tmp_path: Path, monkeypatch) -> None:
+    from lso_sampler.optuna_samplers import AGNetSampler
+
+    make = lambda: AGNetSampler(SPACE, seed=0, epochs=2)  # noqa: E731
+    db1 = tmp_path / "a.db"
+    optuna.create_study(study_name="s", storage=f"sqlite:///{db1}", direction="maximize")
+    _run(f"sqlite:///{db1}", make(), 20)  # 16 random + 4 of the first AG-Net batch
+    db2 = tmp_path / "b.db"
+    shutil.copy(db1, db2)
+    a = _run(f"sqlite:///{db1}", make(), 20)  # an uninterrupted continuation...
+    b = _run(f"sqlite:///{db2}", make(), 20)  # ...and one in a brand-new sampler: the same cells
+    assert a == b and len(set(a)) == 40
+
+
+def test_agnet_sampler_as_in_the_readme(tmp_path: Path, monkeypatch) -> None:
+    from lso_sampler import AGNetSampler
+
+    study = optuna.create_study(direction="maximize", sampler=AGNetSampler(SPACE, seed=0, epochs=2))
+    study.optimize(conv_count, n_trials=24)
+    assert len(set(keys_of(study))) == 24

@@ -351,5 +351,32 @@ class SearchSpace(ABC):
             cells.append(Cell(ops, adj))
         return cells
 
+    def read_scores(
+        self, node_probs: torch.Tensor, edge_probs: torch.Tensor, gen: torch.Generator
+    ) -> list[Cell]:
+        """Draw cells from a generator's scores (AG-Net's decoding).
+
+        Args:
+            node_probs: ``[B, N, T]`` node-type probabilities over :attr:`node_types`
+                (node 0's row is taken as given by its argmax).
+            edge_probs: ``[B, N, N]`` edge probabilities (upper triangle read).
+            gen: Torch random generator.
+
+        The default draws every node type from its probabilities and every edge
+        independently; spaces whose rules tie edges together override it. Cells are not
+        checked against the rules: keep those :meth:`is_valid` accepts.
+        """
+        import torch
+
+        b, n, t = node_probs.shape
+        types = torch.multinomial(node_probs.reshape(b * n, t), 1, generator=gen).view(b, n)
+        types[:, 0] = node_probs[:, 0].argmax(-1)
+        edges = torch.bernoulli(edge_probs.triu(diagonal=1), generator=gen)
+        names = self.node_types
+        return [
+            Cell([names[k] for k in ti], ei)
+            for ti, ei in zip(types.tolist(), edges.to(torch.int64).tolist())
+        ]
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(encoding={self.encoding!r})"

@@ -91,6 +91,27 @@ class NASBenchGraphSpace(SearchSpace):
             return "all four ops are 'skip'; NAS-Bench-Graph has no such architecture"
         return None
 
+    def read_scores(self, node_probs, edge_probs, gen):  # type: ignore[no-untyped-def]
+        """Each op node reads exactly one earlier node: draw that one from its incoming edge
+        scores; the output's edges follow from the link pattern (the space's rules)."""
+        import torch
+
+        names = self.node_types
+        b = node_probs.shape[0]
+        types = torch.multinomial(node_probs[:, 1:5].reshape(b * 4, -1), 1, generator=gen).view(b, 4)
+        preds = [
+            torch.multinomial(edge_probs[:, :i, i] + 1e-9, 1, generator=gen).squeeze(1) for i in range(1, 5)
+        ]
+        cells = []
+        for row in range(b):
+            link = "".join(str(int(p[row])) for p in preds)
+            ops = [names[int(k)] for k in types[row]]
+            if link not in LINKS or any(op not in self.ops for op in ops):
+                cells.append(Cell(["input", *ops, "output"], [[0] * 6 for _ in range(6)]))  # invalid
+                continue
+            cells.append(self._decode({"link": link, **{f"op_{i}": ops[i - 1] for i in range(1, 5)}}))
+        return cells
+
     def key(self, cell: Cell) -> str:
         values = self._encode(cell)
         link, ops = self._link_ops(values)

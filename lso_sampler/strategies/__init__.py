@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from lso_sampler.strategies.agnet import AGNet
 from lso_sampler.strategies.base import Observation, Strategy, neighbours, random_unseen
 from lso_sampler.strategies.evolution import RegularizedEvolution
 from lso_sampler.strategies.local_search import LocalSearch
 from lso_sampler.strategies.random_search import RandomSearch
 
 __all__ = [
+    "AGNet",
     "LocalSearch",
     "Observation",
     "RandomSearch",

@@ -1,0 +1,101 @@
+"""Query-free pretraining of the AG-Net generator, with an on-disk cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lso_sampler.nn.agnet import AGNetConfig, AGNetModel
+from lso_sampler.spaces.base import SearchSpace
+
+__all__ = ["cache_dir", "load_or_pretrain", "pretrain_generator", "pretrained_name"]
+
+#: Bump when the generator's architecture or pretraining recipe changes.
+PRETRAIN_VERSION = "1"
+
+
+def cache_dir() -> Path:
+    """``$LSO_SAMPLER_CACHE``, else ``$XDG_CACHE_HOME/lso_sampler``, else ``~/.cache/lso_sampler``."""
+    env = os.environ.get("LSO_SAMPLER_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lso_sampler"
+
+
+def pretrained_name(space: SearchSpace, config: AGNetConfig, steps: int) -> str:
+    """File name keyed by space signature, model config, recipe and package version."""
+    from lso_sampler import __version__
+
+    text = json.dumps([space.signature(), config.__dict__, steps, PRETRAIN_VERSION, __version__], sort_keys=True)
+    digest = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+    return f"agnet-{space.name}-{digest}.pt"
+
+
+def pretrain_generator(
+    model: AGNetModel,
+    steps: int = 2000,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    seed: int = 0,
+    log_every: int = 0,
+) -> list[float]:
+    """Reconstruct random cells of the space from random ``z`` (no queries, no values).
+
+    Adam(lr, betas=(0.5, 0.999)) as the reference. Returns the loss per step.
+    """
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(model.generator.parameters(), lr=lr, betas=(0.5, 0.999))
+    losses = []
+    model.train()
+    for step in range(steps):
+        cells = [model.space.sample(rng) for _ in range(batch_size)]
+        types, edges = model.targets(cells)
+        z = torch.randn(batch_size, model.latent_dim)
+        node_logits, edge_logits = model.generator(z)
+        loss = model.reconstruction_loss(node_logits, edge_logits, types, edges).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        if log_every and (step + 1) % log_every == 0:
+            print(f"step {step + 1}: loss {np.mean(losses[-log_every:]):.4f}", flush=True)
+    model.eval()
+    return losses
+
+
+def load_or_pretrain(
+    space: SearchSpace, config: AGNetConfig | None = None, steps: int = 2000, verbose: bool = False
+) -> AGNetModel:
+    """An :class:`AGNetModel` whose generator is pretrained for ``space``.
+
+    Looks for shipped weights (``lso_sampler/nn/pretrained/``), then the user cache; else
+    pretrains (minutes on a CPU) and caches the generator's weights.
+    """
+    config = config or AGNetConfig()
+    model = AGNetModel(space, config)
+    name = pretrained_name(space, config, steps)
+    shipped = resources.files("lso_sampler.nn").joinpath("pretrained", name)
+    cached = cache_dir() / name
+    for candidate in (shipped, cached):
+        if candidate.is_file():
+            with candidate.open("rb") as f:
+                state = torch.load(f, map_location="cpu", weights_only=True)
+            model.generator.load_state_dict(state)
+            model.eval()
+            return model
+    if verbose:
+        print(f"pretraining the AG-Net generator for {space!r} ({steps} steps); cached as {cached}")
+    pretrain_generator(model, steps=steps, log_every=500 if verbose else 0)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".tmp{os.getpid()}")
+    torch.save(model.generator.state_dict(), tmp)
+    os.replace(tmp, cached)  # atomic: parallel workers never read half a file
+    return model

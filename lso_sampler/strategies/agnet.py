@@ -1,0 +1,214 @@
+"""AG-Net search: weighted retraining of generator + surrogate, then top-k of the generated."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import torch
+
+from lso_sampler.cell import Cell
+from lso_sampler.nn.agnet import AGNetConfig, AGNetModel, rank_weights
+from lso_sampler.nn.pretrain import load_or_pretrain
+from lso_sampler.spaces.base import SearchSpace
+from lso_sampler.strategies.base import Observation, Strategy, random_unseen
+
+__all__ = ["AGNet"]
+
+#: 99 percentiles of N(0, 1): the latent grid AG-Net samples candidates from.
+_GRID = torch.tensor([NormalDist().inv_cdf(i / 100) for i in range(1, 100)])
+
+
+class AGNet(Strategy):
+    """AG-Net (Lukasik, Jung & Keuper, ECCV 2022) as a strategy.
+
+    The first ``num_init`` cells are random. After that, every call (one search iteration)
+    starts from the query-free pretrained generator, trains generator and surrogate on all
+    evaluated cells for ``epochs`` epochs with rank weights ``w ∝ 1/(kN + rank)`` (weighted
+    sampling and weighted loss), ``L = (1 - α) L_G + α L_C``, then generates latents from
+    the percentile grid of N(0, 1) until ``num_candidates`` valid, unqueried, non-pending
+    cells are found, and returns the ``n`` best by the surrogate.
+
+    Restarting each iteration from the pretrained weights (the reference keeps fine-tuning
+    one model) makes the proposals a function of the history and the seed alone, so a
+    search resumed in a new process continues exactly.
+
+    Args:
+        space: The search space.
+        seed: Random seed (numpy and torch generators of this strategy).
+        num_init: Random cells before the first iteration (16).
+        num_candidates: Valid new cells generated per iteration (100).
+        epochs: Retraining epochs per iteration; default 30 for spaces of at most 20,000
+            cells (NAS-Bench-201-sized), else 15.
+        alpha: Weight of the surrogate loss (0.9).
+        weight_k: ``k`` of the rank weights (1e-3).
+        batch_size: Training batch size (16).
+        lr: Adam learning rate during search (1e-3).
+        weighted_retraining: Ablation switch: ``False`` trains with uniform weights.
+        backprop_surrogate: Ablation switch: ``False`` stops the surrogate's gradient from
+            reaching the generator.
+        config: Model sizes.
+        pretrain_steps: Steps of query-free pretraining (shipped weights exist for the
+            built-in spaces at the default).
+
+    Example:
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> agnet = AGNet(NASBench201Space(), seed=0)
+        >>> len(agnet.propose([], [], 16))  # the random initial design
+        16
+    """
+
+    name = "agnet"
+    batch_size = 16
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        seed: int | None = None,
+        *,
+        num_init: int = 16,
+        num_candidates: int = 100,
+        epochs: int | None = None,
+        alpha: float = 0.9,
+        weight_k: float = 1e-3,
+        batch_size: int = 16,
+        lr: float = 1e-3,
+        weighted_retraining: bool = True,
+        backprop_surrogate: bool = True,
+        config: AGNetConfig | None = None,
+        pretrain_steps: int = 2000,
+    ) -> None:
+        super().__init__(space, seed)
+        for name, value, low in (("num_init", num_init, 1), ("num_candidates", num_candidates, 1), ("batch_size", batch_size, 1)):
+            if value < low:
+                raise ValueError(f"{name}: must be at least {low}, got {value}")
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha: must be in [0, 1], got {alpha}")
+        if weight_k <= 0:
+            raise ValueError(f"weight_k: must be positive, got {weight_k}")
+        self.num_init = num_init
+        self.num_candidates = num_candidates
+        self.epochs = epochs if epochs is not None else (30 if space.num_configurations <= 20_000 else 15)
+        self.alpha = alpha
+        self.weight_k = weight_k
+        self.train_batch = batch_size
+        self.lr = lr
+        self.weighted_retraining = weighted_retraining
+        self.backprop_surrogate = backprop_surrogate
+        self.config = config or AGNetConfig()
+        self.pretrain_steps = pretrain_steps
+        self._pretrained: dict[str, torch.Tensor] | None = None
+        self.model: AGNetModel | None = None
+        self.last_stats: dict[str, float] = {}
+
+    # -- model -----------------------------------------------------------------------------
+    def _fresh_model(self) -> AGNetModel:
+        if self._pretrained is None:
+            model = load_or_pretrain(self.space, self.config, self.pretrain_steps)
+            self._pretrained = copy.deepcopy(model.generator.state_dict())
+        model = AGNetModel(self.space, self.config)
+        model.generator.load_state_dict(self._pretrained)
+        return model
+
+    def _torch_gen(self) -> torch.Generator:
+        return torch.Generator().manual_seed(int(self.rng.integers(2**62)))
+
+    def fit(self, history: Sequence[Observation]) -> AGNetModel:
+        """Retrain generator + surrogate on ``history`` (one search iteration's training)."""
+        gen = self._torch_gen()
+        torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))  # module init
+        model = self._fresh_model()
+        cells = [o.cell for o in history]
+        y = torch.tensor([o.value for o in history], dtype=torch.float32)
+        y = (y - y.mean()) / (y.std() + 1e-8) if len(y) > 1 else y * 0
+        types, edges = model.targets(cells)
+        vectors = model.cell_vectors(cells)
+        n = len(cells)
+        if self.weighted_retraining:
+            w = torch.tensor(rank_weights([o.value for o in history], self.weight_k), dtype=torch.float32)
+        else:
+            w = torch.full((n,), 1.0 / n)
+        loss_w = w * n  # mean 1 over the data
+        opt = torch.optim.Adam(model.parameters(), lr=self.lr, betas=(0.5, 0.999))
+        steps = self.epochs * max(1, -(-n // self.train_batch))
+        model.train()
+        last = {}
+        for _ in range(steps):
+            idx = torch.multinomial(w, self.train_batch, replacement=True, generator=gen)
+            z = torch.randn(self.train_batch, self.config.latent_dim, generator=gen)
+            node_logits, edge_logits = model.generator(z)
+            rec = model.reconstruction_loss(node_logits, edge_logits, types[idx], edges[idx])
+            gvec = model.generator.graph_vector(node_logits, edge_logits)
+            if not self.backprop_surrogate:
+                gvec = gvec.detach()
+            # the surrogate on generated vectors (the reference's coupling) and on the
+            # queried cells' own vectors (paired with their values)
+            mse = (model.predict_vectors(gvec) - y[idx]) ** 2 + (model.predict_vectors(vectors[idx]) - y[idx]) ** 2
+            loss = ((1 - self.alpha) * rec + self.alpha * mse) * loss_w[idx]
+            loss = loss.mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            last = {"loss": loss.item(), "reconstruction": rec.mean().item(), "surrogate_mse": mse.mean().item()}
+        model.eval()
+        self.last_stats = {**last, "steps": float(steps)}
+        self.model = model
+        return model
+
+    def generate(self, model: AGNetModel, exclude: set[str], max_rounds: int = 30) -> list[Cell]:
+        """Valid new cells from latents on the N(0, 1) percentile grid (at least
+        ``num_candidates`` if the generator finds them within ``max_rounds`` batches)."""
+        gen = self._torch_gen()
+        found: dict[str, Cell] = {}
+        drawn = valid = 0
+        for r in range(1, max_rounds + 1):
+            size = 100 * min(r, 9)
+            z = _GRID[torch.randint(len(_GRID), (size, self.config.latent_dim), generator=gen)]
+            for cell in model.sample_cells(z, gen):
+                drawn += 1
+                if not self.space.is_valid(cell):
+                    continue
+                valid += 1
+                k = self.space.key(cell)
+                if k not in exclude and k not in found:
+                    found[k] = cell
+            if len(found) >= self.num_candidates:
+                break
+        self.last_stats.update({"validity": valid / max(drawn, 1), "candidates": float(len(found))})
+        cells = list(found.values())
+        if len(cells) > self.num_candidates:
+            keep = self.rng.permutation(len(cells))[: self.num_candidates]
+            cells = [cells[int(i)] for i in keep]
+        return cells
+
+    def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
+        taken = {o.key for o in history} | {self.space.key(c) for c in pending}
+        if len(history) < self.num_init:
+            return random_unseen(self.space, self.rng, taken, n)
+        if any(len(o.values) > 1 for o in history):
+            raise ValueError("AGNet handles single-objective studies only (multi-objective support comes later)")
+        model = self.fit(history)
+        candidates = self.generate(model, taken)
+        if candidates:
+            with torch.no_grad():
+                scores = model.predict_vectors(model.cell_vectors(candidates)).tolist()
+            order = np.argsort(-np.asarray(scores), kind="stable")
+            chosen = [candidates[int(i)] for i in order[:n]]
+        else:
+            chosen = []
+        if len(chosen) < n:  # the generator found too few new valid cells: top up at random
+            taken |= {self.space.key(c) for c in chosen}
+            chosen += random_unseen(self.space, self.rng, taken, n - len(chosen))
+        return chosen
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"model": None if self.model is None else self.model.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("model") is not None:
+            model = AGNetModel(self.space, self.config)
+            model.load_state_dict(state["model"])
+            self.model = model

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lso_sampler.spaces import NASBench201Space
+from lso_sampler.strategies import AGNet, Observation
+
+SPACE = NASBench201Space()
+FAST = {"epochs": 3}  # shipped NB201 weights, short retraining
+
+
+def score(cell) -> float:
+    return float(cell.ops.count("nor_conv_3x3")) + 0.1 * cell.ops.count("skip_connect")
+
+
+def history_of(cells) -> list[Observation]:
+    return [Observation(c, SPACE.key(c), (score(c),)) for c in cells]
+
+
+def test_initial_design_then_top_k_of_new_valid_cells() -> None:
+    agnet = AGNet(SPACE, seed=0, **FAST)
+    first = agnet.propose([], [], 16)
+    assert len({SPACE.key(c) for c in first}) == 16
+    history = history_of(first)
+    pending = agnet.propose(history, [], 4)
+    batch = agnet.propose(history, pending, 16)
+    keys = {SPACE.key(c) for c in batch}
+    assert len(keys) == 16 and all(SPACE.is_valid(c) for c in batch)
+    assert not keys & {o.key for o in history} and not keys & {SPACE.key(c) for c in pending}
+    assert agnet.last_stats["validity"] > 0.5 and agnet.last_stats["steps"] == 3 * 1
+
+
+def test_proposals_are_a_function_of_history_and_seed() -> None:
+    history = history_of(AGNet(SPACE, seed=1, **FAST).propose([], [], 20))
+    a = AGNet(SPACE, seed=5, **FAST)
+    b = AGNet(SPACE, seed=5, **FAST)
+    a.seed([5, 20]), b.seed([5, 20])
+    assert a.propose(history, [], 8) == b.propose(history, [], 8)
+
+
+def test_search_improves_on_the_initial_design() -> None:
+    agnet = AGNet(SPACE, seed=2, epochs=10)
+    history = history_of(agnet.propose([], [], 16))
+    start = max(o.value for o in history)
+    for _ in range(3):
+        history += history_of(agnet.propose(history, [], 16))
+    assert max(o.value for o in history) > start
+    top = sorted(history[16:], key=lambda o: -o.value)[:8]
+    assert np.mean([o.value for o in top]) >= np.mean(sorted((o.value for o in history[:16]), reverse=True)[:8])
+
+
+def test_ablation_switches_and_bad_arguments() -> None:
+    history = history_of(AGNet(SPACE, seed=3, **FAST).propose([], [], 16))
+    for kw in ({"weighted_retraining": False}, {"backprop_surrogate": False}):
+        assert len(AGNet(SPACE, seed=3, **FAST, **kw).propose(history, [], 16)) == 16
+    with pytest.raises(ValueError, match="alpha"):
+        AGNet(SPACE, alpha=1.5)
+    with pytest.raises(ValueError, match="weight_k"):
+        AGNet(SPACE, weight_k=0)
+    multi = [Observation(o.cell, o.key, (o.value, 1.0)) for o in history]
+    with pytest.raises(ValueError, match="single-objective"):
+        AGNet(SPACE, seed=0, **FAST).propose(multi, [], 16)
