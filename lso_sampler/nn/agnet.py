@@ -82,7 +82,10 @@ class AGNetModel(nn.Module):
 
     def cell_vectors(self, cells: Sequence[Cell]) -> torch.Tensor:
         """The graph-vector form (one-hot types, 0/1 edges) of real cells."""
-        types, edges = self.targets(cells)
+        return self.vectors_from_targets(*self.targets(cells))
+
+    def vectors_from_targets(self, types: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
+        """Graph vectors from :meth:`targets` output (no second pass over the cells)."""
         return torch.cat([F.one_hot(types, len(self.space.node_types)).float().flatten(1), edges], 1)
 
     # -- losses --------------------------------------------------------------------------

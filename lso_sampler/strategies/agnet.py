@@ -125,7 +125,7 @@ class AGNet(Strategy):
         y = torch.tensor([o.value for o in history], dtype=torch.float32)
         y = (y - y.mean()) / (y.std() + 1e-8) if len(y) > 1 else y * 0
         types, edges = model.targets(cells)
-        vectors = model.cell_vectors(cells)
+        vectors = model.vectors_from_targets(types, edges)
         n = len(cells)
         if self.weighted_retraining:
             w = torch.tensor(rank_weights([o.value for o in history], self.weight_k), dtype=torch.float32)
