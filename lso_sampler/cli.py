@@ -49,6 +49,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         command=command,
         trial_cap_factor=args.trial_cap,
+        isolate=args.isolate,
     )
     print((__import__("pathlib").Path(args.out) / "summary.md").read_text())
     print(f"wrote {args.out}/queries.csv, {args.out}/summary.md, {args.out}/curves.png")
@@ -107,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--jobs", type=int, default=1, help="parallel processes (default 1)")
     p_cmp.add_argument(
         "--trial-cap", type=int, default=20, help="stop a run after this many x budget trials (default 20)"
+    )
+    p_cmp.add_argument(
+        "--isolate",
+        action="store_true",
+        help="run each run in a fresh process and report its peak memory (implied by --jobs > 1)",
     )
     p_cmp.add_argument("--quiet", action="store_true", help="no progress bar")
     p_cmp.set_defaults(func=cmd_compare)

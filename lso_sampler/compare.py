@@ -50,11 +50,11 @@ def _optuna_sampler(factory: str) -> Callable[[SearchSpace, int], Any]:
     return make
 
 
-def _lso_sampler(cls_name: str) -> Callable[[SearchSpace, int], Any]:
+def _lso_sampler(cls_name: str, **options: Any) -> Callable[[SearchSpace, int], Any]:
     def make(space: SearchSpace, seed: int) -> Any:
         from lso_sampler import optuna_samplers
 
-        return getattr(optuna_samplers, cls_name)(space, seed=seed)
+        return getattr(optuna_samplers, cls_name)(space, seed=seed, **options)
 
     return make
 
@@ -68,6 +68,9 @@ _SAMPLERS: dict[str, tuple[Callable[[SearchSpace, int], Any], str]] = {
     "evolution": (_lso_sampler("RegularizedEvolutionSampler"), "categorical"),
     "local-search": (_lso_sampler("LocalSearchSampler"), "categorical"),
     "agnet": (_lso_sampler("AGNetSampler"), "categorical"),
+    # AG-Net's ablations (the paper's Table 6)
+    "agnet-no-weighting": (_lso_sampler("AGNetSampler", weighted_retraining=False), "categorical"),
+    "agnet-no-backprop": (_lso_sampler("AGNetSampler", backprop_surrogate=False), "categorical"),
 }
 SAMPLER_NAMES = tuple(_SAMPLERS)
 #: What ``compare`` runs when no samplers are named: all but ``gp``, whose trials get slow
@@ -100,6 +103,23 @@ class RunResult:
     invalid: int = 0
     capped: bool = False
     seconds: float = 0.0
+    #: Peak resident memory of the run's process in MB (``None`` unless the run had a
+    #: process of its own, see ``compare(isolate=...)``).
+    peak_rss_mb: float | None = None
+    #: Total and largest time spent in ``study.ask()`` + ``space.suggest(trial)``, all trials.
+    sampler_seconds: float = 0.0
+    slowest_suggestion: float = 0.0
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
 
 
 def run_one(
@@ -109,11 +129,21 @@ def run_one(
     budget: int,
     data_dir: str | None = None,
     trial_cap_factor: int = 20,
+    threads: int | None = None,
+    own_process: bool = False,
 ) -> RunResult:
-    """Run ``sampler`` with ``seed`` on ``benchmark`` until ``budget`` distinct queries."""
+    """Run ``sampler`` with ``seed`` on ``benchmark`` until ``budget`` distinct queries.
+
+    ``threads`` sets torch's intra-op threads for the run (``None`` leaves them);
+    ``own_process`` says the run has its process to itself, so its peak memory is recorded.
+    """
     import optuna
     from optuna.trial import TrialState
 
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     bench = _benchmark(benchmark, data_dir)
     bench.reset()
@@ -131,6 +161,8 @@ def run_one(
             trial = study.ask()
             cell = space.suggest(trial)
             suggest_s = time.perf_counter() - t0
+            result.sampler_seconds += suggest_s
+            result.slowest_suggestion = max(result.slowest_suggestion, suggest_s)
             result.trials += 1
             if not space.is_valid(cell):
                 result.invalid += 1
@@ -153,6 +185,8 @@ def run_one(
                 )
     result.capped = bench.num_queries < budget
     result.seconds = time.perf_counter() - start
+    if own_process:
+        result.peak_rss_mb = _peak_rss_mb()
     return result
 
 
@@ -204,8 +238,18 @@ def summarize(
             f"Benchmark optimum: search {opt.search_value:.2f} -> reported {opt.reported_value:.2f} "
             f"(best reported value overall {opt.best_reported_value:.2f})."
         )
-    lines += ["", "| sampler | " + " | ".join(f"q={b}" for b in budgets) + " | optimum found | trials | capped | sampler s/query (median) |"]
-    lines.append("|---" * (len(budgets) + 5) + "|")
+    lines += ["", "| sampler | " + " | ".join(f"q={b}" for b in budgets) + " | optimum found | trials | capped |"]
+    lines.append("|---" * (len(budgets) + 4) + "|")
+    cost = [
+        "",
+        "Sampler overhead per run: time in `study.ask()` + `space.suggest(trial)` (all trials) divided",
+        "by the run's distinct queries, the slowest single suggestion, and the peak resident memory of",
+        "the run's process (measured only when each run has a process of its own: `--jobs` > 1 or",
+        "`--isolate`). Median over seeds, max over seeds in brackets.",
+        "",
+        "| sampler | s/query (median query) | s/query (total / queries) | slowest suggestion (s) | peak memory (MB) |",
+        "|---|---|---|---|---|",
+    ]
     for sampler, arr in curves.items():
         sruns = [r for r in runs if r.sampler == sampler]
         cells = [f"{np.nanmean(arr[:, b - 1]):.2f} ± {np.nanstd(arr[:, b - 1]):.2f}" for b in budgets]
@@ -219,10 +263,17 @@ def summarize(
             found_s = "n/a"
         trials = int(np.median([r.trials for r in sruns]))
         capped = sum(r.capped for r in sruns)
+        lines.append(f"| {sampler} | " + " | ".join(cells) + f" | {found_s} | {trials} (median) | {capped} |")
         med = float(frame["sampler_seconds"].median())
-        lines.append(
-            f"| {sampler} | " + " | ".join(cells) + f" | {found_s} | {trials} (median) | {capped} | {med:.4f} |"
+        per_q = [r.sampler_seconds / max(1, len(r.rows)) for r in sruns]
+        slow = [r.slowest_suggestion for r in sruns]
+        rss = [r.peak_rss_mb for r in sruns if r.peak_rss_mb is not None]
+        rss_s = f"{np.median(rss):.0f} [{max(rss):.0f}]" if rss else "not measured"
+        cost.append(
+            f"| {sampler} | {med:.4f} | {np.median(per_q):.4f} [{max(per_q):.4f}] | "
+            f"{np.median(slow):.3f} [{max(slow):.3f}] | {rss_s} |"
         )
+    lines += cost
     lines += [
         "",
         "Columns: `optimum found` = seeds whose queries include the cell with the best search value;",
@@ -274,9 +325,14 @@ def compare(
     progress: bool = True,
     command: str | None = None,
     trial_cap_factor: int = 20,
+    isolate: bool = False,
 ) -> pd.DataFrame:
     """Run every sampler on ``seeds`` seeds and write ``queries.csv``, ``summary.md`` and
     ``curves.png`` under ``out``. Returns the queries table.
+
+    With ``jobs`` > 1, or ``isolate``, every run gets a fresh process (so its peak memory
+    is its own and is reported) and torch gets ``cpu_count // jobs`` threads per run, so
+    parallel runs do not oversubscribe the cores.
 
     Example:
         >>> table = compare(samplers=["random", "tpe"], seeds=2, budget=20, out=tmp, progress=False)  # doctest: +SKIP
@@ -295,12 +351,16 @@ def compare(
         raise ValueError(f"trial_cap_factor: must be at least 1, got {trial_cap_factor}")
     ddir = None if data_dir is None else str(data_dir)
     bench = _benchmark(benchmark, ddir)
+    own = jobs > 1 or isolate
+    threads = max(1, (os.cpu_count() or 1) // jobs) if own else None
     tasks = [
-        (benchmark, s, seed, budget, ddir, trial_cap_factor) for s in samplers for seed in range(seeds)
+        (benchmark, s, seed, budget, ddir, trial_cap_factor, threads, own)
+        for s in samplers
+        for seed in range(seeds)
     ]
     runs: list[RunResult] = []
     bar = tqdm(total=len(tasks), desc=f"compare {benchmark}", disable=not progress, unit="run")
-    if jobs == 1:
+    if not own:
         for t in tasks:
             bar.set_postfix_str(f"{t[1]} seed {t[2]}")
             runs.append(run_one(*t))
@@ -308,7 +368,9 @@ def compare(
     else:
         import multiprocessing as mp
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=mp.get_context("spawn"), max_tasks_per_child=1
+        ) as pool:
             futures = [pool.submit(run_one, *t) for t in tasks]
             for fut in as_completed(futures):
                 runs.append(fut.result())
@@ -322,7 +384,7 @@ def compare(
     queries.to_csv(out_dir / "queries.csv", index=False)
     cmd = command or (
         f"lso-sampler compare --benchmark {benchmark} --samplers {','.join(samplers)} "
-        f"--seeds {seeds} --budget {budget} --jobs {jobs}"
+        f"--seeds {seeds} --budget {budget} --jobs {jobs}" + (" --isolate" if isolate and jobs == 1 else "")
     )
     (out_dir / "summary.md").write_text(summarize(queries, runs, bench, budget, cmd, trial_cap_factor))
     plot_curves(queries, bench, budget, out_dir / "curves.png")

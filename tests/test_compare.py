@@ -31,6 +31,21 @@ def test_parallel_jobs_give_the_same_queries(tmp_path: Path) -> None:
     b = compare(samplers=["tpe", "local-search"], seeds=2, budget=15, out=tmp_path / "b", jobs=2, progress=False)
     cols = ["sampler", "seed", "query", "cell_key", "search_value", "reported_value"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
+    # runs in processes of their own report their peak memory; in-process runs cannot
+    cost_a = [line for line in (tmp_path / "a/summary.md").read_text().splitlines() if line.startswith("| tpe |")][1]
+    cost_b = [line for line in (tmp_path / "b/summary.md").read_text().splitlines() if line.startswith("| tpe |")][1]
+    assert cost_a.endswith("| not measured |")
+    peak = float(cost_b.split("|")[-2].split("[")[0])
+    assert 50 < peak < 5000  # MB: a Python process with optuna and numpy loaded
+
+
+def test_run_records_total_and_slowest_sampler_time() -> None:
+    run = run_one("nasbench-graph:cora", "cmaes", seed=0, budget=40)
+    per_query = sum(r["sampler_seconds"] for r in run.rows)
+    # repeats cost sampler time too, so the total covers at least the queries' own time
+    assert run.sampler_seconds >= per_query - 1e-9
+    assert max(r["sampler_seconds"] for r in run.rows) <= run.slowest_suggestion <= run.sampler_seconds
+    assert run.peak_rss_mb is None  # not its own process
 
 
 def test_repeats_cost_trials_not_queries() -> None:

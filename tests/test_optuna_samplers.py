@@ -29,7 +29,14 @@ from lso_sampler.optuna_samplers import (
     RandomSearchSampler,
     RegularizedEvolutionSampler,
 )
-from lso_sampler.spaces import NASBench201Space, NASBenchGraphSpace
+from lso_sampler.spaces import (
+    DAGSpace,
+    DartsSpace,
+    ENASSpace,
+    NASBench101Space,
+    NASBench201Space,
+    NASBenchGraphSpace,
+)
 from lso_sampler.strategies import RegularizedEvolution
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -315,3 +322,26 @@ def test_agnet_sampler_as_in_the_readme(tmp_path: Path, monkeypatch) -> None:
     study = optuna.create_study(direction="maximize", sampler=AGNetSampler(SPACE, seed=0, epochs=2))
     study.optimize(conv_count, n_trials=24)
     assert len(set(keys_of(study))) == 24
+
+
+@pytest.mark.parametrize(
+    "space",
+    [NASBench101Space(), DartsSpace(), ENASSpace(), NASBenchGraphSpace(), DAGSpace(5, ["a", "b"], max_edges=6)],
+    ids=lambda s: s.name,
+)
+def test_agnet_sampler_searches_every_space(space, tmp_path: Path, monkeypatch) -> None:
+    from lso_sampler import AGNetSampler
+
+    monkeypatch.setenv("LSO_SAMPLER_CACHE", str(tmp_path))  # DAGSpace: pretrained here, on first use
+    steps = 60 if isinstance(space, DAGSpace) else 2000  # 2000: the shipped weights
+    sampler = AGNetSampler(space, seed=0, num_init=4, epochs=1, num_candidates=20, pretrain_steps=steps)
+
+    def objective(trial: optuna.Trial) -> float:
+        cell = space.suggest(trial)
+        assert space.is_valid(cell)
+        return float(sum(op == space.node_types[-2] for op in cell.ops)) + 0.01 * len(cell.edges)
+
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(objective, n_trials=12)  # 4 random, then AG-Net's first batch
+    keys = [space.key(space.from_params(t.params)) for t in study.trials]
+    assert len(set(keys)) == 12

@@ -22,3 +22,13 @@ def test_test_command_is_marked_for_ci() -> None:
     lines = README.read_text().splitlines()
     i = lines.index("<!-- test-command -->")
     assert lines[i + 1] == "```bash" and "pytest" in lines[i + 2]
+
+
+def test_agnet_example_runs(capsys, data_dir, monkeypatch) -> None:
+    monkeypatch.setenv("LSO_SAMPLER_DATA", str(data_dir))
+    section = README.read_text().split("## AG-Net on NAS-Bench-201", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert "AGNetSampler(space" in code
+    exec(compile(code, "README-agnet", "exec"), {})
+    arch_str, test_acc = capsys.readouterr().out.split()
+    assert arch_str.startswith("|") and 10.0 < float(test_acc) <= 94.37

@@ -102,17 +102,20 @@ class AGNetModel(nn.Module):
         return self.surrogate(vectors).squeeze(-1)
 
     # -- decoding ------------------------------------------------------------------------
-    def sample_cells(self, z: torch.Tensor, gen: torch.Generator) -> list[Cell]:
+    def sample_cells(self, z: torch.Tensor, gen: torch.Generator, temperature: float = 1.0) -> list[Cell]:
         """Read cells off the generator's scores for ``z`` with the space's
         :meth:`~lso_sampler.spaces.SearchSpace.read_scores` (by default node types drawn
-        from their softmax, edges from their sigmoid, as the reference). Not checked against
-        the space's rules: callers keep the valid ones."""
+        from their softmax, edges from their sigmoid, as the reference). ``temperature``
+        divides all logits (1: the generator's own distribution; larger: closer to uniform).
+        Not checked against the space's rules: callers keep the valid ones."""
+        if temperature <= 0:
+            raise ValueError(f"temperature: must be positive, got {temperature}")
         with torch.no_grad():
             node_logits, edge_logits = self.generator(z)
             n = self.space.max_nodes
             adj = torch.zeros(z.shape[0], n, n)
-            adj[:, self._src, self._dst] = torch.sigmoid(edge_logits)
-            return self.space.read_scores(torch.softmax(node_logits, -1), adj, gen)
+            adj[:, self._src, self._dst] = torch.sigmoid(edge_logits / temperature)
+            return self.space.read_scores(torch.softmax(node_logits / temperature, -1), adj, gen)
 
 
 def rank_weights(values: Sequence[float], k: float) -> np.ndarray:

@@ -162,6 +162,37 @@ class DartsSpace(SearchSpace):
         return result
 
     # -- SearchSpace ----------------------------------------------------------------------
+    def read_scores(self, node_probs, edge_probs, gen):  # type: ignore[no-untyped-def]
+        """The DARTS rules tie the edges together (two distinct inputs per intermediate
+        node, fixed add/output wiring): per intermediate node draw its input pair ``i < j``
+        with probability ∝ score(i -> op_a) x score(j -> op_b) and each op from its node's
+        scores over the seven ops; the rest of the wiring follows from the space."""
+        import torch
+
+        b = node_probs.shape[0]
+        first = len(self.node_types) - len(OPS) - 1  # column of OPS[0]
+        values: list[dict[str, Any]] = [{} for _ in range(b)]
+        for p, part in enumerate(PARTS):
+            off = p * _PART_SIZE
+            for k in NODES:
+                a, bb, _ = _local(k)
+                for name, node in (("op_a", a), ("op_b", bb)):
+                    probs = node_probs[:, off + node, first : first + len(OPS)] + 1e-12
+                    idx = torch.multinomial(probs, 1, generator=gen).squeeze(1).tolist()
+                    for row in range(b):
+                        values[row][f"{part}_node{k}_{name}"] = OPS[idx[row]]
+                if k == 2:
+                    continue
+                pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+                src = torch.tensor([_source(j) + off for j in range(k)])
+                sa, sb = edge_probs[:, src, off + a], edge_probs[:, src, off + bb]  # [B, k]
+                joint = torch.stack([sa[:, i] * sb[:, j] for i, j in pairs], 1) + 1e-12
+                pick = torch.multinomial(joint, 1, generator=gen).squeeze(1).tolist()
+                for row in range(b):
+                    i, j = pairs[pick[row]]
+                    values[row][f"{part}_node{k}_inputs"] = f"{i}_{j}"
+        return [self._decode(v) for v in values]
+
     def _decode(self, values: Mapping[str, Any]) -> Cell:
         genotype: Genotype = {}
         for part in PARTS:

@@ -85,6 +85,16 @@ class NASBench201Space(SearchSpace):
         ops = self.ops_of(cell)
         return dict(zip(_PARAMS, ops))
 
+    def read_scores(self, node_probs, edge_probs, gen):  # type: ignore[no-untyped-def]
+        """The edges of a NAS-Bench-201 cell are fixed by the space: draw only the six op
+        nodes' types, from their scores over the five ops (edge scores are not read)."""
+        import torch
+
+        b = node_probs.shape[0]
+        probs = node_probs[:, 1:7, 1 : 1 + len(OPS)].reshape(b * 6, len(OPS)) + 1e-12
+        idx = torch.multinomial(probs, 1, generator=gen).view(b, 6).tolist()
+        return [self.cell_from_ops([OPS[k] for k in row]) for row in idx]
+
     # -- NB201-specific helpers -----------------------------------------------------------
     @staticmethod
     def cell_from_ops(ops: list[str] | tuple[str, ...]) -> Cell:

@@ -63,3 +63,21 @@ def test_random_cells_are_valid() -> None:
     rng = np.random.default_rng(0)
     for _ in range(200):
         assert space.is_valid(space.sample(rng))
+
+
+def test_read_scores_gives_valid_cells_that_follow_the_scores() -> None:
+    import torch
+
+    space = DartsSpace()
+    gen = torch.Generator().manual_seed(0)
+    n, t = space.max_nodes, len(space.node_types)
+    cells = space.read_scores(torch.rand(100, n, t), torch.rand(100, n, n), gen)
+    assert all(space.is_valid(c) for c in cells)
+    assert len({space.key(c) for c in cells}) == 100
+    # node 5 of the normal cell: op nodes 11 (lower input) and 12 (higher input); scores
+    # that favour inputs 1 -> op_a and 3 -> op_b (carried by add node 7) decide the pair
+    edges = torch.full((50, n, n), 1e-6)
+    edges[:, 1, 11] = 1.0
+    edges[:, 7, 12] = 1.0
+    values = [space.to_params(c) for c in space.read_scores(torch.rand(50, n, t), edges, gen)]
+    assert {v["normal_node5_inputs"] for v in values} == {"1_3"}

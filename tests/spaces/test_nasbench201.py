@@ -37,3 +37,18 @@ def test_bad_input() -> None:
         space.cell_from_ops(["conv"] * 6)
     with pytest.raises(ValueError, match="index"):
         space.from_index(15625)
+
+
+def test_read_scores_draws_only_the_op_nodes() -> None:
+    import torch
+
+    space = NASBench201Space()
+    gen = torch.Generator().manual_seed(0)
+    probs = torch.softmax(torch.randn(200, 8, len(space.node_types)) * 3, -1)
+    edges = torch.rand(200, 8, 8)  # ignored: the space fixes the wiring
+    cells = space.read_scores(probs, edges, gen)
+    assert all(space.is_valid(c) for c in cells)
+    # a node whose scores put all mass on one op always gets it
+    probs[:, 3] = 0.0
+    probs[:, 3, space.node_types.index("skip_connect")] = 1.0
+    assert {space.ops_of(c)[2] for c in space.read_scores(probs, edges, gen)} == {"skip_connect"}

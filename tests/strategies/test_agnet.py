@@ -61,3 +61,26 @@ def test_ablation_switches_and_bad_arguments() -> None:
     multi = [Observation(o.cell, o.key, (o.value, 1.0)) for o in history]
     with pytest.raises(ValueError, match="single-objective"):
         AGNet(SPACE, seed=0, **FAST).propose(multi, [], 16)
+
+
+def test_raised_temperature_keeps_candidates_coming_from_a_collapsed_generator() -> None:
+    import torch
+
+    from lso_sampler.strategies.agnet import _GRID
+
+    agnet = AGNet(SPACE, seed=0, epochs=40, weight_k=1e-3)  # small k: the weight piles on the best
+    model = agnet.fit(history_of(agnet.propose([], [], 16)))
+    gen = torch.Generator().manual_seed(0)
+    z = _GRID[torch.randint(len(_GRID), (3000, 32), generator=gen)]
+    usual = {SPACE.key(c) for c in model.sample_cells(z, gen)}  # pretend all of these were queried
+    assert len(usual) < 1000  # concentrated: 3,000 draws, few distinct cells
+    agnet.temperature_step = 1.0  # the reference: sample at the generator's own temperature
+    assert len(agnet.generate(model, usual, max_rounds=4)) < agnet.num_candidates
+    agnet.temperature_step = 1.5
+    found = agnet.generate(model, usual, max_rounds=4)
+    assert len(found) == agnet.num_candidates and agnet.last_stats["temperature"] > 1.0
+    assert not {SPACE.key(c) for c in found} & usual
+    with pytest.raises(ValueError, match="temperature_step"):
+        AGNet(SPACE, temperature_step=0.5)
+    with pytest.raises(ValueError, match="temperature"):
+        model.sample_cells(z[:2], gen, temperature=0.0)
