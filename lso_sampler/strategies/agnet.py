@@ -30,7 +30,14 @@ class AGNet(Strategy):
     evaluated cells for ``epochs`` epochs with rank weights ``w ∝ 1/(kN + rank)`` (weighted
     sampling and weighted loss), ``L = (1 - α) L_G + α L_C``, then generates latents from
     the percentile grid of N(0, 1) until ``num_candidates`` valid, unqueried, non-pending
-    cells are found, and returns the ``n`` best by the surrogate.
+    cells are found (raising the sampling temperature when the retrained generator keeps
+    producing queried cells), and returns the ``n`` best by the surrogate.
+
+    The surrogate is trained on the generated graph vectors (the paper's coupling, whose
+    gradient reaches the generator) and on the evaluated cells' own vectors, and ranks the
+    candidates on their decoded vectors: with random latents paired to weighted-sampled
+    targets, the generated vectors alone carry little information about which cell scored
+    what.
 
     Restarting each iteration from the pretrained weights (the reference keeps fine-tuning
     one model) makes the proposals a function of the history and the seed alone, so a
