@@ -9,6 +9,8 @@ from __future__ import annotations
 from lso_sampler.cell import Cell
 from lso_sampler.optuna_samplers import (
     AGNetSampler,
+    ConvexLSOSampler,
+    GraphVAESampler,
     LocalSearchSampler,
     LSOSampler,
     RandomSearchSampler,
@@ -29,9 +31,11 @@ __version__ = "0.1.0"
 __all__ = [
     "AGNetSampler",
     "Cell",
+    "ConvexLSOSampler",
     "DAGSpace",
     "DartsSpace",
     "ENASSpace",
+    "GraphVAESampler",
     "LSOSampler",
     "LocalSearchSampler",
     "NASBench101Space",

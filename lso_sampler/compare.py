@@ -71,6 +71,10 @@ _SAMPLERS: dict[str, tuple[Callable[[SearchSpace, int], Any], str]] = {
     # AG-Net's ablations (the paper's Table 6)
     "agnet-no-weighting": (_lso_sampler("AGNetSampler", weighted_retraining=False), "categorical"),
     "agnet-no-backprop": (_lso_sampler("AGNetSampler", backprop_surrogate=False), "categorical"),
+    "graph-vae": (_lso_sampler("GraphVAESampler"), "categorical"),
+    "graph-vae-svge": (_lso_sampler("GraphVAESampler", encoder="svge"), "categorical"),
+    "graph-vae-gin": (_lso_sampler("GraphVAESampler", encoder="gin"), "categorical"),
+    "convex-lso": (_lso_sampler("ConvexLSOSampler"), "categorical"),
 }
 SAMPLER_NAMES = tuple(_SAMPLERS)
 #: What ``compare`` runs when no samplers are named: all but ``gp``, whose trials get slow

@@ -19,12 +19,16 @@ from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.agnet import AGNet
 from lso_sampler.strategies.base import Observation, Strategy, random_unseen
+from lso_sampler.strategies.convex import ConvexLSO
 from lso_sampler.strategies.evolution import RegularizedEvolution
+from lso_sampler.strategies.graph_vae import GraphVAESearch
 from lso_sampler.strategies.local_search import LocalSearch
 from lso_sampler.strategies.random_search import RandomSearch
 
 __all__ = [
     "AGNetSampler",
+    "ConvexLSOSampler",
+    "GraphVAESampler",
     "LSOSampler",
     "LocalSearchSampler",
     "RandomSearchSampler",
@@ -429,3 +433,68 @@ class AGNetSampler(LSOSampler):
     def __init__(self, space: SearchSpace, *, seed: int | None = None, **kwargs: Any) -> None:
         sampler_kw = {k: kwargs.pop(k) for k in self._SAMPLER_KEYS if k in kwargs}
         super().__init__(space, AGNet(space, seed=seed, **kwargs), seed=seed, **sampler_kw)
+
+
+class GraphVAESampler(LSOSampler):
+    """Graph VAE + gradient ascent in latent space (NGAE; D-VAE / SVGe / GIN encoders).
+
+    16 random cells, then per iteration: train the pretrained graph VAE jointly with a
+    performance predictor (and a complexity predictor when ``complexity`` is given) on
+    the evaluated cells, move prior samples and the best cells' latents uphill on
+    ``f_perf - λ f_comp``, decode (always valid in the built-in spaces) and hand out the
+    16 best-predicted new cells, one per trial. Single-objective for now.
+
+    Args:
+        space: The search space.
+        seed: Random seed.
+        encoder: ``"dvae"``, ``"svge"`` or ``"gin"``.
+        complexity_weight: ``λ``; needs ``complexity=`` (a ``cell -> float`` function).
+        **kwargs: :class:`~lso_sampler.strategies.GraphVAESearch` options and
+            :class:`LSOSampler` options (``independent_sampler``, ...).
+
+    Example:
+        >>> import optuna
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> space = NASBench201Space()
+        >>> sampler = GraphVAESampler(space, encoder="svge", seed=0)
+        >>> study = optuna.create_study(direction="maximize", sampler=sampler)
+        >>> study.optimize(lambda t: space.suggest(t).ops.count("nor_conv_3x3"), n_trials=20)  # doctest: +SKIP
+    """
+
+    _SAMPLER_KEYS = ("independent_sampler", "batch_size", "warn_independent_sampling")
+    _STRATEGY: type[Strategy] = GraphVAESearch
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        seed: int | None = None,
+        encoder: str = "dvae",
+        complexity_weight: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        sampler_kw = {k: kwargs.pop(k) for k in self._SAMPLER_KEYS if k in kwargs}
+        strategy = self._STRATEGY(space, seed=seed, encoder=encoder, complexity_weight=complexity_weight, **kwargs)
+        super().__init__(space, strategy, seed=seed, **sampler_kw)
+
+
+class ConvexLSOSampler(GraphVAESampler):
+    """CR-LSO: the graph VAE with an input-convex (ICNN) performance predictor, trained
+    semi-supervised on random unlabeled cells too; gradient search from the best cells'
+    perturbed latents, with the step enlarged whenever a decode is already known.
+
+    Args:
+        space: The search space.
+        seed: Random seed.
+        **kwargs: :class:`~lso_sampler.strategies.ConvexLSO` options (``num_unlabeled``,
+            ``num_perturb``, ``noise``, ``encoder``, ...) and :class:`LSOSampler` options.
+
+    Example:
+        >>> import optuna
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> space = NASBench201Space()
+        >>> study = optuna.create_study(direction="maximize", sampler=ConvexLSOSampler(space, seed=0))
+        >>> study.optimize(lambda t: space.suggest(t).ops.count("nor_conv_3x3"), n_trials=20)  # doctest: +SKIP
+    """
+
+    _STRATEGY = ConvexLSO

@@ -345,3 +345,46 @@ def test_agnet_sampler_searches_every_space(space, tmp_path: Path, monkeypatch) 
     study.optimize(objective, n_trials=12)  # 4 random, then AG-Net's first batch
     keys = [space.key(space.from_params(t.params)) for t in study.trials]
     assert len(set(keys)) == 12
+
+
+@pytest.mark.parametrize(
+    ("name", "space"),
+    [("GraphVAESampler", s) for s in (NASBench201Space(), NASBench101Space(), DartsSpace(), ENASSpace(), NASBenchGraphSpace())]
+    + [("ConvexLSOSampler", NASBench201Space()), ("ConvexLSOSampler", DAGSpace(5, ["a", "b"], max_edges=6))],
+    ids=lambda v: v if isinstance(v, str) else v.name,
+)
+def test_graph_vae_samplers_search_every_space(name: str, space, tmp_path: Path, monkeypatch) -> None:
+    import lso_sampler
+
+    monkeypatch.setenv("LSO_SAMPLER_CACHE", str(tmp_path))  # a short pretraining, cached here
+    options = dict(num_init=4, epochs=2, steps=2, num_best=4, pretrain_steps=20, batch_size=4)
+    if name == "ConvexLSOSampler":
+        options["num_unlabeled"] = 8
+    else:
+        options["num_prior"] = 8
+    sampler = getattr(lso_sampler, name)(space, seed=0, **options)
+
+    def objective(trial: optuna.Trial) -> float:
+        cell = space.suggest(trial)
+        assert space.is_valid(cell)
+        return float(sum(op == space.node_types[-2] for op in cell.ops)) + 0.01 * len(cell.edges)
+
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(objective, n_trials=12)  # 4 random, then two batches of 4 from the VAE
+    keys = [space.key(space.from_params(t.params)) for t in study.trials]
+    assert len(set(keys)) == 12
+    assert sampler.strategy.model is not None  # the VAE really ran
+
+
+def test_graph_vae_sampler_resumes_in_a_fresh_sampler_with_the_same_proposals(tmp_path: Path) -> None:
+    from lso_sampler import GraphVAESampler
+
+    make = lambda: GraphVAESampler(SPACE, seed=0, epochs=1, steps=2, num_prior=16)  # noqa: E731
+    db1 = tmp_path / "a.db"
+    optuna.create_study(study_name="s", storage=f"sqlite:///{db1}", direction="maximize")
+    _run(f"sqlite:///{db1}", make(), 20)
+    db2 = tmp_path / "b.db"
+    shutil.copy(db1, db2)
+    a = _run(f"sqlite:///{db1}", make(), 20)
+    b = _run(f"sqlite:///{db2}", make(), 20)
+    assert a == b and len(set(a)) == 40

@@ -12,12 +12,23 @@ import numpy as np
 import torch
 
 from lso_sampler.nn.agnet import AGNetConfig, AGNetModel
+from lso_sampler.nn.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.spaces.base import SearchSpace
 
-__all__ = ["cache_dir", "load_or_pretrain", "pretrain_generator", "pretrained_name"]
+__all__ = [
+    "cache_dir",
+    "load_or_pretrain",
+    "load_or_pretrain_vae",
+    "pretrain_generator",
+    "pretrain_vae",
+    "pretrained_name",
+    "vae_pretrained_name",
+]
 
 #: Bump when the generator's architecture or pretraining recipe changes.
 PRETRAIN_VERSION = "1"
+#: The same for the graph VAE.
+VAE_PRETRAIN_VERSION = "1"
 
 
 def cache_dir() -> Path:
@@ -99,3 +110,72 @@ def load_or_pretrain(
     torch.save(model.generator.state_dict(), tmp)
     os.replace(tmp, cached)  # atomic: parallel workers never read half a file
     return model
+
+
+def vae_pretrained_name(space: SearchSpace, config: GraphVAEConfig, steps: int) -> str:
+    """File name of a pretrained graph VAE (independent of the predictor kind)."""
+    from lso_sampler import __version__
+
+    text = json.dumps([space.signature(), config.vae_dict(), steps, VAE_PRETRAIN_VERSION, __version__], sort_keys=True)
+    digest = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+    return f"gvae-{config.encoder}-{space.name}-{digest}.pt"
+
+
+def pretrain_vae(
+    model: GraphVAE,
+    steps: int = 3000,
+    batch_size: int = 32,
+    lr: float = 1e-3,
+    seed: int = 0,
+    log_every: int = 0,
+) -> list[float]:
+    """Train encoder and decoder on random cells of the space (no queries, no values):
+    reconstruction + ``beta`` x KL, Adam, gradients clipped at norm 5. Returns the losses."""
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    params = [p for n, p in model.named_parameters() if not n.startswith(("perf.", "comp."))]
+    opt = torch.optim.Adam(params, lr=lr)
+    losses = []
+    model.train()
+    for step in range(steps):
+        cells = [model.space.sample(rng) for _ in range(batch_size)]
+        x, types, adj, mask = model.tensors(cells)
+        rec, kl, _ = model.vae_loss(x, types, adj, mask)
+        loss = (rec + model.config.beta * kl).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+        losses.append(loss.item())
+        if log_every and (step + 1) % log_every == 0:
+            print(f"step {step + 1}: loss {np.mean(losses[-log_every:]):.4f}", flush=True)
+    model.eval()
+    return losses
+
+
+def load_or_pretrain_vae(
+    space: SearchSpace, config: GraphVAEConfig | None = None, steps: int = 3000, verbose: bool = False
+) -> dict[str, torch.Tensor]:
+    """Encoder + decoder weights of a graph VAE pretrained query-free for ``space``.
+
+    Shipped weights first (``lso_sampler/nn/pretrained/``), then the user cache; else
+    pretrains (a minute or more on a CPU) and caches them, as :func:`load_or_pretrain`.
+    """
+    config = config or GraphVAEConfig()
+    name = vae_pretrained_name(space, config, steps)
+    shipped = resources.files("lso_sampler.nn").joinpath("pretrained", name)
+    cached = cache_dir() / name
+    for candidate in (shipped, cached):
+        if candidate.is_file():
+            with candidate.open("rb") as f:
+                return torch.load(f, map_location="cpu", weights_only=True)
+    if verbose:
+        print(f"pretraining the graph VAE for {space!r} ({steps} steps); cached as {cached}")
+    model = GraphVAE(space, config)
+    pretrain_vae(model, steps=steps, log_every=500 if verbose else 0)
+    state = model.vae_state_dict()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".tmp{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, cached)
+    return state

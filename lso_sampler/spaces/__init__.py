@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lso_sampler.spaces.base import ENCODINGS, GraphTensors, SearchSpace, Validity, Variable
+from lso_sampler.spaces.base import ENCODINGS, DecodeStep, GraphTensors, SearchSpace, Validity, Variable
 from lso_sampler.spaces.dag import DAGSpace
 from lso_sampler.spaces.darts import DartsSpace
 from lso_sampler.spaces.enas import ENASSpace
@@ -14,6 +14,7 @@ __all__ = [
     "ENCODINGS",
     "DAGSpace",
     "DartsSpace",
+    "DecodeStep",
     "ENASSpace",
     "GraphTensors",
     "NASBench101Space",

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
     from optuna.distributions import BaseDistribution
 
-__all__ = ["ENCODINGS", "GraphTensors", "SearchSpace", "Validity", "Variable", "as_rng"]
+__all__ = ["ENCODINGS", "DecodeStep", "GraphTensors", "SearchSpace", "Validity", "Variable", "as_rng"]
 
 ENCODINGS = ("categorical", "integer")
 
@@ -49,6 +49,23 @@ class Validity:
 
     def __bool__(self) -> bool:
         return self.ok
+
+
+@dataclass(frozen=True)
+class DecodeStep:
+    """What the next node of a partially decoded cell may be (sequential decoding).
+
+    The allowed choices are every type in :attr:`types` combined with every predecessor
+    set in :attr:`sources` (the two are independent).
+
+    Attributes:
+        types: Allowed node types of the next node, as indices into ``space.node_types``.
+        sources: Allowed predecessor sets of the next node (sorted tuples of earlier node
+            indices), or ``None`` when every subset of the earlier nodes is allowed.
+    """
+
+    types: tuple[int, ...]
+    sources: tuple[tuple[int, ...], ...] | None
 
 
 class GraphTensors(NamedTuple):
@@ -377,6 +394,28 @@ class SearchSpace(ABC):
             Cell([names[k] for k in ti], ei)
             for ti, ei in zip(types.tolist(), edges.to(torch.int64).tolist())
         ]
+
+    def decode_step(
+        self, ops: tuple[str, ...], preds: tuple[tuple[int, ...], ...]
+    ) -> DecodeStep | None:
+        """The allowed choices for the next node of a cell decoded node by node.
+
+        The sequential decoder of the graph VAE asks this before adding node
+        ``len(ops)``. A space whose answers only ever allow completions that pass
+        :meth:`is_valid` makes every decoded cell valid; every built-in space does.
+
+        Args:
+            ops: Types of the nodes decoded so far.
+            preds: Predecessors of each of those nodes.
+
+        Returns:
+            The allowed types and predecessor sets, or ``None`` when the cell is complete.
+            The default (for spaces that do not say more) allows every type and every
+            predecessor set for ``max_nodes`` nodes, and validity is not guaranteed.
+        """
+        if len(ops) >= self.max_nodes:
+            return None
+        return DecodeStep(tuple(range(len(self.node_types))), None)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(encoding={self.encoding!r})"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
 
 __all__ = ["DAGSpace"]
 
@@ -130,6 +131,35 @@ class DAGSpace(SearchSpace):
             if m > self.max_edges:
                 return f"{m} edges on input-to-output paths, more than max_edges={self.max_edges}"
         return None
+
+    #: Largest number of earlier nodes for which the output's predecessor sets are
+    #: enumerated (and validity guaranteed) in :meth:`decode_step`.
+    DECODE_ENUMERATE_LIMIT = 12
+
+    def decode_step(self, ops, preds):  # type: ignore[no-untyped-def]
+        """Input, then intermediate nodes with any op and any predecessors, then the
+        output, whose predecessor sets are limited to those that make the cell valid
+        (the output reachable, at most ``max_edges`` edges after pruning); with more than
+        :attr:`DECODE_ENUMERATE_LIMIT` earlier nodes they are left free instead."""
+        i, n = len(ops), self.num_nodes
+        if i == 0:
+            return DecodeStep((0,), ((),))
+        if i < n - 1:
+            return DecodeStep(tuple(range(1, 1 + len(self.ops))), None)
+        if i > n - 1:
+            return None
+        out_type = (len(self.ops) + 1,)
+        if i > self.DECODE_ENUMERATE_LIMIT:
+            return DecodeStep(out_type, None)
+        edges = [(s, d) for d, ps in enumerate(preds) for s in ps]
+        full_ops = [*ops, "output"]
+        allowed = []
+        for r in range(1, i + 1):
+            for srcs in itertools.combinations(range(i), r):
+                cell = Cell.from_edges(full_ops, edges + [(s, i) for s in srcs])
+                if self._check(cell) is None:
+                    allowed.append(srcs)
+        return DecodeStep(out_type, tuple(allowed))
 
     def key(self, cell: Cell) -> str:
         return cell.pruned().key if self.prune else cell.key

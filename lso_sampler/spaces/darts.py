@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
 
 __all__ = ["DartsSpace"]
 
@@ -192,6 +192,34 @@ class DartsSpace(SearchSpace):
                     i, j = pairs[pick[row]]
                     values[row][f"{part}_node{k}_inputs"] = f"{i}_{j}"
         return [self._decode(v) for v in values]
+
+    def decode_step(self, ops, preds):  # type: ignore[no-untyped-def]
+        """Per part: the two inputs, then per intermediate node ``k`` its lower-input op
+        (reading node ``j < k - 1``; node 2 reads 0), its higher-input op (reading a node
+        after that one), the ``add`` of the two, and finally the output reading the four
+        ``add`` nodes."""
+        i = len(ops)
+        if i >= 2 * _PART_SIZE:
+            return None
+        p, local = divmod(i, _PART_SIZE)
+        off, part = p * _PART_SIZE, PARTS[p]
+        names = self.node_types
+        if local < 2:
+            return DecodeStep((names.index(f"{part}_in{local}"),), ((),))
+        if local == _PART_SIZE - 1:
+            return DecodeStep((names.index(f"{part}_out"),), (tuple(off + _local(k)[2] for k in NODES),))
+        k, role = 2 + (local - 2) // 3, (local - 2) % 3
+        a, b, _ = _local(k)
+        if role == 2:
+            return DecodeStep((names.index("add"),), ((off + a, off + b),))
+        op_types = tuple(names.index(op) for op in OPS)
+        if role == 0:
+            lows = (0,) if k == 2 else tuple(range(k - 1))
+            return DecodeStep(op_types, tuple((off + _source(j),) for j in lows))
+        carrier = {_source(j): j for j in range(6)}
+        low = carrier[preds[off + a][0] - off]
+        highs = (1,) if k == 2 else tuple(range(low + 1, k))
+        return DecodeStep(op_types, tuple((off + _source(j),) for j in highs))
 
     def _decode(self, values: Mapping[str, Any]) -> Cell:
         genotype: Genotype = {}

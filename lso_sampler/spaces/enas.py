@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
 
 __all__ = ["ENASSpace"]
 
 #: D-VAE's op order (data-file op index 0..5).
 OPS = ("conv3x3", "sepconv3x3", "conv5x5", "sepconv5x5", "avgpool3x3", "maxpool3x3")
+
+
+@lru_cache(maxsize=None)
+def _layer_sources(i: int) -> tuple[tuple[int, ...], ...]:
+    """Predecessor sets of node ``i`` (layer ``i - 1``): node ``i - 1`` plus any earlier ones."""
+    out = []
+    for r in range(i):
+        for skips in itertools.combinations(range(i - 1), r):
+            out.append(tuple(sorted((*skips, i - 1))))
+    return tuple(out)
 
 
 class ENASSpace(SearchSpace):
@@ -83,6 +95,18 @@ class ENASSpace(SearchSpace):
             for j in range(i):
                 values[f"layer{i}_skip{j}"] = int(j in preds)
         return values
+
+    def decode_step(self, ops, preds):  # type: ignore[no-untyped-def]
+        """Input, then each layer one of the 6 ops reading the node before it and any set
+        of earlier nodes, then the output reading the last layer."""
+        i, n = len(ops), self.num_layers
+        if i == 0:
+            return DecodeStep((0,), ((),))
+        if i <= n:
+            return DecodeStep(tuple(range(1, 1 + len(OPS))), _layer_sources(i))
+        if i == n + 1:
+            return DecodeStep((len(OPS) + 1,), ((n,),))
+        return None
 
     # -- D-VAE data-file encoding ----------------------------------------------------------
     def from_dvae(self, row: str | Sequence[Sequence[int]]) -> Cell:

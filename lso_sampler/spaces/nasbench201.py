@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
 
 __all__ = ["NASBench201Space"]
 
@@ -33,6 +33,8 @@ def _node_view_edges() -> tuple[tuple[int, int], ...]:
 
 
 _VIEW_EDGES = _node_view_edges()
+#: Predecessors of each node of the 8-node view.
+_VIEW_PREDS = tuple(tuple(s for s, d in _VIEW_EDGES if d == v) for v in range(8))
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +96,15 @@ class NASBench201Space(SearchSpace):
         probs = node_probs[:, 1:7, 1 : 1 + len(OPS)].reshape(b * 6, len(OPS)) + 1e-12
         idx = torch.multinomial(probs, 1, generator=gen).view(b, 6).tolist()
         return [self.cell_from_ops([OPS[k] for k in row]) for row in idx]
+
+    def decode_step(self, ops, preds):  # type: ignore[no-untyped-def]
+        """Node 0 is the input, nodes 1..6 one of the five ops, node 7 the output; the
+        edges are the space's fixed ones."""
+        i = len(ops)
+        if i >= 8:
+            return None
+        types = (0,) if i == 0 else (len(OPS) + 1,) if i == 7 else tuple(range(1, 1 + len(OPS)))
+        return DecodeStep(types, (_VIEW_PREDS[i],))
 
     # -- NB201-specific helpers -----------------------------------------------------------
     @staticmethod

@@ -8,7 +8,7 @@ from typing import Any
 from nas_bench_graph import Arch, gnn_list, gnn_list_proteins, link_list
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
 
 __all__ = ["NASBenchGraphSpace"]
 
@@ -89,6 +89,23 @@ class NASBenchGraphSpace(SearchSpace):
     def _check(self, cell: Cell) -> str | None:
         if all(op == "skip" for op in cell.ops[1:5]):
             return "all four ops are 'skip'; NAS-Bench-Graph has no such architecture"
+        return None
+
+    def decode_step(self, ops, preds):  # type: ignore[no-untyped-def]
+        """Op node ``i`` reads one earlier node, chosen so the link pattern so far starts
+        one of the 9 patterns; its op is one of the data set's ops (not ``skip`` when the
+        other three are all ``skip``); the output reads the op nodes no op node reads."""
+        i = len(ops)
+        if i == 0:
+            return DecodeStep((0,), ((),))
+        if i <= 4:
+            prefix = "".join(str(p[0]) for p in preds[1:i])
+            sources = tuple((j,) for j in range(i) if any(lk.startswith(prefix + str(j)) for lk in LINKS))
+            allowed = [op for op in self.ops if not (i == 4 and op == "skip" and all(o == "skip" for o in ops[1:4]))]
+            return DecodeStep(tuple(self.node_types.index(op) for op in allowed), sources)
+        if i == 5:
+            read = {p[0] for p in preds[1:5]}
+            return DecodeStep((len(self.node_types) - 1,), (tuple(k for k in range(1, 5) if k not in read),))
         return None
 
     def read_scores(self, node_probs, edge_probs, gen):  # type: ignore[no-untyped-def]

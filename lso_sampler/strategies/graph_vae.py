@@ -1,0 +1,267 @@
+"""Graph VAE + gradient ascent in latent space (NGAE, with D-VAE / SVGe / GIN encoders)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from lso_sampler.cell import Cell
+from lso_sampler.nn.graph_vae import GraphVAE, GraphVAEConfig
+from lso_sampler.nn.pretrain import load_or_pretrain_vae
+from lso_sampler.spaces.base import SearchSpace
+from lso_sampler.strategies.base import Observation, Strategy, random_unseen
+
+__all__ = ["GraphVAESearch", "normalise"]
+
+
+def normalise(values: Sequence[float]) -> torch.Tensor:
+    """Min-max scale to [0.05, 0.95] (a sigmoid output can reach every target)."""
+    v = torch.tensor(list(values), dtype=torch.float32)
+    span = float(v.max() - v.min()) if len(v) else 0.0
+    if span <= 0:
+        return torch.full_like(v, 0.5)
+    return 0.05 + 0.9 * (v - v.min()) / span
+
+
+class GraphVAESearch(Strategy):
+    """NGAE (Li et al.): a graph VAE trained jointly with performance and complexity
+    predictors, and new cells from gradient ascent in its latent space.
+
+    The first ``num_init`` cells are random. Then every call (one search iteration) starts
+    from the query-free pretrained VAE, trains it with fresh predictors on the evaluated
+    cells for ``epochs`` epochs (NGAE eq. 6: reconstruction + ``beta`` KL + performance
+    MSE + complexity MSE), and moves latents uphill on ``f = f_perf - λ f_comp`` (eq. 7):
+    ``num_prior`` prior samples and the posterior means of the ``num_best`` best
+    evaluated cells take ``steps`` gradient steps of length ``step_size``; every point on
+    the way is decoded (constrained by the space, so every decode is valid). Decodes
+    already evaluated or pending are skipped; the distinct rest are ranked by ``f`` at
+    their own encoding and the best ``n`` returned, topped up at random if too few.
+
+    Restarting from the pretrained weights each iteration makes the proposals a function
+    of the history and the seed only (a resumed search continues exactly).
+
+    Args:
+        space: The search space.
+        seed: Random seed.
+        encoder: ``"dvae"`` (D-VAE/NGAE DAG-GRU), ``"svge"`` (two-sided) or ``"gin"``.
+        complexity: ``cell -> float`` (parameters, FLOPs, latency, ...), learned by the
+            complexity predictor; ``None`` leaves it out.
+        complexity_weight: ``λ`` in ``f = f_perf - λ f_comp`` (both normalised to [0, 1]).
+        num_init: Random cells before the first iteration (16).
+        epochs: Training epochs per iteration over the evaluated cells; default 30 for
+            spaces of at most 20,000 cells, else 15.
+        batch_size: Training batch size (16).
+        lr: Adam learning rate (1e-3).
+        predictor_weight: Weight of the predictor losses against the summed
+            reconstruction loss (NGAE: 1).
+        num_prior: Prior samples started from per iteration (64).
+        num_best: Best evaluated cells whose latents are started from (16).
+        steps: Gradient steps ``L`` (10).
+        step_size: Length ``η`` of each (normalised) gradient step (0.25).
+        config: Model sizes; its ``encoder`` is set from ``encoder``.
+        pretrain_steps: Query-free pretraining steps (3000: weights are shipped for
+            NAS-Bench-201 with every encoder and for NAS-Bench-Graph and ENAS with
+            ``dvae``; other spaces pretrain on first use, a minute or more on a CPU, and
+            are cached in ``$LSO_SAMPLER_CACHE``).
+
+    Example:
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> search = GraphVAESearch(NASBench201Space(), seed=0)
+        >>> len(search.propose([], [], 16))  # the random initial design
+        16
+    """
+
+    name = "graph-vae"
+    batch_size = 16
+    predictor_kind = "mlp"
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        seed: int | None = None,
+        *,
+        encoder: str = "dvae",
+        complexity: Callable[[Cell], float] | None = None,
+        complexity_weight: float = 0.0,
+        num_init: int = 16,
+        epochs: int | None = None,
+        batch_size: int = 16,
+        lr: float = 1e-3,
+        predictor_weight: float = 1.0,
+        num_prior: int = 64,
+        num_best: int = 16,
+        steps: int = 10,
+        step_size: float = 0.25,
+        config: GraphVAEConfig | None = None,
+        pretrain_steps: int = 3000,
+    ) -> None:
+        super().__init__(space, seed)
+        for name, value, low in (
+            ("num_init", num_init, 1),
+            ("batch_size", batch_size, 1),
+            ("num_prior", num_prior, 0),
+            ("num_best", num_best, 0),
+            ("steps", steps, 0),
+        ):
+            if value < low:
+                raise ValueError(f"{name}: must be at least {low}, got {value}")
+        if num_prior + num_best == 0:
+            raise ValueError("num_prior, num_best: at least one must be positive (the search has no start points)")
+        if step_size <= 0:
+            raise ValueError(f"step_size: must be positive, got {step_size}")
+        if complexity_weight < 0:
+            raise ValueError(f"complexity_weight: must be non-negative, got {complexity_weight}")
+        if complexity_weight > 0 and complexity is None:
+            raise ValueError("complexity: give a cell -> float function when complexity_weight > 0")
+        if complexity is not None and not callable(complexity):
+            raise TypeError(f"complexity: expected a callable cell -> float, got {type(complexity).__name__}")
+        base = config or GraphVAEConfig()
+        self.config = dataclasses.replace(base, encoder=encoder, predictor=self.predictor_kind)
+        self.complexity = complexity
+        self.complexity_weight = complexity_weight
+        self.num_init = num_init
+        self.epochs = epochs if epochs is not None else (30 if space.num_configurations <= 20_000 else 15)
+        self.train_batch = batch_size
+        self.lr = lr
+        self.predictor_weight = predictor_weight
+        self.num_prior = num_prior
+        self.num_best = num_best
+        self.steps = steps
+        self.step_size = step_size
+        self.pretrain_steps = pretrain_steps
+        self._pretrained: dict[str, torch.Tensor] | None = None
+        self.model: GraphVAE | None = None
+        self.last_stats: dict[str, float] = {}
+
+    # -- model -----------------------------------------------------------------------------
+    def _torch_gen(self) -> torch.Generator:
+        return torch.Generator().manual_seed(int(self.rng.integers(2**62)))
+
+    def fresh_model(self) -> GraphVAE:
+        """The pretrained VAE with freshly initialised predictors."""
+        if self._pretrained is None:
+            self._pretrained = load_or_pretrain_vae(self.space, self.config, self.pretrain_steps)
+        model = GraphVAE(self.space, self.config)
+        model.load_state_dict(self._pretrained, strict=False)
+        return model
+
+    def _unlabeled(self, gen: torch.Generator) -> list[Cell] | None:
+        """Unlabeled cells that join the VAE's training (none here; CR-LSO uses some)."""
+        return None
+
+    def fit(self, history: Sequence[Observation]) -> GraphVAE:
+        """Train VAE and predictors on ``history`` (one search iteration's training)."""
+        gen = self._torch_gen()
+        torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))  # predictor init
+        model = self.fresh_model()
+        cells = [o.cell for o in history]
+        x, types, adj, mask = model.tensors(cells)
+        y = normalise([o.value for o in history])
+        comp = normalise([float(self.complexity(c)) for c in cells]) if self.complexity else None
+        unlabeled = self._unlabeled(gen)
+        ux = model.tensors(unlabeled) if unlabeled else None
+        n = len(cells)
+        params = list(model.parameters())
+        opt = torch.optim.Adam(params, lr=self.lr)
+        steps = self.epochs * max(1, -(-n // self.train_batch))
+        model.train()
+        last: dict[str, float] = {}
+        for _ in range(steps):
+            idx = torch.randint(n, (min(self.train_batch, n),), generator=gen)
+            rec, kl, z = model.vae_loss(x[idx], types[idx], adj[idx], mask[idx])
+            pred = (model.predict_performance(z) - y[idx]) ** 2
+            if comp is not None:
+                pred = pred + (model.predict_complexity(z) - comp[idx]) ** 2
+            loss = (rec + model.config.beta * kl + self.predictor_weight * pred).mean()
+            if ux is not None:
+                uidx = torch.randint(len(unlabeled), (self.train_batch,), generator=gen)
+                urec, ukl, _ = model.vae_loss(*(t[uidx] for t in ux))
+                loss = loss + (urec + model.config.beta * ukl).mean()
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
+            opt.step()
+            model.after_step()
+            last = {"loss": loss.item(), "reconstruction": rec.mean().item(), "predictor_mse": pred.mean().item()}
+        model.eval()
+        self.last_stats = {**last, "steps": float(steps)}
+        self.model = model
+        return model
+
+    def objective(self, model: GraphVAE, z: torch.Tensor) -> torch.Tensor:
+        """``f(z) = f_perf(z) - λ f_comp(z)`` (NGAE eq. 7), ``[B]``."""
+        f = model.predict_performance(z)
+        if self.complexity is not None and self.complexity_weight > 0:
+            f = f - self.complexity_weight * model.predict_complexity(z)
+        return f
+
+    # -- search ----------------------------------------------------------------------------
+    def start_points(self, model: GraphVAE, history: Sequence[Observation], gen: torch.Generator) -> torch.Tensor:
+        """Prior samples and the posterior means of the best evaluated cells."""
+        best = sorted(history, key=lambda o: -o.value)[: self.num_best]
+        parts = [torch.randn(self.num_prior, model.latent_dim, generator=gen)]
+        if best:
+            with torch.no_grad():
+                parts.append(model.encode_cells([o.cell for o in best])[0])
+        return torch.cat(parts)
+
+    def ascend(self, model: GraphVAE, z: torch.Tensor, exclude: set[str]) -> dict[str, Cell]:
+        """Gradient ascent from ``z``, decoding every point; new cells by key."""
+        found: dict[str, Cell] = {}
+        self._collect(model, z, exclude, found)
+        for _ in range(self.steps):
+            z = z.detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.objective(model, z).sum(), z)
+            norm = grad.norm(dim=1, keepdim=True).clamp_min(1e-12)
+            z = z.detach() + self.step_size * grad / norm
+            self._collect(model, z, exclude, found)
+        return found
+
+    def _collect(self, model: GraphVAE, z: torch.Tensor, exclude: set[str], found: dict[str, Cell]) -> list[bool]:
+        """Decode ``z``; add valid new cells to ``found``; per row, whether it was new."""
+        new = []
+        for cell in model.decode(z.detach()):
+            k = self.space.key(cell) if self.space.is_valid(cell) else None
+            fresh = k is not None and k not in exclude and k not in found
+            if fresh:
+                found[k] = cell
+            new.append(fresh)
+        return new
+
+    def rank(self, model: GraphVAE, cells: list[Cell]) -> list[Cell]:
+        """Cells by ``f`` at their own posterior mean, best first."""
+        if not cells:
+            return []
+        with torch.no_grad():
+            scores = self.objective(model, model.encode_cells(cells)[0]).numpy()
+        order = np.argsort(-scores, kind="stable")
+        return [cells[int(i)] for i in order]
+
+    def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
+        taken = {o.key for o in history} | {self.space.key(c) for c in pending}
+        if len(history) < self.num_init:
+            return random_unseen(self.space, self.rng, taken, n)
+        if any(len(o.values) > 1 for o in history):
+            raise ValueError(f"{type(self).__name__} handles single-objective studies only (multi-objective support comes later)")
+        model = self.fit(history)
+        gen = self._torch_gen()
+        found = self.ascend(model, self.start_points(model, history, gen), taken)
+        chosen = self.rank(model, list(found.values()))[:n]
+        self.last_stats["candidates"] = float(len(found))
+        if len(chosen) < n:
+            taken |= {self.space.key(c) for c in chosen}
+            chosen += random_unseen(self.space, self.rng, taken, n - len(chosen))
+        return chosen
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"model": None if self.model is None else self.model.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("model") is not None:
+            model = GraphVAE(self.space, self.config)
+            model.load_state_dict(state["model"])
+            self.model = model
