@@ -82,6 +82,24 @@ def pretrain_generator(
     return losses
 
 
+def _load_weights(name: str) -> dict[str, torch.Tensor] | None:
+    """The state dict called ``name``: shipped weights first, then the user cache."""
+    shipped = resources.files("lso_sampler.nn").joinpath("pretrained", name)
+    for candidate in (shipped, cache_dir() / name):
+        if candidate.is_file():
+            with candidate.open("rb") as f:
+                return torch.load(f, map_location="cpu", weights_only=True)
+    return None
+
+
+def _save_weights(state: dict[str, torch.Tensor], path: Path) -> None:
+    """Write ``state`` to ``path`` atomically: parallel workers never read half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
 def load_or_pretrain(
     space: SearchSpace, config: AGNetConfig | None = None, steps: int = 2000, verbose: bool = False
 ) -> AGNetModel:
@@ -93,22 +111,16 @@ def load_or_pretrain(
     config = config or AGNetConfig()
     model = AGNetModel(space, config)
     name = pretrained_name(space, config, steps)
-    shipped = resources.files("lso_sampler.nn").joinpath("pretrained", name)
+    state = _load_weights(name)
+    if state is not None:
+        model.generator.load_state_dict(state)
+        model.eval()
+        return model
     cached = cache_dir() / name
-    for candidate in (shipped, cached):
-        if candidate.is_file():
-            with candidate.open("rb") as f:
-                state = torch.load(f, map_location="cpu", weights_only=True)
-            model.generator.load_state_dict(state)
-            model.eval()
-            return model
     if verbose:
         print(f"pretraining the AG-Net generator for {space!r} ({steps} steps); cached as {cached}")
     pretrain_generator(model, steps=steps, log_every=500 if verbose else 0)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".tmp{os.getpid()}")
-    torch.save(model.generator.state_dict(), tmp)
-    os.replace(tmp, cached)  # atomic: parallel workers never read half a file
+    _save_weights(model.generator.state_dict(), cached)
     return model
 
 
@@ -163,19 +175,14 @@ def load_or_pretrain_vae(
     """
     config = config or GraphVAEConfig()
     name = vae_pretrained_name(space, config, steps)
-    shipped = resources.files("lso_sampler.nn").joinpath("pretrained", name)
+    found = _load_weights(name)
+    if found is not None:
+        return found
     cached = cache_dir() / name
-    for candidate in (shipped, cached):
-        if candidate.is_file():
-            with candidate.open("rb") as f:
-                return torch.load(f, map_location="cpu", weights_only=True)
     if verbose:
         print(f"pretraining the graph VAE for {space!r} ({steps} steps); cached as {cached}")
     model = GraphVAE(space, config)
     pretrain_vae(model, steps=steps, log_every=500 if verbose else 0)
     state = model.vae_state_dict()
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".tmp{os.getpid()}")
-    torch.save(state, tmp)
-    os.replace(tmp, cached)
+    _save_weights(state, cached)
     return state
