@@ -1,12 +1,15 @@
-"""AG-Net strategy variants on a benchmark, without Optuna: quick what-if experiments.
+"""Strategy variants on a benchmark, without Optuna: quick what-if experiments.
 
-Runs the `AGNet` strategy directly (16 cells per round, one torch thread per process, two
+Runs a strategy (`AGNet` unless the options name another under "strategy", e.g.
+"GraphVAESearch" or "ConvexLSO") directly (16 cells per round, one torch thread per process, two
 processes) for seeds 0..N-1 and prints the mean reported value of the best-by-search cell at
 32..192 queries, each seed's final value, and per seed the best cell's search value after
-each round (to see where a seed got stuck). Options are `AGNet` keyword arguments as JSON.
+each round (to see where a seed got stuck). Options are the strategy's keyword arguments as JSON.
 
     LSO_SAMPLER_DATA=../shared/benchmarks python benchmarks/agnet_probe.py \
         nasbench201:cifar10 10 192 '{"weight_k": 0.001}'
+    LSO_SAMPLER_DATA=../shared/benchmarks python benchmarks/agnet_probe.py \
+        nasbench201:cifar10 4 192 '{"strategy": "GraphVAESearch", "target": "minmax"}'
 """
 
 from __future__ import annotations
@@ -26,11 +29,14 @@ def run(args: tuple[str, int, int, dict]) -> tuple[int, list[float], float, list
 
     torch.set_num_threads(1)
     from lso_sampler.benchmarks import get_benchmark
-    from lso_sampler.strategies import AGNet, Observation
+    from lso_sampler import strategies
+    from lso_sampler.strategies import Observation
 
+    options = dict(options)
+    cls = getattr(strategies, options.pop("strategy", "AGNet"))
     bench = get_benchmark(bench_name)
     bench.reset()
-    strategy = AGNet(bench.space, seed=seed, **options)
+    strategy = cls(bench.space, seed=seed, **options)
     history: list[Observation] = []
     reported: list[float] = []
     rounds: list[float] = []

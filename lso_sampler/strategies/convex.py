@@ -36,6 +36,7 @@ class ConvexLSO(GraphVAESearch):
         num_unlabeled: Random unlabeled cells per iteration (256).
         num_perturb: Perturbed copies of each best latent (4).
         noise: Standard deviation of the perturbation (0.1).
+        (``step_size`` defaults to 0.25 here: the doubling rule lengthens it as needed.)
         **kwargs: :class:`GraphVAESearch` options (``encoder``, ``epochs``, ``steps``,
             ``step_size``, ``num_best``, ``complexity``, ...).
 
@@ -60,6 +61,7 @@ class ConvexLSO(GraphVAESearch):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("num_prior", 0)
+        kwargs.setdefault("step_size", 0.25)
         super().__init__(space, seed, **kwargs)
         if num_unlabeled < 0:
             raise ValueError(f"num_unlabeled: must be non-negative, got {num_unlabeled}")

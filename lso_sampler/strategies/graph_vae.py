@@ -15,7 +15,8 @@ from lso_sampler.nn.pretrain import load_or_pretrain_vae
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy, random_unseen
 
-__all__ = ["GraphVAESearch", "normalise"]
+__all__ = ["GraphVAESearch", "normalise", "rank_normalise"]
+TARGETS = ("rank", "minmax")
 
 
 def normalise(values: Sequence[float]) -> torch.Tensor:
@@ -25,6 +26,18 @@ def normalise(values: Sequence[float]) -> torch.Tensor:
     if span <= 0:
         return torch.full_like(v, 0.5)
     return 0.05 + 0.9 * (v - v.min()) / span
+
+
+def rank_normalise(values: Sequence[float]) -> torch.Tensor:
+    """Ranks (ties averaged) scaled to [0.05, 0.95]: evenly spread targets, so a few very
+    bad cells do not squeeze the good ones into a sliver the predictor's MSE ignores."""
+    v = np.asarray(list(values), dtype=np.float64)
+    if len(v) < 2:
+        return torch.full((len(v),), 0.5)
+    _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+    starts = np.cumsum(counts) - counts
+    ranks = (starts + (counts - 1) / 2.0)[inverse]  # 0-based, ties share their mean rank
+    return torch.tensor(0.05 + 0.9 * ranks / (len(v) - 1), dtype=torch.float32)
 
 
 class GraphVAESearch(Strategy):
@@ -61,12 +74,14 @@ class GraphVAESearch(Strategy):
         num_prior: Prior samples started from per iteration (64).
         num_best: Best evaluated cells whose latents are started from (16).
         steps: Gradient steps ``L`` (10).
-        step_size: Length ``η`` of each (normalised) gradient step (0.25).
+        step_size: Length ``η`` of each (normalised) gradient step (0.5).
         config: Model sizes; its ``encoder`` is set from ``encoder``.
         pretrain_steps: Query-free pretraining steps (3000: weights are shipped for
             NAS-Bench-201 with every encoder and for NAS-Bench-Graph and ENAS with
             ``dvae``; other spaces pretrain on first use, a minute or more on a CPU, and
             are cached in ``$LSO_SAMPLER_CACHE``).
+        target: How the predictor's performance targets are scaled to [0.05, 0.95]:
+            ``"rank"`` (by rank, the default) or ``"minmax"`` (by value).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -95,11 +110,14 @@ class GraphVAESearch(Strategy):
         num_prior: int = 64,
         num_best: int = 16,
         steps: int = 10,
-        step_size: float = 0.25,
+        step_size: float = 0.5,
         config: GraphVAEConfig | None = None,
         pretrain_steps: int = 3000,
+        target: str = "rank",
     ) -> None:
         super().__init__(space, seed)
+        if target not in TARGETS:
+            raise ValueError(f"target: expected one of {TARGETS}, got {target!r}")
         for name, value, low in (
             ("num_init", num_init, 1),
             ("batch_size", batch_size, 1),
@@ -133,6 +151,7 @@ class GraphVAESearch(Strategy):
         self.steps = steps
         self.step_size = step_size
         self.pretrain_steps = pretrain_steps
+        self.target = target
         self._pretrained: dict[str, torch.Tensor] | None = None
         self.model: GraphVAE | None = None
         self.last_stats: dict[str, float] = {}
@@ -160,7 +179,8 @@ class GraphVAESearch(Strategy):
         model = self.fresh_model()
         cells = [o.cell for o in history]
         x, types, adj, mask = model.tensors(cells)
-        y = normalise([o.value for o in history])
+        scale = rank_normalise if self.target == "rank" else normalise
+        y = scale([o.value for o in history])
         comp = normalise([float(self.complexity(c)) for c in cells]) if self.complexity else None
         unlabeled = self._unlabeled(gen)
         ux = model.tensors(unlabeled) if unlabeled else None

@@ -79,3 +79,21 @@ def test_complexity_predictor_and_weight() -> None:
     cells = search.propose(history, [], 8)
     assert len(cells) == 8 and all(space.is_valid(c) for c in cells)
     assert search.last_stats["predictor_mse"] < 0.5  # both predictors were trained
+
+
+def test_rank_targets_spread_evenly_and_share_ties() -> None:
+    from lso_sampler.strategies.graph_vae import normalise, rank_normalise
+
+    values = [10.0, 93.0, 93.5, 93.5, 94.0]
+    ranked = rank_normalise(values).tolist()
+    assert ranked[0] == pytest.approx(0.05) and ranked[-1] == pytest.approx(0.95)
+    assert ranked[2] == ranked[3] == pytest.approx(0.05 + 0.9 * 2.5 / 4)  # ties share the mean rank
+    assert np.all(np.diff([ranked[0], ranked[1], ranked[2], ranked[4]]) > 0.2)  # evenly spread
+    scaled = normalise(values).tolist()  # by value, the one bad cell squeezes the rest together
+    assert scaled[4] - scaled[1] < 0.02
+    assert rank_normalise([3.0]).tolist() == [0.5]
+
+
+def test_bad_target_names_the_parameter() -> None:
+    with pytest.raises(ValueError, match="target"):
+        GraphVAESearch(SPACE, target="zscore")
