@@ -88,6 +88,15 @@ class LSOSampler(BaseSampler):
         3
     """
 
+    #: The constructor's own options; the model-based samplers pass the rest to the strategy.
+    _SAMPLER_KEYS = ("independent_sampler", "batch_size", "warn_independent_sampling")
+
+    @classmethod
+    def _split_options(cls, kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``kwargs`` as (sampler options, strategy options)."""
+        sampler = {k: v for k, v in kwargs.items() if k in cls._SAMPLER_KEYS}
+        return sampler, {k: v for k, v in kwargs.items() if k not in cls._SAMPLER_KEYS}
+
     def __init__(
         self,
         space: SearchSpace,
@@ -418,7 +427,10 @@ class AGNetSampler(LSOSampler):
         seed: Random seed.
         **kwargs: :class:`~lso_sampler.strategies.AGNet` options (``epochs``, ``alpha``,
             ``weight_k``, ``weighted_retraining``, ``backprop_surrogate``, ...) and
-            :class:`LSOSampler` options (``independent_sampler``, ...).
+            :class:`LSOSampler` options (``independent_sampler``, ``batch_size``,
+            ...). ``batch_size`` here is the sampler's (cells per proposal round); for the
+            strategy's training batch build the strategy and pass it to
+            :class:`LSOSampler`.
 
     Example:
         >>> import optuna
@@ -428,11 +440,9 @@ class AGNetSampler(LSOSampler):
         >>> study.optimize(lambda t: space.suggest(t).ops.count("nor_conv_3x3"), n_trials=20)  # doctest: +SKIP
     """
 
-    _SAMPLER_KEYS = ("independent_sampler", "batch_size", "warn_independent_sampling")
-
     def __init__(self, space: SearchSpace, *, seed: int | None = None, **kwargs: Any) -> None:
-        sampler_kw = {k: kwargs.pop(k) for k in self._SAMPLER_KEYS if k in kwargs}
-        super().__init__(space, AGNet(space, seed=seed, **kwargs), seed=seed, **sampler_kw)
+        sampler_kw, strategy_kw = self._split_options(kwargs)
+        super().__init__(space, AGNet(space, seed=seed, **strategy_kw), seed=seed, **sampler_kw)
 
 
 class GraphVAESampler(LSOSampler):
@@ -450,7 +460,10 @@ class GraphVAESampler(LSOSampler):
         encoder: ``"dvae"``, ``"svge"`` or ``"gin"``.
         complexity_weight: ``λ``; needs ``complexity=`` (a ``cell -> float`` function).
         **kwargs: :class:`~lso_sampler.strategies.GraphVAESearch` options and
-            :class:`LSOSampler` options (``independent_sampler``, ...).
+            :class:`LSOSampler` options (``independent_sampler``, ``batch_size``,
+            ...). ``batch_size`` here is the sampler's (cells per proposal round); for the
+            strategy's training batch build the strategy and pass it to
+            :class:`LSOSampler`.
 
     Example:
         >>> import optuna
@@ -461,7 +474,6 @@ class GraphVAESampler(LSOSampler):
         >>> study.optimize(lambda t: space.suggest(t).ops.count("nor_conv_3x3"), n_trials=20)  # doctest: +SKIP
     """
 
-    _SAMPLER_KEYS = ("independent_sampler", "batch_size", "warn_independent_sampling")
     _STRATEGY: type[Strategy] = GraphVAESearch
 
     def __init__(
@@ -473,8 +485,8 @@ class GraphVAESampler(LSOSampler):
         complexity_weight: float = 0.0,
         **kwargs: Any,
     ) -> None:
-        sampler_kw = {k: kwargs.pop(k) for k in self._SAMPLER_KEYS if k in kwargs}
-        strategy = self._STRATEGY(space, seed=seed, encoder=encoder, complexity_weight=complexity_weight, **kwargs)
+        sampler_kw, strategy_kw = self._split_options(kwargs)
+        strategy = self._STRATEGY(space, seed=seed, encoder=encoder, complexity_weight=complexity_weight, **strategy_kw)
         super().__init__(space, strategy, seed=seed, **sampler_kw)
 
 

@@ -16,15 +16,8 @@ import torch
 
 from lso_sampler.nn.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.nn.pretrain import pretrain_vae, vae_pretrained_name
-from lso_sampler.spaces import DartsSpace, ENASSpace, NASBench101Space, NASBench201Space, NASBenchGraphSpace
+from lso_sampler.spaces import BUILTIN_SPACES as SPACES
 
-SPACES = {
-    "nasbench201": NASBench201Space,
-    "nasbench-graph": NASBenchGraphSpace,
-    "enas": ENASSpace,
-    "nasbench101": NASBench101Space,
-    "darts": DartsSpace,
-}
 STEPS = 3000  # GraphVAESearch's default pretrain_steps
 
 out_dir = Path(__file__).resolve().parents[1] / "lso_sampler/nn/pretrained"

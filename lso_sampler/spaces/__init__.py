@@ -10,7 +10,13 @@ from lso_sampler.spaces.nasbench101 import NASBench101Space
 from lso_sampler.spaces.nasbench201 import NASBench201Space
 from lso_sampler.spaces.nasbench_graph import NASBenchGraphSpace
 
+#: The benchmark spaces that need no arguments, by their ``name`` (``DAGSpace`` takes yours).
+BUILTIN_SPACES: dict[str, type[SearchSpace]] = {
+    cls.name: cls for cls in (NASBench201Space, NASBench101Space, NASBenchGraphSpace, ENASSpace, DartsSpace)
+}
+
 __all__ = [
+    "BUILTIN_SPACES",
     "ENCODINGS",
     "DAGSpace",
     "DartsSpace",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from statistics import NormalDist
-from typing import Any
 
 import numpy as np
 import torch
@@ -14,7 +13,7 @@ from lso_sampler.cell import Cell
 from lso_sampler.nn.agnet import AGNetConfig, AGNetModel, rank_weights
 from lso_sampler.nn.pretrain import load_or_pretrain
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies.base import Observation, Strategy, random_unseen
+from lso_sampler.strategies.base import ModelBasedStrategy, Observation
 
 __all__ = ["AGNet"]
 
@@ -22,7 +21,7 @@ __all__ = ["AGNet"]
 _GRID = torch.tensor([NormalDist().inv_cdf(i / 100) for i in range(1, 100)])
 
 
-class AGNet(Strategy):
+class AGNet(ModelBasedStrategy):
     """AG-Net (Lukasik, Jung & Keuper, ECCV 2022) as a strategy.
 
     The first ``num_init`` cells are random. After that, every call (one search iteration)
@@ -94,8 +93,8 @@ class AGNet(Strategy):
         pretrain_steps: int = 2000,
         temperature_step: float = 1.5,
     ) -> None:
-        super().__init__(space, seed)
-        for name, value, low in (("num_init", num_init, 1), ("num_candidates", num_candidates, 1), ("batch_size", batch_size, 1)):
+        super().__init__(space, seed, num_init=num_init)
+        for name, value, low in (("num_candidates", num_candidates, 1), ("batch_size", batch_size, 1)):
             if value < low:
                 raise ValueError(f"{name}: must be at least {low}, got {value}")
         if not 0.0 <= alpha <= 1.0:
@@ -104,7 +103,6 @@ class AGNet(Strategy):
             raise ValueError(f"temperature_step: must be at least 1 (1 disables it), got {temperature_step}")
         if weight_k <= 0:
             raise ValueError(f"weight_k: must be positive, got {weight_k}")
-        self.num_init = num_init
         self.num_candidates = num_candidates
         self.epochs = epochs if epochs is not None else (30 if space.num_configurations <= 20_000 else 15)
         self.alpha = alpha
@@ -117,8 +115,6 @@ class AGNet(Strategy):
         self.pretrain_steps = pretrain_steps
         self.temperature_step = temperature_step
         self._pretrained: dict[str, torch.Tensor] | None = None
-        self.model: AGNetModel | None = None
-        self.last_stats: dict[str, float] = {}
 
     # -- model -----------------------------------------------------------------------------
     def _fresh_model(self) -> AGNetModel:
@@ -129,8 +125,8 @@ class AGNet(Strategy):
         model.generator.load_state_dict(self._pretrained)
         return model
 
-    def _torch_gen(self) -> torch.Generator:
-        return torch.Generator().manual_seed(int(self.rng.integers(2**62)))
+    def new_model(self) -> AGNetModel:
+        return AGNetModel(self.space, self.config)
 
     def fit(self, history: Sequence[Observation]) -> AGNetModel:
         """Retrain generator + surrogate on ``history`` (one search iteration's training)."""
@@ -213,31 +209,12 @@ class AGNet(Strategy):
             cells = [cells[int(i)] for i in keep]
         return cells
 
-    def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
-        taken = {o.key for o in history} | {self.space.key(c) for c in pending}
-        if len(history) < self.num_init:
-            return random_unseen(self.space, self.rng, taken, n)
-        if any(len(o.values) > 1 for o in history):
-            raise ValueError("AGNet handles single-objective studies only (multi-objective support comes later)")
-        model = self.fit(history)
+    def select(self, model: AGNetModel, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
+        """The ``n`` generated candidates the surrogate rates best."""
         candidates = self.generate(model, taken)
-        if candidates:
-            with torch.no_grad():
-                scores = model.predict_vectors(model.cell_vectors(candidates)).tolist()
-            order = np.argsort(-np.asarray(scores), kind="stable")
-            chosen = [candidates[int(i)] for i in order[:n]]
-        else:
-            chosen = []
-        if len(chosen) < n:  # the generator found too few new valid cells: top up at random
-            taken |= {self.space.key(c) for c in chosen}
-            chosen += random_unseen(self.space, self.rng, taken, n - len(chosen))
-        return chosen
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"model": None if self.model is None else self.model.state_dict()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state.get("model") is not None:
-            model = AGNetModel(self.space, self.config)
-            model.load_state_dict(state["model"])
-            self.model = model
+        if not candidates:
+            return []
+        with torch.no_grad():
+            scores = model.predict_vectors(model.cell_vectors(candidates)).tolist()
+        order = np.argsort(-np.asarray(scores), kind="stable")
+        return [candidates[int(i)] for i in order[:n]]

@@ -12,7 +12,7 @@ import numpy as np
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import ENUMERATE_LIMIT, SearchSpace, as_rng
 
-__all__ = ["Observation", "Strategy", "neighbours", "random_unseen"]
+__all__ = ["ModelBasedStrategy", "Observation", "Strategy", "neighbours", "random_unseen"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,71 @@ class Strategy(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.space!r})"
+
+
+class ModelBasedStrategy(Strategy):
+    """A strategy that trains a torch model on the history each iteration (AG-Net, NGAE,
+    CR-LSO): random cells until ``num_init`` are evaluated, then :meth:`fit` and
+    :meth:`select`, topped up with random unseen cells when the model finds too few.
+
+    Subclasses implement :meth:`fit`, :meth:`select` and :meth:`new_model` (an untrained
+    model of the right shape, for :meth:`load_state_dict`). The last fitted model is kept in
+    ``model`` and saved with the sampler's state; ``last_stats`` holds training figures.
+
+    Args:
+        space: The search space.
+        seed: Seed of the strategy's random generator.
+        num_init: Random cells before the first model-based iteration.
+    """
+
+    def __init__(self, space: SearchSpace, seed: int | None = None, *, num_init: int = 16) -> None:
+        super().__init__(space, seed)
+        if num_init < 1:
+            raise ValueError(f"num_init: must be at least 1, got {num_init}")
+        self.num_init = num_init
+        self.model: Any = None
+        self.last_stats: dict[str, float] = {}
+
+    def _torch_gen(self) -> Any:
+        """A torch generator seeded from the strategy's own random generator."""
+        import torch
+
+        return torch.Generator().manual_seed(int(self.rng.integers(2**62)))
+
+    @abstractmethod
+    def fit(self, history: Sequence[Observation]) -> Any:
+        """Train the model on ``history``; set and return ``self.model``."""
+
+    @abstractmethod
+    def select(self, model: Any, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
+        """Up to ``n`` valid cells whose keys are not in ``taken``, best first."""
+
+    @abstractmethod
+    def new_model(self) -> Any:
+        """An untrained model, the shape :meth:`fit` returns (to load saved weights into)."""
+
+    def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
+        taken = {o.key for o in history} | {self.space.key(c) for c in pending}
+        if len(history) < self.num_init:
+            return random_unseen(self.space, self.rng, taken, n)
+        if any(len(o.values) > 1 for o in history):
+            raise ValueError(
+                f"{type(self).__name__} handles single-objective studies only (multi-objective support comes later)"
+            )
+        chosen = self.select(self.fit(history), history, taken, n)[:n]
+        if len(chosen) < n:  # the model found too few new valid cells: top up at random
+            taken |= {self.space.key(c) for c in chosen}
+            chosen += random_unseen(self.space, self.rng, taken, n - len(chosen))
+        return chosen
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"model": None if self.model is None else self.model.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("model") is not None:
+            model = self.new_model()
+            model.load_state_dict(state["model"])
+            self.model = model
 
 
 def neighbours(space: SearchSpace, cell: Cell) -> list[Cell]:

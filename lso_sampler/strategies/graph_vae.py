@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 import torch
@@ -13,7 +12,7 @@ from lso_sampler.cell import Cell
 from lso_sampler.nn.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.nn.pretrain import load_or_pretrain_vae
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies.base import Observation, Strategy, random_unseen
+from lso_sampler.strategies.base import ModelBasedStrategy, Observation
 
 __all__ = ["GraphVAESearch", "normalise", "rank_normalise"]
 TARGETS = ("rank", "minmax")
@@ -40,7 +39,7 @@ def rank_normalise(values: Sequence[float]) -> torch.Tensor:
     return torch.tensor(0.05 + 0.9 * ranks / (len(v) - 1), dtype=torch.float32)
 
 
-class GraphVAESearch(Strategy):
+class GraphVAESearch(ModelBasedStrategy):
     """NGAE (Li et al.): a graph VAE trained jointly with performance and complexity
     predictors, and new cells from gradient ascent in its latent space.
 
@@ -115,11 +114,10 @@ class GraphVAESearch(Strategy):
         pretrain_steps: int = 3000,
         target: str = "rank",
     ) -> None:
-        super().__init__(space, seed)
+        super().__init__(space, seed, num_init=num_init)
         if target not in TARGETS:
             raise ValueError(f"target: expected one of {TARGETS}, got {target!r}")
         for name, value, low in (
-            ("num_init", num_init, 1),
             ("batch_size", batch_size, 1),
             ("num_prior", num_prior, 0),
             ("num_best", num_best, 0),
@@ -141,7 +139,6 @@ class GraphVAESearch(Strategy):
         self.config = dataclasses.replace(base, encoder=encoder, predictor=self.predictor_kind)
         self.complexity = complexity
         self.complexity_weight = complexity_weight
-        self.num_init = num_init
         self.epochs = epochs if epochs is not None else (30 if space.num_configurations <= 20_000 else 15)
         self.train_batch = batch_size
         self.lr = lr
@@ -153,12 +150,10 @@ class GraphVAESearch(Strategy):
         self.pretrain_steps = pretrain_steps
         self.target = target
         self._pretrained: dict[str, torch.Tensor] | None = None
-        self.model: GraphVAE | None = None
-        self.last_stats: dict[str, float] = {}
 
     # -- model -----------------------------------------------------------------------------
-    def _torch_gen(self) -> torch.Generator:
-        return torch.Generator().manual_seed(int(self.rng.integers(2**62)))
+    def new_model(self) -> GraphVAE:
+        return GraphVAE(self.space, self.config)
 
     def fresh_model(self) -> GraphVAE:
         """The pretrained VAE with freshly initialised predictors."""
@@ -261,27 +256,8 @@ class GraphVAESearch(Strategy):
         order = np.argsort(-scores, kind="stable")
         return [cells[int(i)] for i in order]
 
-    def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
-        taken = {o.key for o in history} | {self.space.key(c) for c in pending}
-        if len(history) < self.num_init:
-            return random_unseen(self.space, self.rng, taken, n)
-        if any(len(o.values) > 1 for o in history):
-            raise ValueError(f"{type(self).__name__} handles single-objective studies only (multi-objective support comes later)")
-        model = self.fit(history)
-        gen = self._torch_gen()
-        found = self.ascend(model, self.start_points(model, history, gen), taken)
-        chosen = self.rank(model, list(found.values()))[:n]
+    def select(self, model: GraphVAE, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
+        """Ascend from the start points; the ``n`` new decodes ``f`` rates best."""
+        found = self.ascend(model, self.start_points(model, history, self._torch_gen()), taken)
         self.last_stats["candidates"] = float(len(found))
-        if len(chosen) < n:
-            taken |= {self.space.key(c) for c in chosen}
-            chosen += random_unseen(self.space, self.rng, taken, n - len(chosen))
-        return chosen
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"model": None if self.model is None else self.model.state_dict()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state.get("model") is not None:
-            model = GraphVAE(self.space, self.config)
-            model.load_state_dict(state["model"])
-            self.model = model
+        return self.rank(model, list(found.values()))[:n]
