@@ -179,7 +179,8 @@ class LSOSampler(BaseSampler):
         return cell if self._space.is_valid(cell) else None
 
     def history(self, study: Study, exclude: int | None = None) -> tuple[list[Observation], list[Cell]]:
-        """Completed trials as observations (larger is better) and pending cells."""
+        """Completed trials as observations (larger is better) and the cells not to propose:
+        running and waiting trials' and those of completed trials with an infinite value."""
         signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
         trials = study.get_trials(
             deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
@@ -192,12 +193,13 @@ class LSOSampler(BaseSampler):
             if t.state == TrialState.COMPLETE:
                 if t.values is None or len(t.values) != len(signs):
                     continue
-                if not all(math.isfinite(v) for v in t.values):
-                    continue
                 if _trial_encoding(self._space, t) is None:
                     continue
                 cell = self._cell_of(t)
                 if cell is None:
+                    continue
+                if not all(math.isfinite(v) for v in t.values):
+                    pending.append(cell)  # evaluated, no usable value: not for the model, nor again
                     continue
                 values = tuple(s * float(v) for s, v in zip(signs, t.values))
                 observations.append(Observation(cell, self._space.key(cell), values))
@@ -280,9 +282,34 @@ class LSOSampler(BaseSampler):
         self._reserved[trial._trial_id] = params
         return params
 
+    def _check_enqueued(self, trial: FrozenTrial) -> None:
+        """Warn, naming the problem, when an enqueued trial's parameters are no valid cell."""
+        fixed = trial.system_attrs.get("fixed_params", {})
+        params = {n: fixed[n] for n in self._space.param_names if n in fixed}
+        if len(params) < len(self._space.param_names):
+            return  # a partial cell: the rest comes from the independent sampler
+        enc = "categorical"
+        try:
+            cell = self._space.from_params(params, enc)
+        except ValueError:
+            try:
+                cell, enc = self._space.from_params(params, "integer"), "integer"
+            except ValueError as exc:
+                warnings.warn(f"enqueued trial #{trial.number}: {exc}", stacklevel=2)
+                return
+        why = self._space.is_valid(cell)
+        if not why:
+            warnings.warn(
+                f"enqueued trial #{trial.number} is not a valid cell of {self._space.name} "
+                f"({why.reason}); the objective receives it as enqueued (check "
+                "`space.is_valid(cell)` there, or enqueue a valid cell)",
+                stacklevel=2,
+            )
+
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._check_objectives(study)
         if not self._uses_space(trial):
+            self._check_enqueued(trial)
             return  # an enqueued cell: the user's choice, nothing to reserve
         with self._lock:
             self._reserve(study, trial)

@@ -75,7 +75,7 @@ SAMPLERS = {
 
 
 def keys_of(study: optuna.Study, states=(TrialState.COMPLETE,)) -> list[str]:
-    return [SPACE.key(SPACE.from_params(t.params)) for t in study.get_trials(states=states)]
+    return [SPACE.key(SPACE.from_params(t.params, strict=False)) for t in study.get_trials(states=states)]
 
 
 @pytest.mark.parametrize("name", SAMPLERS)
@@ -106,6 +106,64 @@ def test_failures_and_nan_never_break_the_study(name: str) -> None:
     assert states.count(TrialState.FAIL) == 30
     finite = [t for t in study.trials if t.state == TrialState.COMPLETE]
     assert len(set(keys_of(study))) == len(finite)
+
+
+def _every_sampler() -> dict[str, Callable[[], LSOSampler]]:
+    """All the package's samplers; the model-based ones small enough to fit in seconds."""
+    from lso_sampler import AGNetSampler, ConvexLSOSampler, GraphVAESampler
+
+    small = {"num_init": 4, "epochs": 2}
+    return {
+        **SAMPLERS,
+        "agnet": lambda: AGNetSampler(SPACE, seed=0, num_candidates=20, **small),
+        "graph-vae": lambda: GraphVAESampler(SPACE, seed=0, num_prior=4, num_best=2, steps=2, **small),
+        "convex-lso": lambda: ConvexLSOSampler(SPACE, seed=0, num_best=2, steps=2, num_unlabeled=8, **small),
+    }
+
+
+@pytest.mark.parametrize("name", ["evolution", "local-search", "random-search", "agnet", "graph-vae", "convex-lso"])
+def test_every_failure_mode_leaves_the_study_and_the_sampler_intact(name: str) -> None:
+    sampler = _every_sampler()[name]()
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+
+    def objective(trial: optuna.Trial) -> float | None:
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)  # an ordinary parameter beside the cell
+        value = conv_count(trial) + lr
+        kind = trial.number % 6
+        if kind == 0:
+            raise RuntimeError("training diverged")
+        if kind == 4:
+            raise optuna.TrialPruned()
+        return {1: math.nan, 2: math.inf, 3: None}.get(kind, value)
+
+    study.optimize(objective, n_trials=24, catch=(RuntimeError,))
+    states = [t.state for t in study.trials]
+    assert len(states) == 24
+    assert states.count(TrialState.PRUNED) == 4
+    history, held = sampler.history(study)
+    assert len(history) == 4 and all(math.isfinite(o.value) for o in history)
+    assert len(held) == 4  # the inf trials: not for the model, and not to be proposed again
+    keys = keys_of(study)
+    assert len(set(keys)) == len(keys)  # no completed cell twice
+    # an enqueued cell that is not one of the space's: a clear error, then the study goes on
+    bad = {**SPACE.to_params(SPACE.sample(0)), "edge_0_1": "conv_7x7"}
+    study.enqueue_trial(bad)
+    with pytest.raises(ValueError, match="conv_7x7"):
+        study.optimize(conv_count, n_trials=1)
+    with pytest.warns(UserWarning, match="enqueued trial #25"):
+        study.enqueue_trial(bad)
+        study.optimize(conv_count, n_trials=2, catch=(ValueError,))
+    assert len(study.trials) == 27 and study.trials[-1].state == TrialState.COMPLETE
+    assert len(sampler.history(study)[0]) == 5
+
+
+def test_an_enqueued_invalid_structure_is_named() -> None:
+    space = NASBench101Space()
+    study = optuna.create_study(sampler=RandomSearchSampler(space, seed=0))
+    params = {k: (0 if k.startswith("edge") else v) for k, v in space.to_params(space.sample(0)).items()}
+    study.enqueue_trial(params)
+    with pytest.warns(UserWarning, match="not a valid cell of nasbench101 .*output node"):
+        study.optimize(lambda t: float(space.suggest(t).num_edges), n_trials=1)
 
 
 def test_pruned_trials_are_skipped() -> None:
@@ -249,40 +307,98 @@ def test_small_space_is_exhausted_without_repeats() -> None:
 
 WORKER = textwrap.dedent(
     """
-    import sys, optuna
-    from optuna.storages import JournalStorage
+    import os, sys, time, optuna
+    from optuna.storages import JournalStorage, RDBStorage
     from optuna.storages.journal import JournalFileBackend
     from lso_sampler.optuna_samplers import {cls}
     from lso_sampler.spaces import NASBench201Space
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = NASBench201Space()
-    url = sys.argv[1]
-    storage = JournalStorage(JournalFileBackend(url[8:])) if url.startswith("journal:") else url
-    sampler = {cls}(space, seed=int(sys.argv[2]))
+    url, seed, n_trials = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    hang_file = sys.argv[4] if len(sys.argv) > 4 else None
+    if url.startswith("journal:"):
+        storage = JournalStorage(JournalFileBackend(url[8:]))
+    else:  # heartbeat: a trial whose process dies is failed by the next worker
+        storage = RDBStorage(url, heartbeat_interval=1, grace_period=3)
+    sampler = {cls}(space, seed=seed)
     study = optuna.load_study(study_name="shared", storage=storage, sampler=sampler)
-    study.optimize(lambda t: float(space.suggest(t).ops.count("nor_conv_3x3")), n_trials=50)
+
+    def objective(trial):
+        cell = space.suggest(trial)
+        if hang_file and len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) >= 5:
+            open(hang_file, "w").write(str(trial.number))
+            time.sleep(600)  # killed here, mid-trial
+        return float(cell.ops.count("nor_conv_3x3"))
+
+    study.optimize(objective, n_trials=n_trials)
     """
 )
 
 
-@pytest.mark.parametrize("backend", ["journal", "sqlite"])
-@pytest.mark.parametrize("cls", ["RegularizedEvolutionSampler", "LocalSearchSampler"])
-def test_two_processes_share_one_study(backend: str, cls: str, tmp_path: Path) -> None:
+def _shared_study(backend: str, tmp_path: Path) -> tuple[str, object]:
     if backend == "journal":
         path = tmp_path / "journal.log"
         storage = JournalStorage(JournalFileBackend(str(path)))
         url = f"journal:{path}"
     else:
-        url = storage = f"sqlite:///{tmp_path / 'study.db'}"
+        url = f"sqlite:///{tmp_path / 'study.db'}"
+        storage = optuna.storages.RDBStorage(url, heartbeat_interval=1, grace_period=3)
     optuna.create_study(study_name="shared", storage=storage, direction="maximize")
+    return url, storage
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+@pytest.mark.parametrize("backend", ["journal", "sqlite"])
+@pytest.mark.parametrize("cls", ["RegularizedEvolutionSampler", "LocalSearchSampler"])
+def test_four_processes_share_one_study(backend: str, cls: str, tmp_path: Path) -> None:
+    url, storage = _shared_study(backend, tmp_path)
     script = tmp_path / "worker.py"
     script.write_text(WORKER.format(cls=cls))
-    procs = [subprocess.Popen([sys.executable, str(script), url, str(seed)]) for seed in (0, 0)]
-    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    # the same seed in every worker: only the shared storage keeps them from repeating
+    procs = [subprocess.Popen([sys.executable, str(script), url, "0", "50"]) for _ in range(4)]
+    assert [p.wait(timeout=600) for p in procs] == [0] * 4
     study = optuna.load_study(study_name="shared", storage=storage)
     keys = keys_of(study)
-    assert len(keys) == 100
-    assert len(set(keys)) == 100, "a cell was proposed twice"
+    assert len(keys) == 200
+    assert len(set(keys)) == 200, "a cell was proposed twice"
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+@pytest.mark.parametrize("backend", ["sqlite", "journal"])
+def test_a_worker_killed_mid_trial_loses_nothing(backend: str, tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    url, storage = _shared_study(backend, tmp_path)
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER.format(cls="RegularizedEvolutionSampler"))
+    hang = tmp_path / "hanging"
+    victim = subprocess.Popen([sys.executable, str(script), url, "0", "50", str(hang)])
+    deadline = time.time() + 300
+    while not hang.exists() and time.time() < deadline and victim.poll() is None:
+        time.sleep(0.2)
+    assert hang.exists(), "the worker never reached the trial to be killed"
+    time.sleep(0.5)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    killed = int(hang.read_text())
+    study = optuna.load_study(study_name="shared", storage=storage)
+    before = keys_of(study)
+    assert study.trials[killed].state == TrialState.RUNNING  # orphaned
+    if backend == "journal":
+        # no heartbeat in journal storages: the documented recovery is to fail it by hand
+        study.tell(killed, state=TrialState.FAIL)
+    else:
+        time.sleep(4)  # past the grace period: the next worker's optimize fails it
+    restarted = subprocess.run([sys.executable, str(script), url, "0", "20"], timeout=300)
+    assert restarted.returncode == 0
+    study = optuna.load_study(study_name="shared", storage=storage)
+    assert study.trials[killed].state == TrialState.FAIL
+    after = keys_of(study)
+    assert after[: len(before)] == before and len(after) == len(before) + 20  # nothing lost
+    assert len(set(after)) == len(after)  # and nothing repeated
+    assert not study.get_trials(states=(TrialState.RUNNING,))
 
 
 def test_a_batch_is_handed_out_one_cell_per_trial_and_survives_a_fresh_sampler(tmp_path: Path) -> None:

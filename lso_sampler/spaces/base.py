@@ -172,6 +172,29 @@ class SearchSpace(ABC):
             return {v.name: CategoricalDistribution(v.choices) for v in self.variables()}
         return {v.name: IntDistribution(0, len(v.choices) - 1) for v in self.variables()}
 
+    def to_tune(self, encoding: str | None = None) -> dict[str, Any]:
+        """The space as a Ray Tune ``param_space``: ``tune.choice`` per parameter
+        (``tune.randint`` over the choice indices for the integer encoding).
+
+        With the searchers of :mod:`lso_sampler.ray_searchers` the cells come from the
+        searcher; the ``param_space`` documents the parameters and lets Tune's own search
+        algorithms (random, Optuna, HyperOpt, ...) run on the same space. The trainable
+        gets the cell back with ``space.from_params(config, strict=False)``.
+
+        Raises:
+            ImportError: when Ray Tune is not installed (the ``ray`` extra).
+        """
+        try:
+            from ray import tune
+        except ImportError as exc:  # pragma: no cover - exercised only without Ray
+            raise ImportError(
+                'to_tune: needs Ray Tune, which is not installed: pip install "lso-sampler[ray]"'
+            ) from exc
+        enc = self._check_encoding(encoding or self.encoding)
+        if enc == "categorical":
+            return {v.name: tune.choice(list(v.choices)) for v in self.variables()}
+        return {v.name: tune.randint(0, len(v.choices)) for v in self.variables()}
+
     def suggest(self, trial: optuna.trial.BaseTrial, encoding: str | None = None) -> Cell:
         """Ask ``trial`` for every parameter of the space and return the cell."""
         enc = self._check_encoding(encoding or self.encoding)
