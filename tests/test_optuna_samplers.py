@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
 import pickle
 import shutil
@@ -315,12 +317,26 @@ WORKER = textwrap.dedent(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = NASBench201Space()
     url, seed, n_trials = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    hang_file = sys.argv[4] if len(sys.argv) > 4 else None
+    hang_file = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
+    record = sys.argv[5] if len(sys.argv) > 5 else None
     if url.startswith("journal:"):
         storage = JournalStorage(JournalFileBackend(url[8:]))
     else:  # heartbeat: a trial whose process dies is failed by the next worker
         storage = RDBStorage(url, heartbeat_interval=1, grace_period=3)
-    sampler = {cls}(space, seed=seed)
+    cls = {cls}
+    if record:  # log, per history read, when it began and which completed cells it saw
+        import datetime, json
+
+        class Recording(cls):
+            def history(self, study, exclude=None):
+                start = datetime.datetime.now()
+                observations, pending = super().history(study, exclude)
+                with open(record, "a") as f:
+                    f.write(json.dumps({{"start": start.isoformat(), "keys": [o.key for o in observations]}}) + "\\n")
+                return observations, pending
+
+        cls = Recording
+    sampler = cls(space, seed=seed)
     study = optuna.load_study(study_name="shared", storage=storage, sampler=sampler)
 
     def objective(trial):
@@ -355,12 +371,24 @@ def test_four_processes_share_one_study(backend: str, cls: str, tmp_path: Path) 
     script = tmp_path / "worker.py"
     script.write_text(WORKER.format(cls=cls))
     # the same seed in every worker: only the shared storage keeps them from repeating
-    procs = [subprocess.Popen([sys.executable, str(script), url, "0", "50"]) for _ in range(4)]
+    logs = [tmp_path / f"history-{i}.jsonl" for i in range(4)]
+    procs = [subprocess.Popen([sys.executable, str(script), url, "0", "50", "", str(log)]) for log in logs]
     assert [p.wait(timeout=600) for p in procs] == [0] * 4
     study = optuna.load_study(study_name="shared", storage=storage)
     keys = keys_of(study)
     assert len(keys) == 200
     assert len(set(keys)) == 200, "a cell was proposed twice"
+    # every worker's strategy saw every trial completed (by any worker) before it read the study
+    done = [(t.datetime_complete, SPACE.key(SPACE.from_params(t.params))) for t in study.get_trials(states=(TrialState.COMPLETE,))]
+    reads = 0
+    for log in logs:
+        for line in log.read_text().splitlines():
+            entry = json.loads(line)
+            start, seen = datetime.datetime.fromisoformat(entry["start"]), set(entry["keys"])
+            # (a trial's completion time is taken just before it is written: allow a second)
+            assert {k for when, k in done if when < start - datetime.timedelta(seconds=1)} <= seen
+            reads += 1
+    assert reads >= 200
 
 
 @pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
