@@ -18,7 +18,7 @@ from optuna.trial import FrozenTrial, TrialState
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.agnet import AGNet
-from lso_sampler.strategies.base import Observation, Strategy, random_unseen
+from lso_sampler.strategies.base import Observation, Strategy, propose_round, random_unseen
 from lso_sampler.strategies.convex import ConvexLSO
 from lso_sampler.strategies.evolution import RegularizedEvolution
 from lso_sampler.strategies.graph_vae import GraphVAESearch
@@ -225,19 +225,7 @@ class LSOSampler(BaseSampler):
                     return cell
         # A new round: seeded by the history, so every process proposes the same batch.
         rnd = 0 if not stored else int(stored.get("round", 0)) + 1
-        self._strategy.seed([self._seed, len(history), rnd])
-        proposed = self._strategy.propose(history, pending, self._batch_size)
-        batch: list[Cell] = []
-        seen = set(busy)
-        for cell in proposed:
-            k = self._space.key(cell)
-            if k in seen or not self._space.is_valid(cell):
-                continue
-            seen.add(k)
-            batch.append(cell)
-        if len(batch) < self._batch_size:
-            rng = np.random.default_rng([self._seed, len(history), rnd, 1])
-            batch += random_unseen(self._space, rng, seen, self._batch_size - len(batch))
+        batch = propose_round(self._strategy, history, pending, busy, self._batch_size, self._seed, rnd)
         if not batch:
             warnings.warn(
                 f"every valid cell of {self._space.name} has been queried or is pending; "

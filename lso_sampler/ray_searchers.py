@@ -40,7 +40,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without Ray
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch, RegularizedEvolution
-from lso_sampler.strategies.base import Observation, Strategy, random_unseen
+from lso_sampler.strategies.base import Observation, Strategy, propose_round
 
 __all__ = ["AGNetSearcher", "ConvexLSOSearcher", "EvolutionSearcher", "GraphVAESearcher", "LSOSearcher"]
 
@@ -356,19 +356,8 @@ class LSOSearcher(Searcher):
             if self._space.key(cell) not in busy:
                 return cell
         self._round += 1
-        history = self.history
-        self._strategy.seed([self._seed, len(history), self._round])
-        proposed = self._strategy.propose(history, list(self._pending.values()), self._batch_size)
-        batch: list[Cell] = []
-        seen = set(busy)
-        for cell in proposed:
-            k = self._space.key(cell)
-            if k not in seen and self._space.is_valid(cell):
-                seen.add(k)
-                batch.append(cell)
-        if len(batch) < self._batch_size:
-            rng = np.random.default_rng([self._seed, len(history), self._round, 1])
-            batch += random_unseen(self._space, rng, seen, self._batch_size - len(batch))
+        pending = list(self._pending.values())
+        batch = propose_round(self._strategy, self.history, pending, busy, self._batch_size, self._seed, self._round)
         if not batch:
             return None  # every cell has been queried or is running
         self._queue = batch[1:]

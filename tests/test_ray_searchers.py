@@ -271,6 +271,8 @@ def test_tuner_restore_loses_nothing_and_repeats_nothing(ray_runtime, tmp_path: 
     path = tmp_path / "restore"
     assert tune.Tuner.can_restore(str(path))
     flag.unlink()
+    halfway = tune.Tuner.restore(str(path), trainable=_trainable).get_results()
+    assert 6 <= sum(1 for r in halfway if r.metrics and "acc" in r.metrics) < 16  # really stopped early
     restored = tune.Tuner.restore(str(path), trainable=_trainable, resume_errored=True)
     results = restored.fit()
     keys = _keys(results)

@@ -14,6 +14,10 @@ __all__ = ["DAGSpace"]
 _RESERVED = ("input", "output")
 
 
+#: Largest ``num_nodes`` of a :class:`DAGSpace` (496 edge parameters).
+MAX_NODES = 32
+
+
 class DAGSpace(SearchSpace):
     """Cells of ``num_nodes`` nodes: node 0 is the input, the last node the output, and
     each node between carries one of ``ops``; any edge ``i -> j`` with ``i < j`` may exist.
@@ -25,7 +29,7 @@ class DAGSpace(SearchSpace):
     after that pruning share one :meth:`key`.
 
     Args:
-        num_nodes: Nodes per cell, input and output included (at least 2).
+        num_nodes: Nodes per cell, input and output included (2 to 32).
         ops: Labels the intermediate nodes may take.
         max_edges: Largest number of edges of a valid (pruned) cell; ``None`` for no limit.
         prune: Drop nodes that are on no input-to-output path before hashing.
@@ -54,6 +58,12 @@ class DAGSpace(SearchSpace):
         if isinstance(num_nodes, bool) or not isinstance(num_nodes, int) or num_nodes < 2:
             raise ValueError(
                 f"num_nodes: must be an int >= 2 (input and output included), got {num_nodes!r}"
+            )
+        if num_nodes > MAX_NODES:
+            raise ValueError(
+                f"num_nodes: at most {MAX_NODES} (a {num_nodes}-node cell has "
+                f"{num_nodes * (num_nodes - 1) // 2} edge parameters); split a larger network into "
+                "repeated cells, or write a structured space as DartsSpace does"
             )
         if isinstance(ops, str):
             raise ValueError(f"ops: give a list of op names, not the string {ops!r}")

@@ -12,7 +12,7 @@ import numpy as np
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import ENUMERATE_LIMIT, SearchSpace, as_rng
 
-__all__ = ["ModelBasedStrategy", "Observation", "Strategy", "neighbours", "random_unseen"]
+__all__ = ["ModelBasedStrategy", "Observation", "Strategy", "neighbours", "propose_round", "random_unseen"]
 
 
 @dataclass(frozen=True)
@@ -199,3 +199,34 @@ def random_unseen(
         for i in gen.permutation(len(rest))[: n - len(out)]:
             out.append(rest[int(i)])
     return out
+
+
+def propose_round(
+    strategy: Strategy,
+    history: Sequence[Observation],
+    pending: Sequence[Cell],
+    busy: set[str],
+    n: int,
+    seed: int,
+    rnd: int,
+) -> list[Cell]:
+    """One proposal round of the adapters (Optuna sampler, Ray searcher): up to ``n``
+    distinct valid cells whose keys are not in ``busy``, from ``strategy`` and, if it
+    returns too few, at random; empty only when the space has no other cell.
+
+    The round is seeded by ``(seed, len(history), rnd)``, so every process that sees the same
+    history proposes the same cells.
+    """
+    space = strategy.space
+    strategy.seed([seed, len(history), rnd])
+    batch: list[Cell] = []
+    seen = set(busy)
+    for cell in strategy.propose(history, pending, n):
+        k = space.key(cell)
+        if k not in seen and space.is_valid(cell):
+            seen.add(k)
+            batch.append(cell)
+    if len(batch) < n:
+        rng = np.random.default_rng([seed, len(history), rnd, 1])
+        batch += random_unseen(space, rng, seen, n - len(batch))
+    return batch

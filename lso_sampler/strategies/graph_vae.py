@@ -76,9 +76,10 @@ class GraphVAESearch(ModelBasedStrategy):
         step_size: Length ``η`` of each (normalised) gradient step (0.5).
         config: Model sizes; its ``encoder`` is set from ``encoder``.
         pretrain_steps: Query-free pretraining steps (3000: weights are shipped for
-            NAS-Bench-201 with every encoder and for NAS-Bench-Graph and ENAS with
-            ``dvae``; other spaces pretrain on first use, a minute or more on a CPU, and
-            are cached in ``$LSO_SAMPLER_CACHE``).
+            NAS-Bench-201 with every encoder and for NAS-Bench-Graph, ENAS and DARTS with
+            ``dvae``; other spaces and encoders pretrain on first use, minutes on a CPU
+            (DARTS took 43 minutes on a busy 2-core machine), and are cached in
+            ``$LSO_SAMPLER_CACHE``).
         target: How the predictor's performance targets are scaled to [0.05, 0.95]:
             ``"rank"`` (by rank, the default) or ``"minmax"`` (by value).
 

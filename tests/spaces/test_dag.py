@@ -9,6 +9,7 @@ from lso_sampler.spaces import DAGSpace
     ("kwargs", "match"),
     [
         ({"num_nodes": 1, "ops": ["a"]}, "num_nodes"),
+        ({"num_nodes": 33, "ops": ["a"]}, "num_nodes: at most 32"),
         ({"num_nodes": 4, "ops": []}, "ops: give at least one op"),
         ({"num_nodes": 4, "ops": "conv"}, "ops: give a list"),
         ({"num_nodes": 4, "ops": ["a", "a"]}, "ops: duplicate"),
@@ -20,6 +21,13 @@ from lso_sampler.spaces import DAGSpace
 def test_wrong_space_definitions(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         DAGSpace(**kwargs)
+
+
+def test_a_cell_with_a_cycle_is_refused_with_the_fix() -> None:
+    from lso_sampler.cell import Cell
+
+    with pytest.raises(ValueError, match="not upper-triangular; number the nodes"):
+        Cell(["input", "a", "output"], [[0, 1, 0], [0, 0, 1], [1, 0, 0]])  # output -> input
 
 
 def test_enumerate_small_space() -> None:
