@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,16 @@ def _drive(searcher: Searcher, n: int, prefix: str = "t", concurrent: int = 1) -
         searcher.on_trial_complete(tid, {"acc": score(SPACE.from_params(config))})
         configs.append(config)
     return configs
+
+
+def test_without_ray_the_error_names_the_extra() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['ray'] = None; import lso_sampler.ray_searchers"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert 'pip install "lso-sampler[ray]"' in proc.stderr
 
 
 # -- the protocol, no runtime ------------------------------------------------------------------
@@ -212,7 +223,8 @@ class _StopAfter(tune.Callback):
     def on_trial_complete(self, iteration, trials, trial, **info) -> None:
         self.done += 1
         if self.done >= self.n and os.path.exists(self.flag):
-            raise KeyboardInterrupt  # what a user's Ctrl-C does
+            os.remove(self.flag)
+            os.kill(os.getpid(), signal.SIGINT)  # a user's Ctrl-C: Tune saves its state and stops
 
 
 def _tuner(searcher, tmp_path: Path, num_samples: int, name: str, callbacks=(), param_space=None, **tune_kw):
@@ -270,7 +282,7 @@ def test_tuner_restore_loses_nothing_and_repeats_nothing(ray_runtime, tmp_path: 
         pass
     path = tmp_path / "restore"
     assert tune.Tuner.can_restore(str(path))
-    flag.unlink()
+    assert not flag.exists()  # the callback did stop the run
     halfway = tune.Tuner.restore(str(path), trainable=_trainable).get_results()
     assert 6 <= sum(1 for r in halfway if r.metrics and "acc" in r.metrics) < 16  # really stopped early
     restored = tune.Tuner.restore(str(path), trainable=_trainable, resume_errored=True)
