@@ -276,15 +276,11 @@ class LSOSampler(BaseSampler):
         params = {n: fixed[n] for n in self._space.param_names if n in fixed}
         if len(params) < len(self._space.param_names):
             return  # a partial cell: the rest comes from the independent sampler
-        enc = "categorical"
-        try:
-            cell = self._space.from_params(params, enc)
-        except ValueError:
-            try:
-                cell, enc = self._space.from_params(params, "integer"), "integer"
-            except ValueError as exc:
-                warnings.warn(f"enqueued trial #{trial.number}: {exc}", stacklevel=2)
-                return
+        try:  # in the encoding `space.suggest(trial)` will read them with, as `_cell_of` does
+            cell = self._space.from_params(params, self._space.encoding)
+        except ValueError as exc:
+            warnings.warn(f"enqueued trial #{trial.number}: {exc}", stacklevel=2)
+            return
         why = self._space.is_valid(cell)
         if not why:
             warnings.warn(

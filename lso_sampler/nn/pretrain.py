@@ -40,13 +40,17 @@ def cache_dir() -> Path:
     return Path(base) / "lso_sampler"
 
 
-def pretrained_name(space: SearchSpace, config: AGNetConfig, steps: int) -> str:
-    """File name keyed by space signature, model config, recipe and package version."""
+def _digest(space: SearchSpace, config: dict, steps: int, recipe: int) -> str:
+    """Short hash of space signature, model config, steps, recipe and package version."""
     from lso_sampler import __version__
 
-    text = json.dumps([space.signature(), config.__dict__, steps, PRETRAIN_VERSION, __version__], sort_keys=True)
-    digest = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
-    return f"agnet-{space.name}-{digest}.pt"
+    text = json.dumps([space.signature(), config, steps, recipe, __version__], sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+def pretrained_name(space: SearchSpace, config: AGNetConfig, steps: int) -> str:
+    """File name keyed by space signature, model config, recipe and package version."""
+    return f"agnet-{space.name}-{_digest(space, config.__dict__, steps, PRETRAIN_VERSION)}.pt"
 
 
 def pretrain_generator(
@@ -126,11 +130,7 @@ def load_or_pretrain(
 
 def vae_pretrained_name(space: SearchSpace, config: GraphVAEConfig, steps: int) -> str:
     """File name of a pretrained graph VAE (independent of the predictor kind)."""
-    from lso_sampler import __version__
-
-    text = json.dumps([space.signature(), config.vae_dict(), steps, VAE_PRETRAIN_VERSION, __version__], sort_keys=True)
-    digest = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
-    return f"gvae-{config.encoder}-{space.name}-{digest}.pt"
+    return f"gvae-{config.encoder}-{space.name}-{_digest(space, config.vae_dict(), steps, VAE_PRETRAIN_VERSION)}.pt"
 
 
 def pretrain_vae(
