@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from lso_sampler.benchmarks import BENCHMARK_NAMES
-from lso_sampler.compare import DEFAULT_SAMPLERS, SAMPLER_NAMES
+from lso_sampler.compare import DEFAULT_COST_SAMPLERS, DEFAULT_SAMPLERS, SAMPLER_NAMES, SETTINGS, parse_sampler
 
 
 def cmd_list(_: argparse.Namespace) -> int:
@@ -25,8 +25,10 @@ def cmd_list(_: argparse.Namespace) -> int:
 def _sampler_list(text: str) -> list[str]:
     names = [s.strip() for s in text.split(",") if s.strip()]
     for n in names:
-        if n not in SAMPLER_NAMES:
-            raise ValueError(f"--samplers: unknown sampler {n!r}; choose from {list(SAMPLER_NAMES)}")
+        try:
+            parse_sampler(n)
+        except ValueError as exc:
+            raise ValueError(f"--{exc}") from None
     if not names:
         raise ValueError("--samplers: give at least one sampler name")
     return names
@@ -36,7 +38,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Samplers x seeds on one benchmark -> queries.csv, summary.md, curves.png."""
     from lso_sampler.compare import compare
 
-    samplers = _sampler_list(args.samplers)
+    samplers = None if args.samplers is None else _sampler_list(args.samplers)
     command = "lso-sampler " + " ".join(shlex.quote(a) for a in args.argv)
     compare(
         benchmark=args.benchmark,
@@ -50,9 +52,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         command=command,
         trial_cap_factor=args.trial_cap,
         isolate=args.isolate,
+        latency_limit=args.latency_limit,
+        setting=args.setting,
     )
-    print((__import__("pathlib").Path(args.out) / "summary.md").read_text())
-    print(f"wrote {args.out}/queries.csv, {args.out}/summary.md, {args.out}/curves.png")
+    out = __import__("pathlib").Path(args.out)
+    print((out / "summary.md").read_text())
+    extra = f", {args.out}/pareto.png" if (out / "pareto.png").exists() else ""
+    print(f"wrote {args.out}/queries.csv, {args.out}/summary.md, {args.out}/curves.png{extra}")
     return 0
 
 
@@ -98,8 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--benchmark", default="nasbench-graph:cora", help="see `lso-sampler list`")
     p_cmp.add_argument(
         "--samplers",
-        default=",".join(DEFAULT_SAMPLERS),
-        help=f"comma-separated (default: {','.join(DEFAULT_SAMPLERS)}; gp is slow, name it to add it)",
+        default=None,
+        help=f"comma-separated, each optionally with :constrained or :joint on a latency benchmark "
+        f"(default: {','.join(DEFAULT_SAMPLERS)}, on a latency benchmark {','.join(DEFAULT_COST_SAMPLERS)}; "
+        "gp is slow, name it to add it)",
     )
     p_cmp.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 per sampler (default 10)")
     p_cmp.add_argument("--budget", type=int, default=100, help="distinct cells per run (default 100)")
@@ -113,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--isolate",
         action="store_true",
         help="run each run in a fresh process and report its peak memory (implied by --jobs > 1)",
+    )
+    p_cmp.add_argument(
+        "--latency-limit",
+        type=float,
+        default=None,
+        help="nasbench201-latency:<device> only: the constraint latency <= this many ms",
+    )
+    p_cmp.add_argument(
+        "--setting",
+        choices=SETTINGS,
+        default=None,
+        help="nasbench201-latency only: 'constrained' (accuracy under the limit) or 'joint' (accuracy "
+        "and latency); a sampler's own suffix wins, e.g. agnet:joint (default: constrained with a "
+        "limit, else joint)",
     )
     p_cmp.add_argument("--quiet", action="store_true", help="no progress bar")
     p_cmp.set_defaults(func=cmd_compare)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
 from optuna.samplers import BaseSampler, RandomSampler
+from optuna.samplers._base import _process_constraints_after_trial
 from optuna.study import Study, StudyDirection
+from optuna.study._constrained_optimization import _CONSTRAINTS_KEY
 from optuna.trial import FrozenTrial, TrialState
 
 from lso_sampler.cell import Cell
@@ -75,6 +77,11 @@ class LSOSampler(BaseSampler):
             ``RandomSampler(seed)``).
         batch_size: Cells per proposal round (default: the strategy's).
         warn_independent_sampling: Warn once per parameter sampled independently.
+        constraints_func: As in Optuna's TPE and NSGA-II samplers: ``FrozenTrial ->
+            Sequence[float]``, a value ``<= 0`` meaning the constraint is met; called after
+            each completed or pruned trial and stored with it. The strategy sees the values
+            (``Observation.constraints``); a trial whose constraints could not be computed
+            counts as infeasible.
 
     Example:
         >>> import optuna
@@ -89,7 +96,7 @@ class LSOSampler(BaseSampler):
     """
 
     #: The constructor's own options; the model-based samplers pass the rest to the strategy.
-    _SAMPLER_KEYS = ("independent_sampler", "batch_size", "warn_independent_sampling")
+    _SAMPLER_KEYS = ("independent_sampler", "batch_size", "warn_independent_sampling", "constraints_func")
 
     @classmethod
     def _split_options(cls, kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -106,6 +113,7 @@ class LSOSampler(BaseSampler):
         independent_sampler: BaseSampler | None = None,
         batch_size: int | None = None,
         warn_independent_sampling: bool = True,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         if not isinstance(space, SearchSpace):
             raise TypeError(f"space: expected a SearchSpace, got {type(space).__name__}")
@@ -115,6 +123,17 @@ class LSOSampler(BaseSampler):
             raise ValueError("strategy: was built for another search space than `space`")
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size: must be at least 1, got {batch_size}")
+        if constraints_func is not None and not callable(constraints_func):
+            raise TypeError(
+                f"constraints_func: expected a callable FrozenTrial -> Sequence[float], got "
+                f"{type(constraints_func).__name__}"
+            )
+        if constraints_func is not None and not strategy.supports_constraints:
+            raise ValueError(
+                f"constraints_func: {type(strategy).__name__} does not take constraints into account; "
+                "leave constraints_func out or use a strategy that does"
+            )
+        self._constraints_func = constraints_func
         self._space = space
         self._strategy = strategy
         self._seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**31)
@@ -202,12 +221,22 @@ class LSOSampler(BaseSampler):
                     pending.append(cell)  # evaluated, no usable value: not for the model, nor again
                     continue
                 values = tuple(s * float(v) for s, v in zip(signs, t.values))
-                observations.append(Observation(cell, self._space.key(cell), values))
+                observations.append(Observation(cell, self._space.key(cell), values, self._constraints_of(t)))
             else:
                 cell = self._cell_of(t)
                 if cell is not None:
                     pending.append(cell)
         return observations, pending
+
+    def _constraints_of(self, trial: FrozenTrial) -> tuple[float, ...]:
+        """The trial's stored constraint values (``()`` without ``constraints_func``;
+        ``(inf,)`` when they could not be computed: infeasible, as Optuna's TPE treats it)."""
+        if self._constraints_func is None:
+            return ()
+        stored = trial.system_attrs.get(_CONSTRAINTS_KEY)
+        if stored is None:
+            return (math.inf,)
+        return tuple(float(c) for c in stored)
 
     # -- choosing the cell of a trial ----------------------------------------------------------
     def _batch_key(self) -> str:
@@ -353,6 +382,14 @@ class LSOSampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._reserved.pop(trial._trial_id, None)
+        if self._constraints_func is not None:
+            try:
+                _process_constraints_after_trial(self._constraints_func, study, trial, state)
+            except Exception as exc:  # stored as None: the trial counts as infeasible
+                warnings.warn(
+                    f"constraints_func failed on trial #{trial.number} ({exc!r}); the trial counts as infeasible",
+                    stacklevel=2,
+                )
         self._independent_sampler.after_trial(study, trial, state, values)
 
 
@@ -369,7 +406,9 @@ class RandomSearchSampler(LSOSampler):
 
 
 class RegularizedEvolutionSampler(LSOSampler):
-    """Regularised evolution (Real et al. 2019) as an Optuna sampler.
+    """Regularised evolution (Real et al. 2019) as an Optuna sampler. With several
+    objectives the tournament picks by constrained non-dominated sorting; with
+    ``constraints_func`` feasible parents come first.
 
     Args:
         space: The search space.
@@ -430,7 +469,15 @@ class AGNetSampler(LSOSampler):
 
     16 random cells, then per iteration: retrain the pretrained generator and its MLP
     surrogate on the evaluated cells with rank weights, generate 100 new valid cells and
-    hand out the surrogate's top 16, one per trial. Single-objective for now.
+    hand out the surrogate's top 16, one per trial.
+
+    Multi-objective studies (``directions=[...]``) and ``constraints_func`` work as with
+    Optuna's TPE and NSGA-II (AG-Net section 4.3): one surrogate head per objective and
+    per constraint value; the rank weights follow a joint rank (the sum of per-objective
+    ranks within non-dominated fronts: the paper's Joint=1) or, in a single-objective study
+    with constraints, the objective alone (Joint=0); cells that break a constraint get
+    their rank multiplied by ``infeasible_penalty`` (1000, as the reference). Proposals are
+    ranked by constrained non-dominated sorting of the surrogate's predictions.
 
     Args:
         space: The search space (any built-in space or a ``DAGSpace``; pretraining for a
@@ -463,7 +510,13 @@ class GraphVAESampler(LSOSampler):
     performance predictor (and a complexity predictor when ``complexity`` is given) on
     the evaluated cells, move prior samples and the best cells' latents uphill on
     ``f_perf - λ f_comp``, decode (always valid in the built-in spaces) and hand out the
-    16 best-predicted new cells, one per trial. Single-objective for now.
+    16 best-predicted new cells, one per trial.
+
+    Two-objective studies: the complexity predictor learns the second objective and each
+    start point ascends its own random scalarisation ``w f_1 - (1 - w) f_2`` (NGAE eq. 7
+    with a random λ), so the decodes cover the front; the new cells are ranked by
+    non-dominated sorting of the predictions. With ``constraints_func``, cells that broke
+    a constraint get the worst performance targets (ordered by violation).
 
     Args:
         space: The search space.
@@ -505,6 +558,8 @@ class ConvexLSOSampler(GraphVAESampler):
     """CR-LSO: the graph VAE with an input-convex (ICNN) performance predictor, trained
     semi-supervised on random unlabeled cells too; gradient search from the best cells'
     perturbed latents, with the step enlarged whenever a decode is already known.
+    Two objectives and constraints as :class:`GraphVAESampler`: the second head is an
+    ICNN too, so every scalarisation ``w f_1 - (1 - w) f_2`` stays concave in ``z``.
 
     Args:
         space: The search space.

@@ -3,6 +3,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from lso_sampler.cli import main
 
 
@@ -63,3 +65,18 @@ def test_readme_main_job_compare_with_no_arguments(tmp_path, monkeypatch, capsys
     assert {p.name for p in out.iterdir()} >= {"queries.csv", "summary.md", "curves.png"}
     text = (out / "summary.md").read_text()
     assert "nasbench-graph:cora: 5 samplers x 10 seeds, budget 100 queries" in text
+
+
+def test_compare_command_with_a_latency_limit(tmp_path, capsys, monkeypatch) -> None:
+    import os
+
+    if not os.environ.get("LSO_SAMPLER_DATA"):
+        pytest.skip("needs LSO_SAMPLER_DATA")
+    out = tmp_path / "hw"
+    rc = main(["compare", "--benchmark", "nasbench201-latency:eyeriss", "--latency-limit", "4",
+               "--samplers", "random,nsga2:joint", "--seeds", "1", "--budget", "12", "--out", str(out), "--quiet"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "| nsga2:joint |" in text and "pareto.png" in text
+    assert main(["compare", "--samplers", "random:sideways", "--out", str(out)]) == 2
+    assert "unknown setting 'sideways'" in capsys.readouterr().err

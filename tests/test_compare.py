@@ -101,3 +101,64 @@ def test_bad_arguments(tmp_path: Path) -> None:
         compare(samplers=["random"], budget=0, out=tmp_path, progress=False)
     with pytest.raises(ValueError, match="unknown name"):
         compare(benchmark="nasbench-graph-x", samplers=["random"], out=tmp_path, progress=False)
+
+
+# -- two objectives: accuracy and latency ------------------------------------------------------
+def test_hypervolume_and_front_of_known_points() -> None:
+    import numpy as np
+
+    from lso_sampler.compare import hypervolume_2d, pareto_front
+
+    acc = np.array([0.5, 0.8, 0.4, 0.9])
+    cost = np.array([0.2, 0.6, 0.5, 1.2])  # the last is past the reference point
+    # boxes from (0, 1): [0.2, 0.6) x 0.5 + [0.6, 1) x 0.8
+    assert hypervolume_2d(acc, cost) == pytest.approx(0.4 * 0.5 + 0.4 * 0.8)
+    assert pareto_front(acc, cost).tolist() == [0, 1, 3]
+    assert hypervolume_2d(np.array([]), np.array([])) == 0.0
+
+
+def test_latency_benchmark_compare_reports_the_two_objective_section(data_dir: Path, tmp_path: Path) -> None:
+    samplers = ["random", "tpe", "tpe:joint", "nsga2:joint", "evolution:joint"]
+    table = compare(
+        benchmark="nasbench201-latency:pixel3", samplers=samplers, seeds=2, budget=24,
+        out=tmp_path, progress=False, latency_limit=4.0, data_dir=data_dir,
+    )  # fmt: skip
+    assert {"cost", "feasible"} <= set(table.columns)
+    assert (table["feasible"] == (table["cost"] <= 4.0)).all()
+    assert {p.name for p in tmp_path.iterdir()} >= {"queries.csv", "summary.md", "curves.png", "pareto.png"}
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## Accuracy and latency_ms (latency <= 4 ms)" in summary
+    assert "--latency-limit 4" in summary
+    for s in samplers:
+        assert f"| {s} |" in summary
+    # the same seed's random run queries the same cells in both settings: one row, one front
+    rows = [line for line in summary.splitlines() if line.startswith("| random |")]
+    hv = float(rows[-1].split("|")[2])
+    assert 0.0 <= hv <= 100.0
+    # feasibility in the summary is the share of queried cells within the limit
+    feas = table.groupby(["sampler", "seed"])["feasible"].mean().groupby("sampler").mean()
+    assert f"| {feas['tpe']:.2f} |" in [line for line in summary.splitlines() if line.startswith("| tpe |")][-1]
+
+
+def test_latency_settings_are_checked(data_dir: Path, tmp_path: Path) -> None:
+    kw = {"out": tmp_path, "progress": False, "data_dir": data_dir, "seeds": 1, "budget": 4}
+    with pytest.raises(ValueError, match="cmaes handles one objective only; run it as cmaes:constrained"):
+        compare(benchmark="nasbench201-latency:fpga", samplers=["cmaes"], **kw)
+    with pytest.raises(ValueError, match="cmaes takes no constraints"):
+        compare(benchmark="nasbench201-latency:fpga", samplers=["cmaes:constrained"], latency_limit=3.0, **kw)
+    with pytest.raises(ValueError, match="has no second objective"):
+        compare(benchmark="nasbench201:cifar10", samplers=["tpe:joint"], **kw)
+    with pytest.raises(ValueError, match="latency_limit: nasbench201:cifar10 has no latency"):
+        compare(benchmark="nasbench201:cifar10", samplers=["tpe"], latency_limit=3.0, **kw)
+    with pytest.raises(ValueError, match="latency_limit: no cell"):
+        compare(benchmark="nasbench201-latency:fpga", samplers=["tpe"], latency_limit=0.001, **kw)
+    with pytest.raises(ValueError, match="unknown setting 'both'"):
+        compare(benchmark="nasbench201-latency:fpga", samplers=["tpe:both"], **kw)
+    with pytest.raises(ValueError, match="setting: must be one of"):
+        compare(benchmark="nasbench201-latency:fpga", samplers=["tpe"], setting="both", **kw)
+
+
+def test_constrained_runs_only_count_feasible_cells(data_dir: Path) -> None:
+    run = run_one("nasbench201-latency:raspi4", "agnet:constrained", 0, 20, str(data_dir), latency_limit=8.0)
+    assert len(run.rows) == 20 and all("cost" in r for r in run.rows)
+    assert all(r["feasible"] == (r["cost"] <= 8.0) for r in run.rows)

@@ -50,7 +50,7 @@ def conv_count(trial: optuna.Trial) -> float:
 
 
 # -- Optuna's own sampler test kit -----------------------------------------------------------
-class TestEvolutionKit(BasicSamplerTestCase, SingleOnlySamplerTestCase):
+class TestEvolutionKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase):
     @pytest.fixture
     def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
         return lambda: RegularizedEvolutionSampler(SPACE, population_size=10, sample_size=3, seed=0)
@@ -280,9 +280,9 @@ def test_multi_objective() -> None:
     study = optuna.create_study(directions=["maximize", "minimize"], sampler=SAMPLERS["random-search"]())
     study.optimize(lambda t: (conv_count(t), float(SPACE.suggest(t).ops.count("none"))), n_trials=10)
     assert len(set(keys_of(study))) == 10
-    evo = optuna.create_study(directions=["maximize", "minimize"], sampler=SAMPLERS["evolution"]())
+    ls = optuna.create_study(directions=["maximize", "minimize"], sampler=SAMPLERS["local-search"]())
     with pytest.raises(ValueError, match="single-objective studies only.*2 objectives"):
-        evo.optimize(lambda t: (conv_count(t), 0.0), n_trials=1)
+        ls.optimize(lambda t: (conv_count(t), 0.0), n_trials=1)
 
 
 def test_bad_construction() -> None:
@@ -532,3 +532,118 @@ def test_graph_vae_sampler_resumes_in_a_fresh_sampler_with_the_same_proposals(tm
     a = _run(f"sqlite:///{db1}", make(), 20)
     b = _run(f"sqlite:///{db2}", make(), 20)
     assert a == b and len(set(a)) == 40
+
+
+# -- several objectives and constraints (AG-Net section 4.3, NGAE eq. 7) ----------------------
+def _ops(trial: optuna.Trial) -> list[str]:
+    return list(SPACE.suggest(trial).ops)
+
+
+def _fast(name: str, seed: int = 0, epochs: int = 10, **kw):
+    from lso_sampler import optuna_samplers as S
+
+    if name == "agnet":
+        return S.AGNetSampler(SPACE, seed=seed, epochs=epochs, **kw)
+    if name == "graph-vae":
+        return S.GraphVAESampler(SPACE, seed=seed, epochs=epochs, **kw)
+    if name == "convex-lso":
+        return S.ConvexLSOSampler(SPACE, seed=seed, epochs=10, num_unlabeled=32, **kw)
+    return {"evolution": lambda: S.RegularizedEvolutionSampler(SPACE, 16, 4, seed=seed, **kw)}[name]()
+
+
+@pytest.mark.parametrize("name", ["agnet", "graph-vae"])
+def test_constrained_search_finds_the_feasible_region_random_rarely_hits(name: str, tmp_path: Path) -> None:
+    # feasible: at least four 3x3 convolutions (1.7 % of random cells); the objective (skip
+    # connections) pulls the other way. Stored and read back through a real SQLite storage.
+    def objective(trial: optuna.Trial) -> float:
+        ops = _ops(trial)
+        trial.set_user_attr("conv", ops.count("nor_conv_3x3"))
+        return float(ops.count("skip_connect"))
+
+    constraints = lambda t: (4.0 - t.user_attrs["conv"],)  # noqa: E731
+    sampler = _fast(name, epochs=30, constraints_func=constraints)
+    study = optuna.create_study(direction="maximize", storage=f"sqlite:///{tmp_path / 'c.db'}", sampler=sampler)
+    study.optimize(objective, n_trials=64)
+    stored = [t.system_attrs["constraints"] for t in study.trials]
+    assert all(isinstance(c, (list, tuple)) and len(c) == 1 for c in stored)
+    later = study.trials[32:]  # the second and third model-based rounds
+    feasible = sum(t.user_attrs["conv"] >= 4 for t in later) / len(later)
+    assert feasible >= 0.25, feasible  # random search: 0.017
+    assert len(set(keys_of(study))) == 64
+
+
+@pytest.mark.parametrize("name", ["agnet", "graph-vae", "convex-lso", "evolution"])
+def test_two_objective_studies_run_and_spread_along_the_front(name: str) -> None:
+    def objective(trial: optuna.Trial) -> tuple[float, float]:
+        ops = _ops(trial)
+        return float(ops.count("nor_conv_3x3")), float(ops.count("skip_connect") + ops.count("nor_conv_1x1"))
+
+    study = optuna.create_study(directions=["maximize", "minimize"], sampler=_fast(name, epochs=30))
+    study.optimize(objective, n_trials=48)
+    assert len(set(keys_of(study))) == 48
+    assert study.best_trials
+
+    def mean_gap(trials) -> float:  # (3x3 convolutions) - (the rest): larger is nearer the front
+        return sum(t.values[0] - t.values[1] for t in trials) / len(trials)
+
+    # the second model-based round sits nearer the front than the random initial design
+    assert mean_gap(study.trials[32:]) > mean_gap(study.trials[:16])
+
+
+def test_agnet_weights_and_heads_under_constraints() -> None:
+    from lso_sampler.nn.agnet import weights_from_ranks
+    from lso_sampler.strategies import AGNet, Observation
+
+    cells = [SPACE.from_index(i) for i in range(0, 15625, 977)]
+    history = [
+        Observation(c, SPACE.key(c), (float(i), -float(i % 3)), (1.0 if i % 2 else -1.0,)) for i, c in enumerate(cells)
+    ]
+    agnet = AGNet(SPACE, seed=0, epochs=2)
+    y, ranks = agnet._targets(history)
+    assert y.shape == (len(history), 3) and agnet.heads == 3  # two objectives, one constraint
+    w = weights_from_ranks(ranks, agnet.weight_k)
+    feasible = [i for i, o in enumerate(history) if o.feasible]
+    infeasible = [i for i, o in enumerate(history) if not o.feasible]
+    assert max(w[infeasible]) < min(w[feasible]) / 100
+    proposed = agnet.propose(history, [], 8)
+    assert len({SPACE.key(c) for c in proposed} - {o.key for o in history}) == 8
+    state = agnet.state_dict()
+    other = AGNet(SPACE, seed=0, epochs=2)
+    other.load_state_dict(state)
+    assert other.model.heads == 3
+
+
+def test_graph_vae_refuses_what_it_cannot_do() -> None:
+    from lso_sampler.optuna_samplers import GraphVAESampler
+
+    sampler = GraphVAESampler(SPACE, seed=0, epochs=1, num_init=2, batch_size=1)
+    three = optuna.create_study(directions=["maximize"] * 3, sampler=sampler)
+    with pytest.raises(ValueError, match="one or two objectives.*has 3"):
+        three.optimize(lambda t: (conv_count(t), 0.0, 1.0), n_trials=4, catch=())
+    sampler = GraphVAESampler(SPACE, seed=0, epochs=1, num_init=2, batch_size=1, complexity=lambda c: c.num_edges)
+    two = optuna.create_study(directions=["maximize", "minimize"], sampler=sampler)
+    with pytest.raises(ValueError, match="complexity: in a two-objective study"):
+        two.optimize(lambda t: (conv_count(t), 0.0), n_trials=4)
+
+
+def test_constraint_options_are_checked_and_a_failing_constraint_is_infeasible() -> None:
+    class Plain(RegularizedEvolution):
+        supports_constraints = False
+
+    with pytest.raises(ValueError, match="constraints_func: Plain does not take constraints"):
+        LSOSampler(SPACE, Plain(SPACE), constraints_func=lambda t: (0.0,))
+    with pytest.raises(TypeError, match="constraints_func: expected a callable"):
+        RegularizedEvolutionSampler(SPACE, constraints_func=1.0)  # type: ignore[arg-type]
+
+    def broken(trial):
+        if trial.number % 2:
+            raise RuntimeError("no latency for this one")
+        return (-1.0,)
+
+    sampler = RegularizedEvolutionSampler(SPACE, 4, 2, seed=0, constraints_func=broken)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    with pytest.warns(UserWarning, match="constraints_func failed on trial #1.*infeasible"):
+        study.optimize(conv_count, n_trials=10)
+    assert len(set(keys_of(study))) == 10
+    history, _ = sampler.history(study)
+    assert [o.feasible for o in history] == [n % 2 == 0 for n in range(10)]

@@ -15,7 +15,7 @@ from lso_sampler.benchmarks.base import (
     resolve_data_dir,
 )
 from lso_sampler.benchmarks.enas import ENASDataset
-from lso_sampler.benchmarks.nasbench201 import LATENCY_DEVICES, NASBench201
+from lso_sampler.benchmarks.nasbench201 import HW_NAS_BENCH_DEVICES, LATENCY_DEVICES, NASBench201, NASBench201Latency
 from lso_sampler.benchmarks.nasbench301 import NASBench301
 from lso_sampler.benchmarks.nasbench_graph import DATASETS as NASBENCH_GRAPH_DATASETS
 from lso_sampler.benchmarks.nasbench_graph import NASBenchGraph
@@ -25,10 +25,12 @@ __all__ = [
     "DATA_ENV",
     "Benchmark",
     "BenchmarkDataError",
+    "HW_NAS_BENCH_DEVICES",
     "ENASDataset",
     "InvalidCellError",
     "LATENCY_DEVICES",
     "NASBench201",
+    "NASBench201Latency",
     "NASBench301",
     "NASBenchGraph",
     "Optimum",
@@ -42,6 +44,7 @@ BENCHMARK_NAMES = (
     "nasbench201:cifar10",
     "nasbench201:cifar100",
     "nasbench201:imagenet16",
+    *(f"nasbench201-latency:{d}" for d in LATENCY_DEVICES),
     "nasbench301",
 )
 
@@ -57,6 +60,8 @@ def get_benchmark(name: str, data_dir: str | os.PathLike[str] | None = None, **k
         return NASBenchGraph(dataset or "cora", **kwargs)
     if family == "nasbench201":
         return NASBench201(dataset or "cifar10", data_dir=data_dir, **kwargs)
+    if family == "nasbench201-latency":
+        return NASBench201Latency(dataset or "pixel3", data_dir=data_dir, **kwargs)
     if family == "nasbench301" and not dataset:
         return NASBench301(data_dir=data_dir, **kwargs)
     raise ValueError(f"benchmark: unknown name {name!r}; choose one of {list(BENCHMARK_NAMES)}")

@@ -104,6 +104,8 @@ class Benchmark(ABC):
     #: Name as used by the CLI (``family:dataset``).
     name: str = "benchmark"
     space: SearchSpace
+    #: Name of a second objective to minimise (e.g. ``"latency_ms"``), ``None`` if there is none.
+    cost_name: str | None = None
 
     def __init__(self) -> None:
         self._cache: dict[str, QueryResult] = {}
@@ -149,6 +151,21 @@ class Benchmark(ABC):
             NotImplementedError: for surrogate benchmarks whose optimum is unknown.
         """
         raise NotImplementedError(f"{self.name}: the optimum is not known for this benchmark")
+
+    def cost(self, result: QueryResult) -> float:
+        """The second objective of a queried cell (to minimise), for benchmarks with a
+        :attr:`cost_name`."""
+        raise NotImplementedError(f"{self.name}: has no second objective")
+
+    def all_points(self) -> tuple[Any, Any]:
+        """Search values and costs of every cell of a tabular benchmark with a cost (numpy
+        arrays, for the true Pareto front and constrained optima)."""
+        raise NotImplementedError(f"{self.name}: the whole table is not available")
+
+    def constrained_optimum(self, limit: float) -> Optimum:
+        """The best cell by search value among those with cost ``<= limit`` (tabular
+        benchmarks with a cost)."""
+        raise NotImplementedError(f"{self.name}: the constrained optimum is not known")
 
     def regret(self, reported_value: float) -> float:
         """``best reported value - reported_value`` (0 at the optimum)."""

@@ -19,7 +19,7 @@ from lso_sampler.benchmarks.base import (
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.nasbench201 import NASBench201Space
 
-__all__ = ["NASBench201", "LATENCY_DEVICES"]
+__all__ = ["NASBench201", "NASBench201Latency", "LATENCY_DEVICES", "HW_NAS_BENCH_DEVICES"]
 
 _SOURCE = (
     "NAS-Bench-201 (Dong & Yang 2020; https://github.com/D-X-Y/NAS-Bench-201), as the compact "
@@ -41,6 +41,8 @@ LATENCY_DEVICES = (
     "silver_4210r", "pixel2", "pixel3", "samsung_a50", "samsung_s7", "essential_ph_1",
     "eyeriss", "fpga", "raspi4",
 )  # fmt: skip
+#: The devices whose CIFAR-10 latencies come from HW-NAS-Bench (the others from HELP/BRP-NAS).
+HW_NAS_BENCH_DEVICES = ("eyeriss", "fpga", "pixel3", "raspi4")
 
 
 class NASBench201(Benchmark):
@@ -144,4 +146,54 @@ class NASBench201(Benchmark):
             float(self._report[i]),
             self.space.from_index(i),
             float(self._report.max()),
+        )
+
+
+class NASBench201Latency(NASBench201):
+    """NAS-Bench-201 CIFAR-10 with a device's inference latency as a second objective.
+
+    Accuracy as in :class:`NASBench201` (search on the ``cifar10-valid`` validation
+    accuracy, report the test accuracy); :meth:`cost` is the latency in ms of the cell on
+    ``device`` with CIFAR-10 inputs (HW-NAS-Bench for ``eyeriss``, ``fpga``, ``pixel3``
+    and ``raspi4``; HELP/BRP-NAS for the GPUs, CPUs and phones; see ``LATENCY_DEVICES``).
+    ``lso-sampler compare --benchmark nasbench201-latency:<device>`` runs it with a
+    latency limit (``--latency-limit``), jointly (two objectives) or both.
+
+    Args:
+        device: One of ``LATENCY_DEVICES``.
+        data_dir: Folder holding ``nasbench201/`` and ``nasbench201_latency/``.
+
+    Example:
+        >>> bench = NASBench201Latency("pixel3")  # doctest: +SKIP
+        >>> r = bench.query(bench.space.sample(0))  # doctest: +SKIP
+        >>> bench.cost(r) > 0  # doctest: +SKIP
+        True
+    """
+
+    cost_name = "latency_ms"
+
+    def __init__(self, device: str = "pixel3", data_dir: str | os.PathLike[str] | None = None) -> None:
+        if device not in LATENCY_DEVICES:
+            raise ValueError(f"device: unknown device {device!r}; choose from {list(LATENCY_DEVICES)}")
+        super().__init__("cifar10", data_dir=data_dir, devices=[device])
+        self.device = device
+        self.name = f"nasbench201-latency:{device}"
+
+    def cost(self, result: QueryResult) -> float:
+        return float(result.info[f"latency_{self.device}_ms"])
+
+    def all_points(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._search.copy(), self._latency[self.device].copy()
+
+    def constrained_optimum(self, limit: float) -> Optimum:
+        lat = self._latency[self.device]
+        ok = lat <= limit
+        if not ok.any():
+            raise ValueError(
+                f"latency_limit: no cell of {self.name} has latency <= {limit:g} ms "
+                f"(the smallest is {lat.min():.4g} ms)"
+            )
+        i = int(np.argmax(np.where(ok, self._search, -np.inf)))
+        return Optimum(
+            float(self._search[i]), float(self._report[i]), self.space.from_index(i), float(self._report[ok].max())
         )

@@ -35,6 +35,7 @@ class AGNetModel(nn.Module):
     Args:
         space: The search space (its ``node_types``, ``max_nodes`` and first node type).
         config: Model sizes.
+        heads: Surrogate outputs: one per objective (and per constraint value) it predicts.
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -44,8 +45,11 @@ class AGNetModel(nn.Module):
         8
     """
 
-    def __init__(self, space: SearchSpace, config: AGNetConfig | None = None) -> None:
+    def __init__(self, space: SearchSpace, config: AGNetConfig | None = None, heads: int = 1) -> None:
         super().__init__()
+        if heads < 1:
+            raise ValueError(f"heads: must be at least 1, got {heads}")
+        self.heads = heads
         self.space = space
         self.config = config or AGNetConfig()
         types = space.node_types
@@ -59,7 +63,7 @@ class AGNetModel(nn.Module):
             self.config.gnn_layers,
         )
         dim = self.generator.vector_dim
-        self.surrogate = MLP(dim, dim, 1, layers=self.config.surrogate_layers)
+        self.surrogate = MLP(dim, dim, heads, layers=self.config.surrogate_layers)
         self._pairs = edge_pairs(space.max_nodes)
         src, dst = zip(*self._pairs)
         self.register_buffer("_src", torch.tensor(src), persistent=False)
@@ -98,8 +102,9 @@ class AGNetModel(nn.Module):
         return ce + bce
 
     def predict_vectors(self, vectors: torch.Tensor) -> torch.Tensor:
-        """Surrogate output ``[B]`` for graph vectors."""
-        return self.surrogate(vectors).squeeze(-1)
+        """Surrogate output for graph vectors: ``[B]`` with one head, else ``[B, heads]``."""
+        out = self.surrogate(vectors)
+        return out.squeeze(-1) if self.heads == 1 else out
 
     # -- decoding ------------------------------------------------------------------------
     def sample_cells(self, z: torch.Tensor, gen: torch.Generator, temperature: float = 1.0) -> list[Cell]:
@@ -124,5 +129,11 @@ def rank_weights(values: Sequence[float], k: float) -> np.ndarray:
     order = np.argsort(-v, kind="stable")
     ranks = np.empty(len(v))
     ranks[order] = np.arange(len(v))
-    w = 1.0 / (k * len(v) + ranks)
+    return weights_from_ranks(ranks, k)
+
+
+def weights_from_ranks(ranks: Sequence[float] | np.ndarray, k: float) -> np.ndarray:
+    """``w_i ∝ 1 / (k N + rank_i)`` for given ranks (0 = best), normalised to sum 1."""
+    r = np.asarray(ranks, dtype=float)
+    w = 1.0 / (k * len(r) + r)
     return w / w.sum()

@@ -98,7 +98,9 @@ class GraphVAE(nn.Module):
         self.decoder = SequentialDecoder(t, space.max_nodes, z, d)
         ph = config.predictor_hidden
         self.perf: nn.Module = ICNN(z, ph, layers=2) if config.predictor == "icnn" else MLP(z, ph, 1, layers=3)
-        self.comp = MLP(z, ph, 1, layers=3)
+        # with an ICNN performance head the complexity head is convex too, so that
+        # f_perf - λ f_comp (and any positive scalarisation) stays concave in z
+        self.comp: nn.Module = ICNN(z, ph, layers=2) if config.predictor == "icnn" else MLP(z, ph, 1, layers=3)
 
     @property
     def latent_dim(self) -> int:
@@ -132,13 +134,17 @@ class GraphVAE(nn.Module):
         return torch.sigmoid(self.perf(z)).squeeze(-1)
 
     def predict_complexity(self, z: torch.Tensor) -> torch.Tensor:
-        """Normalised predicted complexity ``[B]`` in (0, 1)."""
+        """Normalised predicted complexity ``[B]`` (smaller is better; convex in ``z`` with
+        the ICNN predictor)."""
+        if self.config.predictor == "icnn":
+            return self.comp(z).squeeze(-1)
         return torch.sigmoid(self.comp(z)).squeeze(-1)
 
     def after_step(self) -> None:
-        """Call after every optimiser step: keeps an ICNN predictor convex."""
-        if isinstance(self.perf, ICNN):
-            self.perf.clamp_()
+        """Call after every optimiser step: keeps ICNN predictors convex."""
+        for head in (self.perf, self.comp):
+            if isinstance(head, ICNN):
+                head.clamp_()
 
     # -- losses ---------------------------------------------------------------------------
     def vae_loss(

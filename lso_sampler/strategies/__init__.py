@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from lso_sampler.strategies.agnet import AGNet
 from lso_sampler.strategies.convex import ConvexLSO
-from lso_sampler.strategies.base import Observation, Strategy, neighbours, random_unseen
+from lso_sampler.strategies.base import (
+    Observation,
+    Strategy,
+    constrained_ranks,
+    neighbours,
+    nondominated_ranks,
+    random_unseen,
+)
 from lso_sampler.strategies.evolution import RegularizedEvolution
 from lso_sampler.strategies.graph_vae import GraphVAESearch
 from lso_sampler.strategies.local_search import LocalSearch
@@ -19,6 +26,8 @@ __all__ = [
     "RandomSearch",
     "RegularizedEvolution",
     "Strategy",
+    "constrained_ranks",
     "neighbours",
+    "nondominated_ranks",
     "random_unseen",
 ]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import torch
 
 from lso_sampler.cell import Cell
-from lso_sampler.nn.agnet import AGNetConfig, AGNetModel, rank_weights
+from lso_sampler.nn.agnet import AGNetConfig, AGNetModel, weights_from_ranks
 from lso_sampler.nn.pretrain import load_or_pretrain
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies.base import ModelBasedStrategy, Observation
+from lso_sampler.strategies.base import ModelBasedStrategy, Observation, constrained_ranks, history_arrays
 
 __all__ = ["AGNet"]
 
@@ -42,6 +43,16 @@ class AGNet(ModelBasedStrategy):
     one model) makes the proposals a function of the history and the seed alone, so a
     search resumed in a new process continues exactly.
 
+    Several objectives and constraints (AG-Net section 4.3): the surrogate gets one head
+    per objective and one per constraint value, the head losses averaged. The rank weights
+    use a joint rank: one objective, by value (the paper's Joint=0 when there are
+    constraints); several, by non-dominated front and then the sum of per-objective ranks
+    (Joint=1). An infeasible cell's rank ``r`` becomes ``(r + 1) * infeasible_penalty``
+    after all feasible ones (the reference multiplies by 1000; the ``+ 1`` keeps the
+    best-ranked infeasible cell from keeping rank 0). Candidates are ranked the same way
+    on the surrogate's predictions: predicted-feasible first, then by non-dominated
+    front and the sum of ranks.
+
     Args:
         space: The search space.
         seed: Random seed (numpy and torch generators of this strategy).
@@ -64,6 +75,7 @@ class AGNet(ModelBasedStrategy):
         temperature_step: Factor by which the sampling temperature rises after a
             generation round that finds too few new cells (1 disables it: the reference
             behaviour, which then tops up with random cells).
+        infeasible_penalty: Factor on the ranks of cells that violate a constraint (1000).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -74,6 +86,8 @@ class AGNet(ModelBasedStrategy):
 
     name = "agnet"
     batch_size = 16
+    supports_multi_objective = True
+    supports_constraints = True
 
     def __init__(
         self,
@@ -92,6 +106,7 @@ class AGNet(ModelBasedStrategy):
         config: AGNetConfig | None = None,
         pretrain_steps: int = 2000,
         temperature_step: float = 1.5,
+        infeasible_penalty: float = 1000.0,
     ) -> None:
         super().__init__(space, seed, num_init=num_init)
         for name, value, low in (("num_candidates", num_candidates, 1), ("batch_size", batch_size, 1)):
@@ -103,6 +118,8 @@ class AGNet(ModelBasedStrategy):
             raise ValueError(f"temperature_step: must be at least 1 (1 disables it), got {temperature_step}")
         if weight_k <= 0:
             raise ValueError(f"weight_k: must be positive, got {weight_k}")
+        if infeasible_penalty < 1:
+            raise ValueError(f"infeasible_penalty: must be at least 1, got {infeasible_penalty}")
         self.num_candidates = num_candidates
         self.epochs = epochs if epochs is not None else (30 if space.num_configurations <= 20_000 else 15)
         self.alpha = alpha
@@ -114,6 +131,12 @@ class AGNet(ModelBasedStrategy):
         self.config = config or AGNetConfig()
         self.pretrain_steps = pretrain_steps
         self.temperature_step = temperature_step
+        self.infeasible_penalty = infeasible_penalty
+        #: Surrogate heads of the last fitted model: objectives, then constraint values.
+        self.heads = 1
+        self._num_objectives = 1
+        #: Mean and std of the constraint values (to read the heads back in their units).
+        self._constraint_scale: tuple[np.ndarray, np.ndarray] | None = None
         self._pretrained: dict[str, torch.Tensor] | None = None
 
     # -- model -----------------------------------------------------------------------------
@@ -121,26 +144,61 @@ class AGNet(ModelBasedStrategy):
         if self._pretrained is None:
             model = load_or_pretrain(self.space, self.config, self.pretrain_steps)
             self._pretrained = copy.deepcopy(model.generator.state_dict())
-        model = AGNetModel(self.space, self.config)
+        model = AGNetModel(self.space, self.config, heads=self.heads)
         model.generator.load_state_dict(self._pretrained)
         return model
 
     def new_model(self) -> AGNetModel:
-        return AGNetModel(self.space, self.config)
+        return AGNetModel(self.space, self.config, heads=self.heads)
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["heads"] = (self.heads, self._num_objectives)
+        if self._constraint_scale is not None:
+            state["constraint_scale"] = [a.tolist() for a in self._constraint_scale]
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.heads, self._num_objectives = state.get("heads", (1, 1))
+        scale = state.get("constraint_scale")
+        self._constraint_scale = None if scale is None else (np.asarray(scale[0]), np.asarray(scale[1]))
+        super().load_state_dict(state)
+
+    def _targets(self, history: Sequence[Observation]) -> tuple[torch.Tensor, np.ndarray]:
+        """Standardised surrogate targets ``[n, heads]`` and the ranks for the weights."""
+        values, constraints, violation = history_arrays(history)
+        self._num_objectives = values.shape[1]
+        cols = [values]
+        self._constraint_scale = None
+        if constraints.shape[1]:
+            c = constraints.copy()
+            finite = np.isfinite(c)
+            high = np.where(finite, c, -np.inf).max(0)
+            c = np.where(finite, c, np.where(np.isfinite(high), np.maximum(high, 0) + 1.0, 1.0))
+            mu, sd = c.mean(0), c.std(0) + 1e-8
+            self._constraint_scale = (mu, sd)
+            cols.append(c)
+        y = np.concatenate(cols, 1)
+        y = (y - y.mean(0)) / (y.std(0) + 1e-8) if len(y) > 1 else y * 0
+        self.heads = y.shape[1]
+        ranks = constrained_ranks(values, violation).astype(float)
+        ranks = np.where(violation > 0, (ranks + 1) * self.infeasible_penalty, ranks)
+        return torch.tensor(y, dtype=torch.float32), ranks
 
     def fit(self, history: Sequence[Observation]) -> AGNetModel:
         """Retrain generator + surrogate on ``history`` (one search iteration's training)."""
         gen = self._torch_gen()
         torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))  # module init
+        y, ranks = self._targets(history)
+        if self.heads == 1:
+            y = y[:, 0]
         model = self._fresh_model()
         cells = [o.cell for o in history]
-        y = torch.tensor([o.value for o in history], dtype=torch.float32)
-        y = (y - y.mean()) / (y.std() + 1e-8) if len(y) > 1 else y * 0
         types, edges = model.targets(cells)
         vectors = model.vectors_from_targets(types, edges)
         n = len(cells)
         if self.weighted_retraining:
-            w = torch.tensor(rank_weights([o.value for o in history], self.weight_k), dtype=torch.float32)
+            w = torch.tensor(weights_from_ranks(ranks, self.weight_k), dtype=torch.float32)
         else:
             w = torch.full((n,), 1.0 / n)
         loss_w = w * n  # mean 1 over the data
@@ -159,6 +217,8 @@ class AGNet(ModelBasedStrategy):
             # the surrogate on generated vectors (the reference's coupling) and on the
             # queried cells' own vectors (paired with their values)
             mse = (model.predict_vectors(gvec) - y[idx]) ** 2 + (model.predict_vectors(vectors[idx]) - y[idx]) ** 2
+            if mse.dim() > 1:
+                mse = mse.mean(1)  # the heads weigh equally
             loss = ((1 - self.alpha) * rec + self.alpha * mse) * loss_w[idx]
             loss = loss.mean()
             opt.zero_grad()
@@ -215,6 +275,16 @@ class AGNet(ModelBasedStrategy):
         if not candidates:
             return []
         with torch.no_grad():
-            scores = model.predict_vectors(model.cell_vectors(candidates)).tolist()
-        order = np.argsort(-np.asarray(scores), kind="stable")
+            pred = model.predict_vectors(model.cell_vectors(candidates)).numpy()
+        if model.heads == 1:
+            order = np.argsort(-pred, kind="stable")
+            return [candidates[int(i)] for i in order[:n]]
+        m = self._num_objectives
+        violation = None
+        if self._constraint_scale is not None:
+            mu, sd = self._constraint_scale
+            # back to the constraints' own units, where <= 0 means feasible
+            violation = np.clip(pred[:, m:] * sd + mu, 0.0, None).sum(1)
+        ranks = constrained_ranks(pred[:, :m], violation)
+        order = np.argsort(ranks, kind="stable")
         return [candidates[int(i)] for i in order[:n]]

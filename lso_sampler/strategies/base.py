@@ -12,7 +12,18 @@ import numpy as np
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import ENUMERATE_LIMIT, SearchSpace, as_rng
 
-__all__ = ["ModelBasedStrategy", "Observation", "Strategy", "neighbours", "propose_round", "random_unseen"]
+__all__ = [
+    "ModelBasedStrategy",
+    "Observation",
+    "Strategy",
+    "constrained_order",
+    "constrained_ranks",
+    "history_arrays",
+    "neighbours",
+    "nondominated_ranks",
+    "propose_round",
+    "random_unseen",
+]
 
 
 @dataclass(frozen=True)
@@ -24,16 +35,35 @@ class Observation:
         key: Its canonical key in the space.
         values: Objective values oriented so that **larger is better** (the adapters negate
             minimised objectives), one per objective.
+        constraints: Constraint values as Optuna defines them (``<= 0`` is satisfied), empty
+            when the study has no constraints; ``(inf,)`` when they could not be computed.
     """
 
     cell: Cell
     key: str
     values: tuple[float, ...]
+    constraints: tuple[float, ...] = ()
 
     @property
     def value(self) -> float:
         """The (first) objective value, larger is better."""
         return self.values[0]
+
+    @property
+    def violation(self) -> float:
+        """Total constraint violation: the sum of the positive constraint values (0: feasible)."""
+        return float(sum(max(0.0, c) for c in self.constraints))
+
+    @property
+    def feasible(self) -> bool:
+        """Whether every constraint is met (always, without constraints)."""
+        return self.violation == 0.0
+
+    @property
+    def score(self) -> tuple[int, float]:
+        """A single-objective sort key, larger is better: any feasible cell beats every
+        infeasible one; feasible cells by value, infeasible ones by smaller violation."""
+        return (1, self.value) if self.feasible else (0, -self.violation)
 
 
 class Strategy(ABC):
@@ -50,6 +80,8 @@ class Strategy(ABC):
 
     #: Whether the strategy handles more than one objective.
     supports_multi_objective: bool = False
+    #: Whether the strategy takes constraint values (``Observation.constraints``) into account.
+    supports_constraints: bool = False
     #: How many cells one :meth:`propose` call returns by default.
     batch_size: int = 1
     #: Short name (used in study attributes and the CLI).
@@ -74,6 +106,15 @@ class Strategy(ABC):
             pending: Cells being evaluated now.
             n: How many cells to return.
         """
+
+    def check_objectives(self, history: Sequence[Observation]) -> None:
+        """Raise a ValueError naming the strategy if ``history`` has more objectives than it handles."""
+        if not self.supports_multi_objective and any(len(o.values) > 1 for o in history):
+            m = max(len(o.values) for o in history)
+            raise ValueError(
+                f"{type(self).__name__} handles single-objective studies only, but the history has "
+                f"{m} objectives; use a single-objective study or a multi-objective sampler"
+            )
 
     def state_dict(self) -> dict[str, Any]:
         """Extra state to save beside the generator (models, for LSO strategies)."""
@@ -131,10 +172,7 @@ class ModelBasedStrategy(Strategy):
         taken = {o.key for o in history} | {self.space.key(c) for c in pending}
         if len(history) < self.num_init:
             return random_unseen(self.space, self.rng, taken, n)
-        if any(len(o.values) > 1 for o in history):
-            raise ValueError(
-                f"{type(self).__name__} handles single-objective studies only (multi-objective support comes later)"
-            )
+        self.check_objectives(history)
         chosen = self.select(self.fit(history), history, taken, n)[:n]
         if len(chosen) < n:  # the model found too few new valid cells: top up at random
             taken |= {self.space.key(c) for c in chosen}
@@ -149,6 +187,98 @@ class ModelBasedStrategy(Strategy):
             model = self.new_model()
             model.load_state_dict(state["model"])
             self.model = model
+
+
+def nondominated_ranks(values: np.ndarray, violation: np.ndarray | None = None) -> np.ndarray:
+    """Constrained non-dominated sorting (Deb et al. 2002), larger values better.
+
+    Args:
+        values: ``[n, m]`` objective values (larger is better).
+        violation: ``[n]`` total constraint violations (0: feasible), or ``None``.
+
+    Returns:
+        ``[n]`` integer front numbers, 0 for the first front. Feasible points are sorted
+        into fronts by Pareto dominance; every infeasible point comes after all of them,
+        ordered by violation (equal violations share a front).
+    """
+    v = np.asarray(values, dtype=float)
+    if v.ndim == 1:
+        v = v[:, None]
+    n = len(v)
+    ranks = np.zeros(n, dtype=int)
+    viol = np.zeros(n) if violation is None else np.asarray(violation, dtype=float)
+    feasible = np.flatnonzero(viol <= 0)
+    fv = v[feasible]
+    # dominated[i, j]: j dominates i
+    ge = (fv[None, :, :] >= fv[:, None, :]).all(-1)
+    gt = (fv[None, :, :] > fv[:, None, :]).any(-1)
+    dominated_by = ge & gt
+    left = np.ones(len(feasible), dtype=bool)
+    front = 0
+    while left.any():
+        current = left & ~(dominated_by & left[None, :]).any(1)
+        ranks[feasible[current]] = front
+        left &= ~current
+        front += 1
+    infeasible = np.flatnonzero(viol > 0)
+    if len(infeasible):
+        _, order = np.unique(viol[infeasible], return_inverse=True)
+        ranks[infeasible] = front + order
+    return ranks
+
+
+def history_arrays(history: Sequence[Observation]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``history`` as arrays: values ``[n, m]`` (larger is better), constraint values
+    ``[n, c]`` (``c = 0`` without constraints) and total violations ``[n]``.
+
+    Raises:
+        ValueError: if the observations disagree on the number of objectives or constraints.
+    """
+    if not history:
+        return np.zeros((0, 1)), np.zeros((0, 0)), np.zeros(0)
+    m = {len(o.values) for o in history}
+    c = {len(o.constraints) for o in history}
+    if len(m) > 1 or len(c) > 1:
+        raise ValueError(
+            "history: observations disagree on the number of objectives or constraint values "
+            f"(objectives {sorted(m)}, constraints {sorted(c)})"
+        )
+    values = np.array([o.values for o in history], dtype=float)
+    constraints = np.array([o.constraints for o in history], dtype=float).reshape(len(history), c.pop())
+    violation = np.array([o.violation for o in history])
+    return values, constraints, violation
+
+
+def constrained_ranks(values: np.ndarray, violation: np.ndarray | None = None) -> np.ndarray:
+    """Ranks (0 = best, all distinct) of points with ``values [n, m]`` (larger is better).
+
+    One objective: by value, feasible points before infeasible ones (those by violation).
+    Several: by constrained non-dominated front, and within a front by the sum of the
+    per-objective ranks (AG-Net's joint ranking). Ties keep the input order.
+    """
+    v = np.asarray(values, dtype=float)
+    if v.ndim == 1:
+        v = v[:, None]
+    n = len(v)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    viol = np.zeros(n) if violation is None else np.asarray(violation, dtype=float)
+    fronts = nondominated_ranks(v, viol)
+    if v.shape[1] == 1:
+        within = -v[:, 0]
+    else:
+        per = np.argsort(np.argsort(-v, axis=0, kind="stable"), axis=0, kind="stable")
+        within = per.sum(1).astype(float)
+    order = np.lexsort((np.arange(n), within, fronts))
+    ranks = np.empty(n, dtype=int)
+    ranks[order] = np.arange(n)
+    return ranks
+
+
+def constrained_order(history: Sequence[Observation]) -> np.ndarray:
+    """:func:`constrained_ranks` of the observations' values and violations."""
+    values, _, violation = history_arrays(history)
+    return constrained_ranks(values, violation)
 
 
 def neighbours(space: SearchSpace, cell: Cell) -> list[Cell]:

@@ -11,7 +11,7 @@ import torch
 from lso_sampler.cell import Cell
 from lso_sampler.nn.graph_vae import GraphVAE
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies.base import Observation
+from lso_sampler.strategies.base import Observation, constrained_order
 from lso_sampler.strategies.graph_vae import GraphVAESearch
 
 __all__ = ["ConvexLSO"]
@@ -80,7 +80,7 @@ class ConvexLSO(GraphVAESearch):
         return [self.space.sample(rng) for _ in range(self.num_unlabeled)]
 
     def start_points(self, model: GraphVAE, history: Sequence[Observation], gen: torch.Generator) -> torch.Tensor:
-        best = sorted(history, key=lambda o: -o.value)[: self.num_best]
+        best = [history[int(i)] for i in np.argsort(constrained_order(history), kind="stable")[: self.num_best]]
         with torch.no_grad():
             mu = model.encode_cells([o.cell for o in best])[0]
         z = mu.repeat_interleave(self.num_perturb, 0)

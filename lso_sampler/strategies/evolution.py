@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies.base import Observation, Strategy, random_unseen
+from lso_sampler.strategies.base import Observation, Strategy, constrained_order, random_unseen
 
 __all__ = ["RegularizedEvolution"]
 
@@ -20,6 +20,10 @@ class RegularizedEvolution(Strategy):
     change one of its parameters to another value. Children are valid and neither queried
     nor pending; when ``max_mutation_tries`` mutations all fail, a random unseen cell is
     used instead. Defaults P = 100, S = 25 are the paper's.
+
+    With constraints, the tournament prefers feasible cells (infeasible ones by smaller
+    violation); with several objectives it picks by constrained non-dominated sorting of
+    the population (front first, then the sum of per-objective ranks), as NSGA-II ranks.
 
     Args:
         space: The search space.
@@ -36,6 +40,8 @@ class RegularizedEvolution(Strategy):
     """
 
     name = "evolution"
+    supports_multi_objective = True
+    supports_constraints = True
 
     def __init__(
         self,
@@ -70,12 +76,13 @@ class RegularizedEvolution(Strategy):
         if len(history) < self.population_size:
             return random_unseen(self.space, self.rng, taken, n)
         population = list(history[-self.population_size :])
+        ranks = constrained_order(population)
         out: list[Cell] = []
         for _ in range(n):
             child = None
             for _ in range(self.max_mutation_tries):
                 idx = self.rng.choice(len(population), size=self.sample_size, replace=False)
-                parent = max((population[int(i)] for i in idx), key=lambda o: o.value)
+                parent = population[int(min(idx, key=lambda i: ranks[int(i)]))]
                 candidate = self.mutate(parent.cell)
                 k = self.space.key(candidate)
                 if k not in taken and self.space.is_valid(candidate):

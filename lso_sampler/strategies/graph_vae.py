@@ -12,7 +12,13 @@ from lso_sampler.cell import Cell
 from lso_sampler.nn.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.nn.pretrain import load_or_pretrain_vae
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies.base import ModelBasedStrategy, Observation
+from lso_sampler.strategies.base import (
+    ModelBasedStrategy,
+    Observation,
+    constrained_order,
+    constrained_ranks,
+    history_arrays,
+)
 
 __all__ = ["GraphVAESearch", "normalise", "rank_normalise"]
 TARGETS = ("rank", "minmax")
@@ -56,6 +62,14 @@ class GraphVAESearch(ModelBasedStrategy):
     Restarting from the pretrained weights each iteration makes the proposals a function
     of the history and the seed only (a resumed search continues exactly).
 
+    Two objectives: the complexity predictor learns the second one (as a cost: NGAE's
+    second head), and every start point ascends its own random scalarisation
+    ``w f_perf - (1 - w) f_comp`` with ``w ~ U(0, 1)``, so the decodes spread along the
+    front; the new cells are ranked by non-dominated sorting of the two predictions (then
+    by the sum of their ranks). Constraints: the performance targets are ranks in which
+    every infeasible cell comes below every feasible one (infeasible ones by violation),
+    so the ascent leads away from cells that broke a constraint.
+
     Args:
         space: The search space.
         seed: Random seed.
@@ -81,7 +95,8 @@ class GraphVAESearch(ModelBasedStrategy):
             (DARTS took 43 minutes on a busy 2-core machine), and are cached in
             ``$LSO_SAMPLER_CACHE``).
         target: How the predictor's performance targets are scaled to [0.05, 0.95]:
-            ``"rank"`` (by rank, the default) or ``"minmax"`` (by value).
+            ``"rank"`` (by rank, the default) or ``"minmax"`` (by value; with constraints
+            the targets are always ranks).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -93,6 +108,8 @@ class GraphVAESearch(ModelBasedStrategy):
     name = "graph-vae"
     batch_size = 16
     predictor_kind = "mlp"
+    supports_multi_objective = True
+    supports_constraints = True
 
     def __init__(
         self,
@@ -151,6 +168,10 @@ class GraphVAESearch(ModelBasedStrategy):
         self.pretrain_steps = pretrain_steps
         self.target = target
         self._pretrained: dict[str, torch.Tensor] | None = None
+        #: Objectives of the last fitted history; per-start-point scalarisation weights
+        #: ``[B, 2]`` while a two-objective ascent runs.
+        self._num_objectives = 1
+        self._weights: torch.Tensor | None = None
 
     # -- model -----------------------------------------------------------------------------
     def new_model(self) -> GraphVAE:
@@ -175,9 +196,7 @@ class GraphVAESearch(ModelBasedStrategy):
         model = self.fresh_model()
         cells = [o.cell for o in history]
         x, types, adj, mask = model.tensors(cells)
-        scale = rank_normalise if self.target == "rank" else normalise
-        y = scale([o.value for o in history])
-        comp = normalise([float(self.complexity(c)) for c in cells]) if self.complexity else None
+        y, comp = self._predictor_targets(history)
         unlabeled = self._unlabeled(gen)
         ux = model.tensors(unlabeled) if unlabeled else None
         n = len(cells)
@@ -208,9 +227,42 @@ class GraphVAESearch(ModelBasedStrategy):
         self.model = model
         return model
 
+    def _predictor_targets(self, history: Sequence[Observation]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Performance targets ``[n]`` and complexity targets ``[n]`` (or ``None``)."""
+        values, _, violation = history_arrays(history)
+        m = values.shape[1]
+        if m > 2:
+            raise ValueError(
+                f"{type(self).__name__} handles one or two objectives (performance and a cost), "
+                f"but the study has {m}; use AGNetSampler or NSGAIISampler for more"
+            )
+        if m == 2 and self.complexity is not None:
+            raise ValueError(
+                "complexity: in a two-objective study the second objective is the complexity "
+                "predictor's target; leave complexity (and complexity_weight) out"
+            )
+        self._num_objectives = m
+        scale = rank_normalise if self.target == "rank" else normalise
+        if (violation > 0).any():
+            ranks = constrained_ranks(values[:, :1], violation)  # 0 = best
+            n = len(ranks)
+            y = torch.tensor(0.05 + 0.9 * (n - 1 - ranks) / max(n - 1, 1), dtype=torch.float32)
+        else:
+            y = scale(values[:, 0].tolist())
+        comp = None
+        if m == 2:
+            comp = scale((-values[:, 1]).tolist())  # a cost: larger is worse
+        elif self.complexity is not None:
+            comp = normalise([float(self.complexity(o.cell)) for o in history])
+        return y, comp
+
     def objective(self, model: GraphVAE, z: torch.Tensor) -> torch.Tensor:
-        """``f(z) = f_perf(z) - λ f_comp(z)`` (NGAE eq. 7), ``[B]``."""
+        """``f(z) = f_perf(z) - λ f_comp(z)`` (NGAE eq. 7), ``[B]``; in a two-objective
+        search ``w f_perf - (1 - w) f_comp`` with each row's own ``w``."""
         f = model.predict_performance(z)
+        if self._weights is not None:
+            w = self._weights[: len(z)]
+            return w[:, 0] * f - w[:, 1] * model.predict_complexity(z)
         if self.complexity is not None and self.complexity_weight > 0:
             f = f - self.complexity_weight * model.predict_complexity(z)
         return f
@@ -218,7 +270,7 @@ class GraphVAESearch(ModelBasedStrategy):
     # -- search ----------------------------------------------------------------------------
     def start_points(self, model: GraphVAE, history: Sequence[Observation], gen: torch.Generator) -> torch.Tensor:
         """Prior samples and the posterior means of the best evaluated cells."""
-        best = sorted(history, key=lambda o: -o.value)[: self.num_best]
+        best = [history[int(i)] for i in np.argsort(constrained_order(history), kind="stable")[: self.num_best]]
         parts = [torch.randn(self.num_prior, model.latent_dim, generator=gen)]
         if best:
             with torch.no_grad():
@@ -249,16 +301,29 @@ class GraphVAESearch(ModelBasedStrategy):
         return new
 
     def rank(self, model: GraphVAE, cells: list[Cell]) -> list[Cell]:
-        """Cells by ``f`` at their own posterior mean, best first."""
+        """Cells by ``f`` at their own posterior mean, best first (two objectives: by
+        non-dominated sorting of the two predictions)."""
         if not cells:
             return []
         with torch.no_grad():
-            scores = self.objective(model, model.encode_cells(cells)[0]).numpy()
-        order = np.argsort(-scores, kind="stable")
+            z = model.encode_cells(cells)[0]
+            if self._num_objectives == 2:
+                pred = torch.stack([model.predict_performance(z), -model.predict_complexity(z)], 1)
+                order = np.argsort(constrained_ranks(pred.numpy()), kind="stable")
+            else:
+                order = np.argsort(-self.objective(model, z).numpy(), kind="stable")
         return [cells[int(i)] for i in order]
 
     def select(self, model: GraphVAE, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
         """Ascend from the start points; the ``n`` new decodes ``f`` rates best."""
-        found = self.ascend(model, self.start_points(model, history, self._torch_gen()), taken)
+        gen = self._torch_gen()
+        start = self.start_points(model, history, gen)
+        if self._num_objectives == 2:
+            w = torch.rand(len(start), 1, generator=gen)
+            self._weights = torch.cat([w, 1 - w], 1)
+        try:
+            found = self.ascend(model, start, taken)
+        finally:
+            self._weights = None
         self.last_stats["candidates"] = float(len(found))
         return self.rank(model, list(found.values()))[:n]

@@ -19,7 +19,9 @@ class LocalSearch(Strategy):
 
     The state (current cell, restarts) is replayed from the history on every call, so a
     fresh process with the same history continues the same climb. Neighbours are the
-    valid cells one parameter edit away; each is evaluated once.
+    valid cells one parameter edit away; each is evaluated once. With constraints, a
+    feasible cell beats every infeasible one (those compare by violation). Single-objective
+    only: a multi-objective history is refused with a ValueError.
 
     Args:
         space: The search space.
@@ -35,6 +37,7 @@ class LocalSearch(Strategy):
     """
 
     name = "local-search"
+    supports_constraints = True
 
     def __init__(self, space: SearchSpace, num_init: int = 1, seed: int | None = None) -> None:
         super().__init__(space, seed)
@@ -58,7 +61,7 @@ class LocalSearch(Strategy):
         for obs in history:
             known.setdefault(obs.key, obs)
             if centre is None:
-                if init_best is None or obs.value > init_best.value:
+                if init_best is None or obs.score > init_best.score:
                     init_best = obs
                 init_left -= 1
                 if init_left > 0:
@@ -69,14 +72,15 @@ class LocalSearch(Strategy):
                 _, keys = self._neighbours(centre.cell, centre.key)
                 if not all(k in known for k in keys):
                     break
-                best = max((known[k] for k in keys), key=lambda o: o.value, default=None)
-                if best is not None and best.value > centre.value:
+                best = max((known[k] for k in keys), key=lambda o: o.score, default=None)
+                if best is not None and best.score > centre.score:
                     centre = best
                 else:
                     centre, init_left = None, 1  # local optimum: restart from a random cell
         return centre
 
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
+        self.check_objectives(history)
         taken = {o.key for o in history} | {self.space.key(c) for c in pending}
         centre = self.current(history)
         out: list[Cell] = []

@@ -24,6 +24,7 @@ class RandomSearch(Strategy):
     """
 
     supports_multi_objective = True
+    supports_constraints = True  # random search ignores values and constraints alike
     name = "random-search"
 
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:

@@ -76,3 +76,23 @@ def test_bad_dataset_and_invalid_cell(data_dir: Path) -> None:
     bench = NASBench201("cifar10", data_dir=data_dir)
     with pytest.raises(InvalidCellError, match="not a valid nasbench201 cell"):
         bench.query(Cell(["input", "output"], [[0, 1], [0, 0]]))
+
+
+def test_latency_benchmark_cost_and_constrained_optimum(data_dir: Path) -> None:
+    from lso_sampler.benchmarks import NASBench201Latency, get_benchmark
+
+    bench = get_benchmark("nasbench201-latency:pixel3", data_dir=data_dir)
+    assert isinstance(bench, NASBench201Latency) and bench.name == "nasbench201-latency:pixel3"
+    assert bench.cost_name == "latency_ms"
+    rec = bench.query(bench.space.from_index(1))
+    assert bench.cost(rec) == pytest.approx(17.2381)  # row 1 of the HELP / HW-NAS-Bench table
+    acc, lat = bench.all_points()
+    assert acc.shape == lat.shape == (15625,)
+    opt = bench.constrained_optimum(3.0)
+    i = bench.space.index(opt.cell)
+    assert lat[i] <= 3.0 and acc[i] == opt.search_value == acc[lat <= 3.0].max()
+    assert opt.search_value < bench.optimum.search_value  # the limit binds
+    with pytest.raises(ValueError, match="latency_limit: no cell.*smallest"):
+        bench.constrained_optimum(1e-6)
+    with pytest.raises(ValueError, match="device: unknown device 'tpu'"):
+        NASBench201Latency("tpu", data_dir=data_dir)

@@ -58,9 +58,11 @@ def test_ablation_switches_and_bad_arguments() -> None:
         AGNet(SPACE, alpha=1.5)
     with pytest.raises(ValueError, match="weight_k"):
         AGNet(SPACE, weight_k=0)
+    with pytest.raises(ValueError, match="infeasible_penalty"):
+        AGNet(SPACE, infeasible_penalty=0.5)
     multi = [Observation(o.cell, o.key, (o.value, 1.0)) for o in history]
-    with pytest.raises(ValueError, match="single-objective"):
-        AGNet(SPACE, seed=0, **FAST).propose(multi, [], 16)
+    agnet = AGNet(SPACE, seed=0, **FAST)
+    assert len(agnet.propose(multi, [], 16)) == 16 and agnet.model.heads == 2
 
 
 def test_raised_temperature_keeps_candidates_coming_from_a_collapsed_generator() -> None:

@@ -64,3 +64,18 @@ def test_bad_arguments() -> None:
         RegularizedEvolution(NASBench201Space(), population_size=1)
     with pytest.raises(ValueError, match="sample_size"):
         RegularizedEvolution(NASBench201Space(), population_size=4, sample_size=0)
+
+
+def test_tournament_prefers_feasible_and_non_dominated_parents() -> None:
+    space = NASBench201Space()
+    evo = RegularizedEvolution(space, population_size=4, sample_size=4, seed=0)
+    cells = [space.from_index(i) for i in (10, 200, 3000, 9000)]
+    # cell 0 has the best accuracy but breaks the constraint; cell 2 is the best feasible one
+    values = [(99.0, -1.0), (50.0, -5.0), (90.0, -2.0), (10.0, -9.0)]
+    constraints = [(1.0,), (-1.0,), (-1.0,), (-1.0,)]
+    history = [Observation(c, space.key(c), v, k) for c, v, k in zip(cells, values, constraints)]
+    parent_key = space.key(cells[2])
+    children = evo.propose(history, [], 8)
+    # the whole population is in every tournament: every child is one edit from cell 2
+    nbr_keys = {space.key(c) for c in neighbours(space, cells[2])}
+    assert all(space.key(c) in nbr_keys for c in children) and parent_key not in {space.key(c) for c in children}

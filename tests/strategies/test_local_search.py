@@ -58,3 +58,14 @@ def test_state_is_replayed_from_history_alone() -> None:
     assert a.propose(history, [], 3) == b.propose(history, [], 3)
     with pytest.raises(ValueError, match="num_init"):
         LocalSearch(SPACE, num_init=0)
+
+
+def test_a_feasible_cell_beats_a_better_infeasible_one() -> None:
+    space = NASBench201Space()
+    ls = LocalSearch(space, num_init=2, seed=0)
+    a, b = space.from_index(5), space.from_index(7000)
+    history = [
+        Observation(a, space.key(a), (10.0,), (-1.0,)),
+        Observation(b, space.key(b), (90.0,), (2.0,)),  # better, but infeasible
+    ]
+    assert ls.current(history).key == space.key(a)
