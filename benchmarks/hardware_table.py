@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lso_sampler.benchmarks import get_benchmark
-from lso_sampler.compare import CostScale, plot_pareto
+from lso_sampler.compare import CostScale, plot_pareto, run_stats
 
 RESULTS = Path(__file__).resolve().parent / "results" / "hardware"
 ORDER = ("agnet:constrained", "agnet:joint", "graph-vae:joint", "nsga2:joint", "tpe:joint", "tpe:constrained", "random")
@@ -61,24 +61,19 @@ def task_rows(device: str, limit: float, queries: pd.DataFrame) -> tuple[list[st
     samplers += [s for s in queries["sampler"].unique() if s not in samplers]
     for sampler in samplers:
         frame = queries[queries["sampler"] == sampler]
-        bests, feas, hvs, found = [], [], [], 0
-        for _, run in frame.groupby("seed"):
-            ok = run[run["cost"] <= limit]
-            feas.append(len(ok) / len(run))
-            hvs.append(100 * scale.hv(run["search_value"].to_numpy(), run["cost"].to_numpy()))
-            if len(ok):
-                top = ok.loc[ok["search_value"].idxmax()]
-                bests.append((float(top["reported_value"]), float(top["cost"]), float(top["search_value"])))
-            found += int((ok["search_value"] >= opt.search_value - 1e-9).any())
+        stats = [run_stats(run, scale, [192]) for _, run in frame.groupby("seed")]
+        picks = [st.pick for st in stats if st.pick is not None]
+        found = sum(st.found for st in stats)
         found_any[sampler] = found > 0
-        best = max(bests) if bests else None  # the best of the 10 runs' picks, by test accuracy
-        acc = np.array([b[0] for b in bests])
+        best = max(picks) if picks else None  # the best of the 10 runs' picks, by test accuracy
+        acc = np.array([p[0] for p in picks])
         lines.append(
             f"| {LABELS.get(sampler, sampler)} | "
             + (f"{best[0]:.2f} ({best[1]:.3f})" if best else "none")
             + f" | {acc.mean():.2f} ± {acc.std():.2f}"
-            + (f" ({len(bests)} runs)" if len(bests) < frame["seed"].nunique() else "")
-            + f" | {np.mean(feas):.2f} | {np.mean(hvs):.1f} | {found}/{frame['seed'].nunique()} |"
+            + (f" ({len(picks)} runs)" if len(picks) < len(stats) else "")
+            + f" | {np.mean([st.feasibility for st in stats]):.2f} | {np.mean([st.hv[192] for st in stats]):.1f}"
+            + f" | {found}/{len(stats)} |"
         )
     return lines + [""], found_any
 

@@ -31,10 +31,12 @@ __all__ = [
     "REPORT_BUDGETS",
     "SAMPLER_NAMES",
     "RunResult",
+    "RunStats",
     "SETTINGS",
     "hypervolume_2d",
     "pareto_front",
     "parse_sampler",
+    "run_stats",
     "anytime_curves",
     "compare",
     "make_sampler",
@@ -361,6 +363,40 @@ class CostScale:
         return hypervolume_2d(a[ok], c[ok]) / self.true_hv
 
 
+@dataclass(frozen=True)
+class RunStats:
+    """One two-objective run, as ``summary.md`` and ``benchmarks/hardware_table.py`` report it.
+
+    Attributes:
+        pick: ``(reported value, cost)`` of the best-by-search cell within the limit, or None.
+        feasibility: Share of the run's queried cells within the limit.
+        hv: Budget -> hypervolume (% of the true front's) of the first ``budget`` queries.
+        found: Whether the run queried the constrained optimum.
+    """
+
+    pick: tuple[float, float] | None
+    feasibility: float
+    hv: dict[int, float]
+    found: bool
+
+
+def run_stats(run: pd.DataFrame, scale: CostScale, budgets: Sequence[int]) -> RunStats:
+    """:class:`RunStats` of one run's rows of ``queries.csv`` (columns ``query``,
+    ``search_value``, ``reported_value``, ``cost``)."""
+    run = run.sort_values("query")
+    hv = {}
+    for b in budgets:
+        head = run[run["query"] <= b]
+        hv[b] = 100 * scale.hv(head["search_value"].to_numpy(), head["cost"].to_numpy())
+    ok = run[run["cost"] <= scale.cost_ref]
+    pick = None
+    if len(ok):
+        top = ok.loc[ok["search_value"].idxmax()]
+        pick = (float(top["reported_value"]), float(top["cost"]))
+    found = bool((ok["search_value"] >= scale.optimum_search - 1e-9).any())
+    return RunStats(pick, len(ok) / max(1, len(run)), hv, found)
+
+
 def cost_summary(queries: pd.DataFrame, bench: Benchmark, budgets: Sequence[int], limit: float | None) -> list[str]:
     """The two-objective section of ``summary.md`` (benchmarks with a cost)."""
     scale = CostScale.of(bench, limit)
@@ -384,29 +420,17 @@ def cost_summary(queries: pd.DataFrame, bench: Benchmark, budgets: Sequence[int]
         "|---" * (len(budgets) + 5) + "|",
     ]
     for sampler, frame in queries.groupby("sampler", sort=False):
-        hvs = {b: [] for b in budgets}
-        bests, feas, found = [], [], 0
-        for _, run in frame.groupby("seed"):
-            run = run.sort_values("query")
-            for b in budgets:
-                head = run[run["query"] <= b]
-                hvs[b].append(100 * scale.hv(head["search_value"].to_numpy(), head["cost"].to_numpy()))
-            ok = run[run["cost"] <= scale.cost_ref] if limit is not None else run
-            feas.append(len(ok) / max(1, len(run)))
-            if len(ok):
-                top = ok.loc[ok["search_value"].idxmax()]
-                bests.append((float(top["reported_value"]), float(top["cost"])))
-            found += int((ok["search_value"] >= scale.optimum_search - 1e-9).any())
+        stats = [run_stats(run, scale, budgets) for _, run in frame.groupby("seed")]
+        bests = [st.pick for st in stats if st.pick is not None]
         rep = [b[0] for b in bests]
-        best_s = (
-            f"{max(bests)[0]:.2f} ({max(bests)[1]:.3f})" if bests else "none"
-        )
+        best_s = f"{max(bests)[0]:.2f} ({max(bests)[1]:.3f})" if bests else "none"
         mean_s = f"{np.mean(rep):.2f} ± {np.std(rep):.2f}" if rep else "none"
-        if bests and len(bests) < frame["seed"].nunique():
+        if bests and len(bests) < len(stats):
             mean_s += f" ({len(bests)} seeds with a feasible cell)"
+        found = sum(st.found for st in stats)
         lines.append(
-            f"| {sampler} | " + " | ".join(f"{np.mean(hvs[b]):.1f}" for b in budgets)
-            + f" | {mean_s} | {best_s} | {np.mean(feas):.2f} | {found}/{frame['seed'].nunique()} |"
+            f"| {sampler} | " + " | ".join(f"{np.mean([st.hv[b] for st in stats]):.1f}" for b in budgets)
+            + f" | {mean_s} | {best_s} | {np.mean([st.feasibility for st in stats]):.2f} | {found}/{len(stats)} |"
         )
     return lines
 
