@@ -172,6 +172,15 @@ class SearchSpace(ABC):
             return {v.name: CategoricalDistribution(v.choices) for v in self.variables()}
         return {v.name: IntDistribution(0, len(v.choices) - 1) for v in self.variables()}
 
+    def to_module(self, cell: Cell, **kwargs: Any) -> Any:
+        """A runnable ``torch.nn.Module`` for ``cell`` (spaces that define one; see
+        :meth:`NASBench201Space.to_module <lso_sampler.spaces.NASBench201Space.to_module>`).
+
+        Raises:
+            NotImplementedError: for spaces without a network builder yet.
+        """
+        raise NotImplementedError(f"{self.name}: no network builder for this space yet (NASBench201Space has one)")
+
     def to_tune(self, encoding: str | None = None) -> dict[str, Any]:
         """The space as a Ray Tune ``param_space``: ``tune.choice`` per parameter
         (``tune.randint`` over the choice indices for the integer encoding).

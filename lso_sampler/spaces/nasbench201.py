@@ -133,6 +133,29 @@ class NASBench201Space(SearchSpace):
                 raise ValueError(f"cell: node {k + 1} has op {op!r}; allowed are {list(OPS)}")
         return ops
 
+    def to_module(  # type: ignore[override]
+        self, cell: Cell, channels: int = 16, cells_per_stage: int = 5, num_classes: int = 10, in_channels: int = 3
+    ) -> Any:
+        """The cell in NAS-Bench-201's macro skeleton as a ``torch.nn.Module``
+        (:class:`~lso_sampler.nn.nb201_net.NB201Network`): stem, three stages of
+        ``cells_per_stage`` cells with ``channels``, 2x and 4x channels, residual reduction
+        blocks between them, classifier. The defaults are the benchmark's (C = 16, N = 5,
+        CIFAR-10); their parameter counts equal the published ones (e.g. 0.073306 M with
+        every edge ``none``, 1.531546 M with every edge ``nor_conv_3x3``; see
+        ``tests/spaces/test_nasbench201.py`` for the cells and sources).
+
+        Example:
+            >>> space = NASBench201Space()
+            >>> cell = space.from_arch_str(
+            ...     "|skip_connect~0|+|none~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+            ... )
+            >>> round(sum(p.numel() for p in space.to_module(cell).parameters()) / 1e6, 6)
+            0.802426
+        """
+        from lso_sampler.nn.nb201_net import NB201Network
+
+        return NB201Network(self.ops_of(cell), channels, cells_per_stage, num_classes, in_channels)
+
     def to_arch_str(self, cell: Cell) -> str:
         """The official ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` string."""
         o = self.ops_of(cell)
