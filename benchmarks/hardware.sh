@@ -11,7 +11,7 @@
 set -euo pipefail
 export OMP_NUM_THREADS=1
 SAMPLERS=agnet:constrained,agnet:joint,graph-vae:joint,nsga2:joint,tpe:joint,tpe:constrained,random
-for task in "${@:-pixel3:2 pixel3:15 raspi4:8}"; do
+for task in "${@:-pixel3:2 pixel3:6 pixel3:15 raspi4:8}"; do
   for t in $task; do
     device=${t%%:*}
     limit=${t#*:}
