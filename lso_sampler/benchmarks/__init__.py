@@ -15,7 +15,7 @@ from lso_sampler.benchmarks.base import (
     resolve_data_dir,
 )
 from lso_sampler.benchmarks.enas import ENASDataset
-from lso_sampler.benchmarks.nasbench201 import HW_NAS_BENCH_DEVICES, LATENCY_DEVICES, NASBench201, NASBench201Latency
+from lso_sampler.benchmarks.nasbench201 import LATENCY_DEVICES, NASBench201, NASBench201Latency
 from lso_sampler.benchmarks.nasbench301 import NASBench301
 from lso_sampler.benchmarks.nasbench_graph import DATASETS as NASBENCH_GRAPH_DATASETS
 from lso_sampler.benchmarks.nasbench_graph import NASBenchGraph
@@ -25,7 +25,6 @@ __all__ = [
     "DATA_ENV",
     "Benchmark",
     "BenchmarkDataError",
-    "HW_NAS_BENCH_DEVICES",
     "ENASDataset",
     "InvalidCellError",
     "LATENCY_DEVICES",

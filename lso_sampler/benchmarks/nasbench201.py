@@ -19,7 +19,7 @@ from lso_sampler.benchmarks.base import (
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.nasbench201 import NASBench201Space
 
-__all__ = ["NASBench201", "NASBench201Latency", "LATENCY_DEVICES", "HW_NAS_BENCH_DEVICES"]
+__all__ = ["NASBench201", "NASBench201Latency", "LATENCY_DEVICES"]
 
 _SOURCE = (
     "NAS-Bench-201 (Dong & Yang 2020; https://github.com/D-X-Y/NAS-Bench-201), as the compact "
@@ -41,8 +41,6 @@ LATENCY_DEVICES = (
     "silver_4210r", "pixel2", "pixel3", "samsung_a50", "samsung_s7", "essential_ph_1",
     "eyeriss", "fpga", "raspi4",
 )  # fmt: skip
-#: The devices whose CIFAR-10 latencies come from HW-NAS-Bench (the others from HELP/BRP-NAS).
-HW_NAS_BENCH_DEVICES = ("eyeriss", "fpga", "pixel3", "raspi4")
 
 
 class NASBench201(Benchmark):

@@ -15,10 +15,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["NB201Network"]
+from lso_sampler.spaces.nasbench201 import EDGES
 
-#: The six edges (from, to) of the cell, in ``arch_str`` order.
-_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
+__all__ = ["NB201Network"]
 
 
 class _ReLUConvBN(nn.Sequential):
@@ -57,7 +56,7 @@ class _Cell(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         nodes = [x]
         for j in (1, 2, 3):
-            nodes.append(sum(self.edges[k](nodes[i]) for k, (i, d) in enumerate(_EDGES) if d == j))
+            nodes.append(sum(self.edges[k](nodes[i]) for k, (i, d) in enumerate(EDGES) if d == j))
         return nodes[3]
 
 

@@ -174,12 +174,13 @@ class AGNet(ModelBasedStrategy):
             c = constraints.copy()
             finite = np.isfinite(c)
             high = np.where(finite, c, -np.inf).max(0)
-            c = np.where(finite, c, np.where(np.isfinite(high), np.maximum(high, 0) + 1.0, 1.0))
-            mu, sd = c.mean(0), c.std(0) + 1e-8
-            self._constraint_scale = (mu, sd)
-            cols.append(c)
+            cols.append(np.where(finite, c, np.where(np.isfinite(high), np.maximum(high, 0) + 1.0, 1.0)))
         y = np.concatenate(cols, 1)
-        y = (y - y.mean(0)) / (y.std(0) + 1e-8) if len(y) > 1 else y * 0
+        mu, sd = y.mean(0), y.std(0) + 1e-8
+        m = values.shape[1]
+        if y.shape[1] > m:  # the constraint columns' scale, to read their heads back in units
+            self._constraint_scale = (mu[m:], sd[m:])
+        y = (y - mu) / sd if len(y) > 1 else y * 0
         self.heads = y.shape[1]
         ranks = constrained_ranks(values, violation).astype(float)
         ranks = np.where(violation > 0, (ranks + 1) * self.infeasible_penalty, ranks)
