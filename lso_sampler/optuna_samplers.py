@@ -45,6 +45,14 @@ CELL_ATTR = "lso_sampler:cell"
 BATCH_ATTR = "lso_sampler:batch"
 
 
+def _last_intermediate(trial: FrozenTrial) -> float | None:
+    """The value a trial reported at its last step, if finite."""
+    if not trial.intermediate_values:
+        return None
+    value = trial.intermediate_values[max(trial.intermediate_values)]
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
 def _trial_encoding(space: SearchSpace, trial: FrozenTrial) -> str | None:
     """Which encoding a trial's space parameters use, or ``None`` if it has not all of them."""
     dists = [trial.distributions.get(n) for n in space.param_names]
@@ -199,15 +207,32 @@ class LSOSampler(BaseSampler):
 
     def history(self, study: Study, exclude: int | None = None) -> tuple[list[Observation], list[Cell]]:
         """Completed trials as observations (larger is better) and the cells not to propose:
-        running and waiting trials' and those of completed trials with an infinite value."""
+        running and waiting trials' and those of completed trials with an infinite value.
+
+        A pruned trial (single objective) counts with the last value it reported, as
+        Optuna's TPE uses it: the pruner stopped it because it was behind; one that
+        reported nothing finite is only kept from being proposed again."""
         signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
         trials = study.get_trials(
-            deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+            deepcopy=False,
+            states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING),
         )
         observations: list[Observation] = []
         pending: list[Cell] = []
         for t in sorted(trials, key=lambda t: t.number):
             if t.number == exclude:
+                continue
+            if t.state == TrialState.PRUNED:
+                cell = self._cell_of(t) if _trial_encoding(self._space, t) is not None else None
+                if cell is None:
+                    continue
+                last = _last_intermediate(t)
+                if len(signs) == 1 and last is not None:
+                    observations.append(
+                        Observation(cell, self._space.key(cell), (signs[0] * last,), self._constraints_of(t))
+                    )
+                else:
+                    pending.append(cell)
                 continue
             if t.state == TrialState.COMPLETE:
                 if t.values is None or len(t.values) != len(signs):

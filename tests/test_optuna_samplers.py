@@ -144,7 +144,9 @@ def test_every_failure_mode_leaves_the_study_and_the_sampler_intact(name: str) -
     assert states.count(TrialState.PRUNED) == 4
     history, held = sampler.history(study)
     assert len(history) == 4 and all(math.isfinite(o.value) for o in history)
-    assert len(held) == 4  # the inf trials: not for the model, and not to be proposed again
+    # the inf trials and the pruned ones that reported nothing: not for the model, and not
+    # to be proposed again
+    assert len(held) == 8
     keys = keys_of(study)
     assert len(set(keys)) == len(keys)  # no completed cell twice
     # an enqueued cell that is not one of the space's: a clear error, then the study goes on
@@ -168,19 +170,30 @@ def test_an_enqueued_invalid_structure_is_named() -> None:
         study.optimize(lambda t: float(space.suggest(t).num_edges), n_trials=1)
 
 
-def test_pruned_trials_are_skipped() -> None:
+def test_pruned_trials_count_with_their_last_report_and_are_not_proposed_again() -> None:
     sampler = SAMPLERS["evolution"]()
-    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study = optuna.create_study(direction="minimize", sampler=sampler)
 
     def objective(trial: optuna.Trial) -> float:
         value = conv_count(trial)
         if trial.number % 2:
+            trial.report(value + 100.0, 1)
+            trial.report(value + 10.0, 2)  # the last report is the one that counts
+            raise optuna.TrialPruned()
+        if trial.number % 4 == 2:
+            trial.report(math.nan, 1)  # nothing finite reported: held, not observed
             raise optuna.TrialPruned()
         return value
 
     study.optimize(objective, n_trials=20)
     history, pending = sampler.history(study)
-    assert len(history) == 10 and not pending
+    pruned = [t for t in study.trials if t.number % 2]
+    assert len(history) == 5 + 10 and len(pending) == 5
+    by_key = {o.key: o.value for o in history}
+    for t in pruned:
+        assert by_key[SPACE.key(SPACE.from_params(t.params))] == -(t.intermediate_values[2])
+    keys = [SPACE.key(SPACE.from_params(t.params)) for t in study.trials]
+    assert len(set(keys)) == len(keys)  # no pruned cell proposed again
 
 
 def test_minimize_is_oriented_for_the_strategy() -> None:

@@ -47,3 +47,15 @@ def test_hardware_example_runs(data_dir, monkeypatch) -> None:
     assert all(t.system_attrs["constraints"] is not None for t in study.trials)
     # the front holds feasible cells only when any was found (Optuna's constrained front)
     assert all(t.user_attrs["latency"] <= 4.0 for t in study.best_trials)
+
+
+def test_own_data_example_runs(capsys) -> None:
+    """The example of "Search on your own data" as written."""
+    section = README.read_text().split("## Search on your own data", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert "PartialTraining(space" in code and "MedianPruner" in code
+    scope: dict = {}
+    exec(compile(code, "README-own-data", "exec"), scope)
+    arch_str, test_acc = capsys.readouterr().out.split()
+    assert arch_str.startswith("|") and 0.5 < float(test_acc) <= 1.0
+    assert len(scope["study"].trials) == 20

@@ -173,13 +173,18 @@ class SearchSpace(ABC):
         return {v.name: IntDistribution(0, len(v.choices) - 1) for v in self.variables()}
 
     def to_module(self, cell: Cell, **kwargs: Any) -> Any:
-        """A runnable ``torch.nn.Module`` for ``cell`` (spaces that define one; see
+        """A runnable ``torch.nn.Module`` for ``cell`` (the built-in spaces define one; see
         :meth:`NASBench201Space.to_module <lso_sampler.spaces.NASBench201Space.to_module>`).
 
         Raises:
-            NotImplementedError: for spaces without a network builder yet.
+            NotImplementedError: for spaces without a network builder (a :class:`DAGSpace`
+                of your own ops: build the network from ``cell.ops`` and ``cell.edges``).
         """
-        raise NotImplementedError(f"{self.name}: no network builder for this space yet (NASBench201Space has one)")
+        raise NotImplementedError(
+            f"{self.name}: no network builder for this space (its ops have no fixed meaning); "
+            "the built-in spaces NASBench201Space, NASBench101Space, DartsSpace, ENASSpace and "
+            "NASBenchGraphSpace have one"
+        )
 
     def to_tune(self, encoding: str | None = None) -> dict[str, Any]:
         """The space as a Ray Tune ``param_space``: ``tune.choice`` per parameter

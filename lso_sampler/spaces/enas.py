@@ -108,6 +108,24 @@ class ENASSpace(SearchSpace):
             return DecodeStep((len(OPS) + 1,), ((n,),))
         return None
 
+    def to_module(  # type: ignore[override]
+        self, cell: Cell, channels: int = 36, num_classes: int = 10, in_channels: int = 3
+    ) -> Any:
+        """The cell as an ENAS macro network (:class:`~lso_sampler.nn.enas_net.ENASNetwork`):
+        stem, one layer per op node with its skip connections, factorized reductions after
+        the layers at 1/3 and 2/3 of the depth, classifier.
+
+        Example:
+            >>> space = ENASSpace()
+            >>> net = space.to_module(space.sample(0), channels=8)
+            >>> net(__import__("torch").zeros(1, 3, 32, 32)).shape
+            torch.Size([1, 10])
+        """
+        from lso_sampler.nn.enas_net import ENASNetwork
+
+        self._encode(cell)  # a clear error for a cell of another space
+        return ENASNetwork(cell, channels, num_classes, in_channels)
+
     # -- D-VAE data-file encoding ----------------------------------------------------------
     def from_dvae(self, row: str | Sequence[Sequence[int]]) -> Cell:
         """Cell from D-VAE's ``[[op], [op, c0], [op, c0, c1], ...]`` (a list or its text)."""

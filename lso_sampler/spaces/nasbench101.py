@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from lso_sampler.cell import Cell
 from lso_sampler.spaces.dag import DAGSpace
 
 __all__ = ["NASBench101Space"]
@@ -29,6 +32,39 @@ class NASBench101Space(DAGSpace):
 
     def __init__(self, encoding: str = "categorical") -> None:
         super().__init__(7, OPS, max_edges=9, prune=True, encoding=encoding)
+
+    def to_module(  # type: ignore[override]
+        self,
+        cell: Cell,
+        stem_channels: int = 128,
+        num_stacks: int = 3,
+        cells_per_stack: int = 3,
+        num_classes: int = 10,
+        in_channels: int = 3,
+    ) -> Any:
+        """The cell in NAS-Bench-101's macro skeleton as a ``torch.nn.Module``
+        (:class:`~lso_sampler.nn.nb101_net.NB101Network`): stem, ``num_stacks`` stacks of
+        ``cells_per_stack`` cells with max pooling between them, classifier. The defaults
+        are the benchmark's; the Inception-like cell of the NAS-Bench-101 colab has the
+        2,694,282 trainable parameters the benchmark records for it.
+
+        Example:
+            >>> space = NASBench101Space()
+            >>> cell = Cell(
+            ...     ["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu",
+            ...      "conv3x3-bn-relu", "maxpool3x3", "output"],
+            ...     [[0, 1, 1, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1],
+            ...      [0, 0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1],
+            ...      [0, 0, 0, 0, 0, 0, 0]])
+            >>> sum(p.numel() for p in space.to_module(cell).parameters())
+            2694282
+        """
+        from lso_sampler.nn.nb101_net import NB101Network
+
+        reason = self.is_valid(cell)
+        if not reason:
+            raise ValueError(f"cell: not a valid NAS-Bench-101 cell: {reason.reason}")
+        return NB101Network(cell, stem_channels, num_stacks, cells_per_stack, num_classes, in_channels)
 
     def __repr__(self) -> str:
         return f"NASBench101Space(encoding={self.encoding!r})"

@@ -129,6 +129,32 @@ class NASBenchGraphSpace(SearchSpace):
             cells.append(self._decode({"link": link, **{f"op_{i}": ops[i - 1] for i in range(1, 5)}}))
         return cells
 
+    def to_module(  # type: ignore[override]
+        self,
+        cell: Cell,
+        in_dim: int,
+        num_classes: int,
+        hidden: int = 64,
+        dropout: float = 0.5,
+        pre_layers: int = 0,
+        post_layers: int = 1,
+    ) -> Any:
+        """The cell as a torch-geometric GNN for node classification
+        (:class:`~lso_sampler.nn.graph_net.NBGraphNetwork`, NAS-Bench-Graph's macro
+        architecture); call it as ``model(x, edge_index)``.
+
+        Example:
+            >>> import torch
+            >>> space = NASBenchGraphSpace()
+            >>> net = space.to_module(space.sample(0), in_dim=5, num_classes=3, hidden=16)
+            >>> net(torch.randn(10, 5), torch.tensor([[0, 1], [1, 2]])).shape
+            torch.Size([10, 3])
+        """
+        from lso_sampler.nn.graph_net import NBGraphNetwork
+
+        link, ops = self._link_ops(self._encode(cell))
+        return NBGraphNetwork(link, ops, in_dim, num_classes, hidden, dropout, pre_layers, post_layers)
+
     def key(self, cell: Cell) -> str:
         values = self._encode(cell)
         link, ops = self._link_ops(values)

@@ -81,3 +81,25 @@ def test_read_scores_gives_valid_cells_that_follow_the_scores() -> None:
     edges[:, 7, 12] = 1.0
     values = [space.to_params(c) for c in space.read_scores(torch.rand(50, n, t), edges, gen)]
     assert {v["normal_node5_inputs"] for v in values} == {"1_3"}
+
+
+
+def test_to_module_has_the_published_parameter_count() -> None:
+    # DARTS paper, Table 1: 3.3 M for the CIFAR-10 network (C = 36, 20 cells); the DARTS
+    # training script logs "param size = 3.349342MB" for it (auxiliary head excluded).
+    space = DartsSpace()
+    net = space.to_module(space.from_genotype(DARTS_V2))
+    assert sum(p.numel() for p in net.parameters()) == 3349342
+
+
+def test_to_module_runs_on_random_cells_and_reduces_twice() -> None:
+    import torch
+
+    space = DartsSpace()
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        net = space.to_module(space.sample(rng), channels=4, layers=5, num_classes=3, in_channels=1)
+        out = net(torch.randn(2, 1, 16, 16))
+        assert out.shape == (2, 3)
+        out.sum().backward()
+    assert net.classifier.in_features == 4 * 4 * 4  # C doubled at both reductions, 4 nodes concatenated

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from lso_sampler.cell import Cell
@@ -37,3 +38,40 @@ def test_cells_computing_the_same_graph_share_a_key() -> None:
 def test_enumerate_refuses_a_space_this_large() -> None:
     with pytest.raises(ValueError, match="too many to enumerate"):
         next(NASBench101Space().enumerate())
+
+
+# The Inception-like cell of the NAS-Bench-101 colab (google-research/nasbench,
+# NASBench.ipynb, commit 9aacc1829ecad141866b17f0cef431c9366c5593): its query prints
+# `trainable_parameters: 2694282` (TensorFlow; batch norm's gamma and beta count).
+INCEPTION_LIKE = (
+    ["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output"],
+    [[0, 1, 1, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 1, 0, 0],
+     [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0]],
+)  # fmt: skip
+
+
+def test_to_module_has_the_benchmarks_parameter_count() -> None:
+    space = NASBench101Space()
+    net = space.to_module(Cell(*INCEPTION_LIKE))
+    assert sum(p.numel() for p in net.parameters()) == 2694282
+
+
+def test_to_module_channel_split_and_runs_on_random_cells() -> None:
+    import torch
+
+    from lso_sampler.nn.nb101_net import vertex_channels
+
+    # nodes 1, 2, 4, 5 feed the output: 130 channels split 33/33/32/32 (the remainder to
+    # the first ones); node 3 only feeds node 4 and takes its width
+    adj = INCEPTION_LIKE[1]
+    assert vertex_channels(64, 130, adj) == [64, 33, 33, 32, 32, 32, 130]
+    space = NASBench101Space()
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        cell = space.sample(rng)
+        net = space.to_module(cell, stem_channels=8, cells_per_stack=1, num_classes=4, in_channels=1)
+        out = net(torch.randn(2, 1, 16, 16))
+        assert out.shape == (2, 4)
+        out.sum().backward()
+    with pytest.raises(ValueError, match="not a valid NAS-Bench-101 cell"):
+        space.to_module(Cell(["input", "conv1x1-bn-relu", "output"], [[0, 1, 0], [0, 0, 0], [0, 0, 0]]))

@@ -91,7 +91,7 @@ def test_to_module_runs_and_takes_the_skeleton_arguments() -> None:
     assert sum(p.numel() for p in net.parameters()) < sum(p.numel() for p in space.to_module(cell).parameters())
     with pytest.raises(ValueError, match="channels: must be at least 1"):
         space.to_module(cell, channels=0)
-    with pytest.raises(NotImplementedError, match="no network builder"):
-        from lso_sampler.spaces import NASBench101Space
+    with pytest.raises(NotImplementedError, match="dag: no network builder"):
+        from lso_sampler.spaces import DAGSpace
 
-        NASBench101Space().to_module(NASBench101Space().sample(0))
+        DAGSpace(4, ["a", "b"]).to_module(DAGSpace(4, ["a", "b"]).sample(0))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from nas_bench_graph import light_read
 
 from lso_sampler.cell import Cell
@@ -40,3 +41,27 @@ def test_skip_equivalent_cells_share_the_package_key() -> None:
     b = space.from_params({"link": "0012", "op_1": "skip", "op_2": "gcn", "op_3": "gcn", "op_4": "gat"})
     assert a.key != b.key or a == b
     assert space.key(a) == f"nbg:{space.record_key(a)}"
+
+
+def test_to_module_builds_every_op_and_link() -> None:
+    import torch
+
+    from lso_sampler.nn.graph_net import GRAPH_OPS
+
+    space = NASBenchGraphSpace()
+    x, edges = torch.randn(40, 6), torch.randint(0, 40, (2, 160))
+    for link in ("0000", "0123", "0112", "0013"):
+        for ops in (GRAPH_OPS[:4], GRAPH_OPS[4:8], ("skip", "gat", "skip", "cheb"), ("skip", "skip", "skip", "fc")):
+            cell = space.from_params({"link": link, **{f"op_{i + 1}": op for i, op in enumerate(ops)}})
+            net = space.to_module(cell, in_dim=6, num_classes=3, hidden=8)
+            out = net(x, edges)
+            assert out.shape == (40, 3) and torch.isfinite(out).all()
+            out.sum().backward()
+    # the output concatenates the op nodes no op node reads: link 0000 -> all four
+    cell = space.from_params({"link": "0000", "op_1": "gcn", "op_2": "gcn", "op_3": "gcn", "op_4": "gcn"})
+    assert space.to_module(cell, in_dim=6, num_classes=3, hidden=8).fc.in_features == 32
+    # a skip of the raw input reaching the output keeps the input width
+    cell = space.from_params({"link": "0000", "op_1": "skip", "op_2": "gcn", "op_3": "gcn", "op_4": "gcn"})
+    assert space.to_module(cell, in_dim=6, num_classes=3, hidden=8).fc.in_features == 6 + 24
+    with pytest.raises(ValueError, match="hidden: must be a multiple of 4"):
+        space.to_module(cell, in_dim=6, num_classes=3, hidden=10)
