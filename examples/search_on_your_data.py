@@ -20,26 +20,23 @@ from __future__ import annotations
 
 from _compare import arguments, compare
 
-from lso_sampler import NASBenchGraphSpace
-from lso_sampler.objectives import NodeClassificationTraining, csbm_graph
+from lso_sampler import NASBench201Space
+from lso_sampler.objectives import PartialTraining, digits
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = arguments("AG-Net vs TPE on a synthetic graph with NAS-Bench-Graph cells", 64, 3, 60, argv)
-    space = NASBenchGraphSpace()
-    graph = csbm_graph(seed=0)
-    objective = NodeClassificationTraining(space, graph, epochs=args.epochs, module_kwargs={"hidden": 32}, seed=0)
+    args = arguments("AG-Net vs TPE on scikit-learn's digits with NAS-Bench-201 cells", 64, 3, 4, argv)
+    space = NASBench201Space()
+    data = digits(seed=0)
+    objective = PartialTraining(
+        space, data["train"], data["valid"], data["test"],
+        epochs=args.epochs, module_kwargs={"channels": 8, "cells_per_stage": 1}, seed=0,
+    )  # fmt: skip
     print(
-        f"contextual SBM graph: {graph.num_nodes} nodes, {graph.edge_index.shape[1] // 2} edges, "
-        f"{int(graph.y.max()) + 1} classes; {int(graph.train_mask.sum())} train / {int(graph.val_mask.sum())} valid / "
-        f"{int(graph.test_mask.sum())} test nodes; {args.epochs} epochs per cell, median pruner"
+        f"digits: {len(data['train'].y)} train / {len(data['valid'].y)} valid / {len(data['test'].y)} test images; "
+        f"NAS-Bench-201 cells (C=8, N=1), {args.epochs} epochs per cell, median pruner"
     )
-
-    def describe(cell: object) -> str:
-        params = space.to_params(cell)
-        return f"link {params['link']} ops {','.join(params[f'op_{i}'] for i in range(1, 5))}"
-
-    return compare(space, objective, args, describe, warmup_steps=max(1, args.epochs // 3))
+    return compare(space, objective, args, space.to_arch_str, warmup_steps=1)
 
 
 if __name__ == "__main__":
