@@ -46,9 +46,9 @@ FIELDS = ["index", "arch_str", "valid_acc", "test_acc", "params", "ntk_cond", "l
 
 #: Published values for the same proxies, with where they come from (see benchmarks/README.md).
 PUBLISHED = {
-    "synflow": "0.74 (Abdelfattah et al., ICLR 2021, Table 1: all 15,625 cells, CIFAR-10 test acc.)",
-    "ntk_cond": "Kendall τ ≈ -0.42 (TE-NAS, Chen et al., ICLR 2021, Fig. 1: CIFAR-100)",
-    "linear_regions": "Kendall τ ≈ 0.50 (TE-NAS, Fig. 1: CIFAR-100)",
+    "synflow": "0.74 (Abdelfattah et al., ICLR 2021: all 15,625 cells, CIFAR-10; not re-checked here)",
+    "ntk_cond": "Kendall τ ≈ -0.42 on CIFAR-100 (TE-NAS, Chen et al., ICLR 2021, Fig. 1; not re-checked here)",
+    "linear_regions": "Kendall τ ≈ 0.5 on CIFAR-100 (TE-NAS, Fig. 1; not re-checked here)",
 }
 
 
