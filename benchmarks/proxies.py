@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.stats import spearmanr
+from scipy.stats import kendalltau, rankdata, spearmanr
 
 from lso_sampler.benchmarks import NASBench201
 from lso_sampler.objectives.data import digits
@@ -52,7 +52,7 @@ PUBLISHED = {
 }
 
 
-def score(index: int, arch_str: str, bench: NASBench201, data: dict[str, torch.Tensor], seed: int) -> dict[str, object]:
+def score(index: int, bench: NASBench201, data: dict[str, torch.Tensor], seed: int) -> dict[str, object]:
     space = bench.space
     cell = space.from_index(index)
     start = time.perf_counter()
@@ -67,7 +67,7 @@ def score(index: int, arch_str: str, bench: NASBench201, data: dict[str, torch.T
     result = bench.query(cell)
     return {
         "index": index,
-        "arch_str": arch_str,
+        "arch_str": result.info["arch_str"],
         "valid_acc": result.search_value,
         "test_acc": result.reported_value,
         "params": params,
@@ -88,10 +88,11 @@ def summarise(rows: list[dict[str, str]], out: Path, command: str) -> str:
     valid = np.array([float(r["valid_acc"]) for r in rows])
     test = np.array([float(r["test_acc"]) for r in rows])
     cols = {k: np.array([float(r[k]) for r in rows]) for k in ("ntk_cond", "linear_regions", "synflow", "params")}
-    ntk = np.where(np.isfinite(cols["ntk_cond"]), cols["ntk_cond"], np.nanmax(cols["ntk_cond"][np.isfinite(cols["ntk_cond"])]) * 10)
-    from scipy.stats import rankdata
-
-    cols["tenas_rank"] = rankdata(-ntk) + rankdata(cols["linear_regions"])
+    finite = np.isfinite(cols["ntk_cond"])
+    n_inf = int((~finite).sum())
+    # a singular NTK (condition number inf) ranks worst
+    cols["ntk_cond"] = np.where(finite, cols["ntk_cond"], cols["ntk_cond"][finite].max() * 10)
+    cols["tenas_rank"] = rankdata(-cols["ntk_cond"]) + rankdata(cols["linear_regions"])
     secs = np.array([float(r["seconds"]) for r in rows])
     lines = [
         f"# Training-free scores vs NAS-Bench-201 CIFAR-10 accuracy ({len(rows)} random cells)",
@@ -105,16 +106,12 @@ def summarise(rows: list[dict[str, str]], out: Path, command: str) -> str:
         "| score | better | Spearman ρ (valid) | Spearman ρ (test) | Kendall τ (test) | published |",
         "|---|---|---|---|---|---|",
     ]
-    from scipy.stats import kendalltau
-
     better = {"ntk_cond": "lower", "linear_regions": "higher", "synflow": "higher", "params": "higher", "tenas_rank": "higher"}
     for name, v in cols.items():
-        v = np.where(np.isfinite(v), v, np.nanmax(v[np.isfinite(v)]) * 10)  # inf condition numbers: worst
         rv = spearmanr(v, valid).statistic
         rt = spearmanr(v, test).statistic
         kt = kendalltau(v, test).statistic
         lines.append(f"| {name} | {better[name]} | {rv:+.3f} | {rt:+.3f} | {kt:+.3f} | {PUBLISHED.get(name, '–')} |")
-    n_inf = int((~np.isfinite(cols["ntk_cond"])).sum())
     lines += ["", f"{n_inf} cells have a singular NTK (condition number inf, ranked worst)."]
     text = "\n".join(lines) + "\n"
     (out / "summary.md").write_text(text)
@@ -148,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             for n, i in enumerate(order, 1):
                 if int(i) in done:
                     continue
-                row = score(int(i), bench._arch_str[int(i)], bench, data, args.seed)
+                row = score(int(i), bench, data, args.seed)
                 w.writerow(row)
                 f.flush()
                 done[int(i)] = {k: str(v) for k, v in row.items()}

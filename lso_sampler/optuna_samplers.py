@@ -45,12 +45,16 @@ CELL_ATTR = "lso_sampler:cell"
 BATCH_ATTR = "lso_sampler:batch"
 
 
-def _last_intermediate(trial: FrozenTrial) -> float | None:
-    """The value a trial reported at its last step, if finite."""
-    if not trial.intermediate_values:
-        return None
-    value = trial.intermediate_values[max(trial.intermediate_values)]
-    return float(value) if value is not None and math.isfinite(value) else None
+def _usable_values(trial: FrozenTrial, n_objectives: int) -> tuple[float, ...] | None:
+    """What a finished trial tells the model: a completed trial's values when all are
+    finite; a pruned single-objective trial's last report when finite; else ``None``."""
+    if trial.state == TrialState.PRUNED:
+        if n_objectives != 1 or not trial.intermediate_values:
+            return None
+        last = trial.intermediate_values[max(trial.intermediate_values)]
+        return (float(last),) if last is not None and math.isfinite(last) else None
+    values = tuple(float(v) for v in trial.values)
+    return values if all(math.isfinite(v) for v in values) else None
 
 
 def _trial_encoding(space: SearchSpace, trial: FrozenTrial) -> str | None:
@@ -222,35 +226,24 @@ class LSOSampler(BaseSampler):
         for t in sorted(trials, key=lambda t: t.number):
             if t.number == exclude:
                 continue
-            if t.state == TrialState.PRUNED:
-                cell = self._cell_of(t) if _trial_encoding(self._space, t) is not None else None
-                if cell is None:
-                    continue
-                last = _last_intermediate(t)
-                if len(signs) == 1 and last is not None:
-                    observations.append(
-                        Observation(cell, self._space.key(cell), (signs[0] * last,), self._constraints_of(t))
-                    )
-                else:
-                    pending.append(cell)
-                continue
-            if t.state == TrialState.COMPLETE:
-                if t.values is None or len(t.values) != len(signs):
-                    continue
-                if _trial_encoding(self._space, t) is None:
-                    continue
-                cell = self._cell_of(t)
-                if cell is None:
-                    continue
-                if not all(math.isfinite(v) for v in t.values):
-                    pending.append(cell)  # evaluated, no usable value: not for the model, nor again
-                    continue
-                values = tuple(s * float(v) for s, v in zip(signs, t.values))
-                observations.append(Observation(cell, self._space.key(cell), values, self._constraints_of(t)))
-            else:
+            if t.state not in (TrialState.COMPLETE, TrialState.PRUNED):
                 cell = self._cell_of(t)
                 if cell is not None:
                     pending.append(cell)
+                continue
+            if t.state == TrialState.COMPLETE and (t.values is None or len(t.values) != len(signs)):
+                continue
+            if _trial_encoding(self._space, t) is None:
+                continue
+            cell = self._cell_of(t)
+            if cell is None:
+                continue
+            raw = _usable_values(t, len(signs))
+            if raw is None:
+                pending.append(cell)  # evaluated, no usable value: not for the model, nor again
+                continue
+            values = tuple(s * v for s, v in zip(signs, raw))
+            observations.append(Observation(cell, self._space.key(cell), values, self._constraints_of(t)))
         return observations, pending
 
     def _constraints_of(self, trial: FrozenTrial) -> tuple[float, ...]:

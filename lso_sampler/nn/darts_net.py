@@ -17,14 +17,9 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
+from lso_sampler.nn.conv_blocks import FactorizedReduce, ReLUConvBN, require_positive
+
 __all__ = ["DartsNetwork"]
-
-
-class _ReLUConvBN(nn.Sequential):
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int) -> None:
-        super().__init__(
-            nn.ReLU(inplace=False), nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=False), nn.BatchNorm2d(c_out)
-        )
 
 
 class _DilConv(nn.Sequential):
@@ -44,29 +39,13 @@ class _SepConv(nn.Sequential):
         super().__init__(_DilConv(c, kernel, stride, padding, 1), _DilConv(c, kernel, 1, padding, 1))
 
 
-class _FactorizedReduce(nn.Module):
-    """Halve the resolution with two stride-2 1x1 convolutions, one shifted by a pixel."""
-
-    def __init__(self, c_in: int, c_out: int) -> None:
-        super().__init__()
-        self.relu = nn.ReLU(inplace=False)
-        self.conv_a = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
-        self.conv_b = nn.Conv2d(c_in, c_out - c_out // 2, 1, stride=2, bias=False)
-        self.bn = nn.BatchNorm2d(c_out)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.relu(x)
-        shifted = nn.functional.pad(x[:, :, 1:, 1:], (0, 1, 0, 1))
-        return self.bn(torch.cat([self.conv_a(x), self.conv_b(shifted)], 1))
-
-
 def _op(name: str, c: int, stride: int) -> nn.Module:
     if name == "max_pool_3x3":
         return nn.MaxPool2d(3, stride, padding=1)
     if name == "avg_pool_3x3":
         return nn.AvgPool2d(3, stride, padding=1, count_include_pad=False)
     if name == "skip_connect":
-        return nn.Identity() if stride == 1 else _FactorizedReduce(c, c)
+        return nn.Identity() if stride == 1 else FactorizedReduce(c, c)
     if name == "sep_conv_3x3":
         return _SepConv(c, 3, stride, 1)
     if name == "sep_conv_5x5":
@@ -83,8 +62,8 @@ class _Cell(nn.Module):
         self, pairs: Sequence[tuple[str, int]], c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool
     ) -> None:
         super().__init__()
-        self.pre0 = _FactorizedReduce(c_pp, c) if reduction_prev else _ReLUConvBN(c_pp, c, 1, 1, 0)
-        self.pre1 = _ReLUConvBN(c_p, c, 1, 1, 0)
+        self.pre0 = FactorizedReduce(c_pp, c) if reduction_prev else ReLUConvBN(c_pp, c, 1, 1, 0)
+        self.pre1 = ReLUConvBN(c_p, c, 1, 1, 0)
         self.inputs = [inp for _, inp in pairs]
         self.ops = nn.ModuleList(
             _op(name, c, 2 if reduction and inp < 2 else 1) for name, inp in pairs
@@ -127,10 +106,7 @@ class DartsNetwork(nn.Module):
         in_channels: int = 3,
     ) -> None:
         super().__init__()
-        for name, value in (("channels", channels), ("layers", layers), ("num_classes", num_classes),
-                            ("in_channels", in_channels)):  # fmt: skip
-            if value < 1:
-                raise ValueError(f"{name}: must be at least 1, got {value}")
+        require_positive(channels=channels, layers=layers, num_classes=num_classes, in_channels=in_channels)
         for part in ("normal", "reduce"):
             if len(genotype.get(part, ())) != 8:
                 raise ValueError(f"genotype: needs 8 (op, input) pairs in {part!r}")

@@ -16,28 +16,29 @@ import torch
 from torch import nn
 
 from lso_sampler.cell import Cell
-from lso_sampler.nn.darts_net import _FactorizedReduce
+from lso_sampler.nn.conv_blocks import ConvBNReLU, FactorizedReduce, require_positive
 
 __all__ = ["ENASNetwork"]
 
 
-class _ConvBNReLU(nn.Sequential):
-    def __init__(self, c: int, kernel: int, separable: bool = False) -> None:
-        pad = kernel // 2
-        convs: list[nn.Module] = (
-            [nn.Conv2d(c, c, kernel, padding=pad, groups=c, bias=False), nn.Conv2d(c, c, 1, bias=False)]
-            if separable
-            else [nn.Conv2d(c, c, kernel, padding=pad, bias=False)]
+class _SepConvBNReLU(nn.Sequential):
+    """Depthwise KxK and pointwise 1x1 convolutions, batch norm, ReLU."""
+
+    def __init__(self, c: int, kernel: int) -> None:
+        super().__init__(
+            nn.Conv2d(c, c, kernel, padding=kernel // 2, groups=c, bias=False),
+            nn.Conv2d(c, c, 1, bias=False),
+            nn.BatchNorm2d(c),
+            nn.ReLU(inplace=False),
         )
-        super().__init__(*convs, nn.BatchNorm2d(c), nn.ReLU(inplace=False))
 
 
 def _branch(name: str, c: int) -> nn.Module:
-    head = _ConvBNReLU(c, 1)
+    head = ConvBNReLU(c, c, 1)
     if name in ("conv3x3", "conv5x5"):
-        return nn.Sequential(head, _ConvBNReLU(c, int(name[-1])))
+        return nn.Sequential(head, ConvBNReLU(c, c, int(name[-1])))
     if name in ("sepconv3x3", "sepconv5x5"):
-        return nn.Sequential(head, _ConvBNReLU(c, int(name[-1]), separable=True))
+        return nn.Sequential(head, _SepConvBNReLU(c, int(name[-1])))
     if name == "avgpool3x3":
         return nn.Sequential(head, nn.AvgPool2d(3, 1, padding=1, count_include_pad=False))
     if name == "maxpool3x3":
@@ -63,9 +64,7 @@ class ENASNetwork(nn.Module):
 
     def __init__(self, cell: Cell, channels: int = 36, num_classes: int = 10, in_channels: int = 3) -> None:
         super().__init__()
-        for name, value in (("channels", channels), ("num_classes", num_classes), ("in_channels", in_channels)):
-            if value < 1:
-                raise ValueError(f"{name}: must be at least 1, got {value}")
+        require_positive(channels=channels, num_classes=num_classes, in_channels=in_channels)
         n = cell.num_nodes - 2  # layers
         if n < 1 or cell.ops[0] != "input" or cell.ops[-1] != "output":
             raise ValueError(f"cell: an ENAS cell is input, layers, output; got {cell}")
@@ -87,7 +86,7 @@ class ENASNetwork(nn.Module):
             norms.append(nn.BatchNorm2d(c))
             if i in self.reduce_after:
                 # one factorized reduction per output so far (stem and layers 0..i)
-                reductions[str(i)] = nn.ModuleList(_FactorizedReduce(c, 2 * c) for _ in range(i + 2))
+                reductions[str(i)] = nn.ModuleList(FactorizedReduce(c, 2 * c) for _ in range(i + 2))
                 c *= 2
         self.branches = nn.ModuleList(branches)
         self.norms = nn.ModuleList(norms)

@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lso_sampler.nn.conv_blocks import require_positive
+
 __all__ = ["GRAPH_OPS", "NBGraphNetwork"]
 
 GRAPH_OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
@@ -101,9 +103,7 @@ class NBGraphNetwork(nn.Module):
         super().__init__()
         if len(link) != 4 or len(ops) != 4 or any(not 0 <= src <= i for i, src in enumerate(link)):
             raise ValueError(f"link, ops: 4 op nodes, node i+1 reading a node 0..i; got {list(link)}, {list(ops)}")
-        for name, value in (("in_dim", in_dim), ("num_classes", num_classes), ("hidden", hidden)):
-            if value < 1:
-                raise ValueError(f"{name}: must be at least 1, got {value}")
+        require_positive(in_dim=in_dim, num_classes=num_classes, hidden=hidden)
         if hidden % 4:
             raise ValueError(f"hidden: must be a multiple of 4 (gat concatenates 4 heads), got {hidden}")
         if not 0.0 <= dropout < 1.0:

@@ -19,24 +19,16 @@ import torch
 from torch import nn
 
 from lso_sampler.cell import Cell
+from lso_sampler.nn.conv_blocks import ConvBNReLU, require_positive
 
 __all__ = ["NB101Network"]
 
 
-class _ConvBNReLU(nn.Sequential):
-    def __init__(self, c_in: int, c_out: int, kernel: int) -> None:
-        super().__init__(
-            nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2, bias=False),
-            nn.BatchNorm2d(c_out),
-            nn.ReLU(inplace=False),
-        )
-
-
 def _op(name: str, channels: int) -> nn.Module:
     if name == "conv3x3-bn-relu":
-        return _ConvBNReLU(channels, channels, 3)
+        return ConvBNReLU(channels, channels, 3)
     if name == "conv1x1-bn-relu":
-        return _ConvBNReLU(channels, channels, 1)
+        return ConvBNReLU(channels, channels, 1)
     if name == "maxpool3x3":
         return nn.MaxPool2d(3, stride=1, padding=1)
     raise ValueError(f"cell: unknown NAS-Bench-101 op {name!r}")
@@ -70,7 +62,7 @@ class _Cell(nn.Module):
         )
         # 1x1 projections of the cell input, for every node the input feeds
         self.proj = nn.ModuleDict(
-            {str(v): _ConvBNReLU(c_in, self.channels[v], 1) for v in range(1, n) if self.adj[0][v]}
+            {str(v): ConvBNReLU(c_in, self.channels[v], 1) for v in range(1, n) if self.adj[0][v]}
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -121,16 +113,15 @@ class NB101Network(nn.Module):
         in_channels: int = 3,
     ) -> None:
         super().__init__()
-        for name, value in (("stem_channels", stem_channels), ("num_stacks", num_stacks),
-                            ("cells_per_stack", cells_per_stack), ("num_classes", num_classes),
-                            ("in_channels", in_channels)):  # fmt: skip
-            if value < 1:
-                raise ValueError(f"{name}: must be at least 1, got {value}")
+        require_positive(
+            stem_channels=stem_channels, num_stacks=num_stacks, cells_per_stack=cells_per_stack,
+            num_classes=num_classes, in_channels=in_channels,
+        )  # fmt: skip
         pruned = cell.pruned()
         if pruned.num_nodes < 2 or pruned.num_nodes - 1 not in pruned.reachable_from(0):
             raise ValueError(f"cell: the output is not reachable from the input: {cell}")
         self.cell = pruned
-        layers: list[nn.Module] = [_ConvBNReLU(in_channels, stem_channels, 3)]
+        layers: list[nn.Module] = [ConvBNReLU(in_channels, stem_channels, 3)]
         c_in = c = stem_channels
         for stack in range(num_stacks):
             if stack:

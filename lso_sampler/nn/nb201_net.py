@@ -15,18 +15,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from lso_sampler.nn.conv_blocks import ReLUConvBN, require_positive
 from lso_sampler.spaces.nasbench201 import EDGES
 
 __all__ = ["NB201Network"]
-
-
-class _ReLUConvBN(nn.Sequential):
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int) -> None:
-        super().__init__(
-            nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_out, kernel, stride, padding=kernel // 2, bias=False),
-            nn.BatchNorm2d(c_out),
-        )
 
 
 class _Zero(nn.Module):
@@ -40,9 +32,9 @@ def _edge_op(name: str, channels: int) -> nn.Module:
     if name == "skip_connect":
         return nn.Identity()
     if name == "nor_conv_1x1":
-        return _ReLUConvBN(channels, channels, 1, 1)
+        return ReLUConvBN(channels, channels, 1, 1)
     if name == "nor_conv_3x3":
-        return _ReLUConvBN(channels, channels, 3, 1)
+        return ReLUConvBN(channels, channels, 3, 1)
     if name == "avg_pool_3x3":
         return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
     raise ValueError(f"ops: unknown NAS-Bench-201 op {name!r}")
@@ -66,8 +58,8 @@ class _Reduction(nn.Module):
 
     def __init__(self, c_in: int, c_out: int) -> None:
         super().__init__()
-        self.conv_a = _ReLUConvBN(c_in, c_out, 3, 2)
-        self.conv_b = _ReLUConvBN(c_out, c_out, 3, 1)
+        self.conv_a = ReLUConvBN(c_in, c_out, 3, 2)
+        self.conv_b = ReLUConvBN(c_out, c_out, 3, 1)
         self.shortcut = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(c_in, c_out, 1, bias=False))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -101,10 +93,9 @@ class NB201Network(nn.Module):
         super().__init__()
         if len(ops) != 6:
             raise ValueError(f"ops: a NAS-Bench-201 cell has 6 edge ops, got {len(ops)}")
-        for name, value in (("channels", channels), ("cells_per_stage", cells_per_stage),
-                            ("num_classes", num_classes), ("in_channels", in_channels)):  # fmt: skip
-            if value < 1:
-                raise ValueError(f"{name}: must be at least 1, got {value}")
+        require_positive(
+            channels=channels, cells_per_stage=cells_per_stage, num_classes=num_classes, in_channels=in_channels
+        )
         self.ops = tuple(ops)
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)
