@@ -28,8 +28,8 @@ def run(args: tuple[str, int, int, dict]) -> tuple[int, list[float], float, list
     import torch
 
     torch.set_num_threads(1)
-    from lso_sampler.benchmarks import get_benchmark
     from lso_sampler import strategies
+    from lso_sampler.benchmarks import get_benchmark
     from lso_sampler.strategies import Observation
 
     options = dict(options)

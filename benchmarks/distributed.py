@@ -30,10 +30,6 @@ import pandas as pd
 
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
-SEARCHERS = {"agnet": "AGNetSearcher", "graph-vae": "GraphVAESearcher", "convex-lso": "ConvexLSOSearcher",
-             "evolution": "EvolutionSearcher"}
-
-
 def _best(values: list[tuple[float, float]]) -> float:
     """Reported value of the best-by-search of ``(search, reported)`` pairs."""
     return max(values, key=lambda v: v[0])[1]
@@ -111,11 +107,11 @@ def run_ray(bench_name: str, sampler_name: str, seed: int, workers: int, budget:
     import ray
     from ray import tune
 
-    from lso_sampler import ray_searchers
     from lso_sampler.benchmarks import get_benchmark
+    from lso_sampler.integrations.ray import make_searcher
 
     space = get_benchmark(bench_name).space
-    searcher = getattr(ray_searchers, SEARCHERS[sampler_name])(space, metric="search", mode="max", seed=seed)
+    searcher = make_searcher(sampler_name, space, metric="search", mode="max", seed=seed)
     ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -193,7 +189,7 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--benchmark", default="nasbench201:cifar10")
-    parser.add_argument("--sampler", default="agnet", choices=sorted(SEARCHERS))
+    parser.add_argument("--sampler", default="agnet", help="a method of lso_sampler.methods (e.g. agnet, evolution)")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budget", type=int, default=192)

@@ -22,8 +22,8 @@ import numpy as np
 import torch
 
 from lso_sampler.benchmarks.enas import ENASDataset
-from lso_sampler.nn.dag_encoders import ENCODERS
-from lso_sampler.nn.graph_vae import GraphVAE, GraphVAEConfig
+from lso_sampler.models.dag_encoders import ENCODERS
+from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
 
 
 def run(encoder: str, data: ENASDataset, args: argparse.Namespace) -> dict[str, float]:
@@ -54,7 +54,11 @@ def run(encoder: str, data: ENASDataset, args: argparse.Namespace) -> dict[str, 
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
             tot.append(rec.mean().item())
-        print(f"{encoder} epoch {epoch + 1}: reconstruction loss {np.mean(tot):.3f} ({time.perf_counter() - start:.0f} s)", flush=True)
+        print(
+            f"{encoder} epoch {epoch + 1}: reconstruction loss {np.mean(tot):.3f} "
+            f"({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
     train_s = time.perf_counter() - start
     model.eval()
     tx, _, tadj, tmask = model.tensors(test)
@@ -107,7 +111,8 @@ def main() -> None:
         rows.append(run(enc, data, args))
         (out / "results.json").write_text(json.dumps(rows, indent=2))
     lines = [
-        "| encoder | epochs | recon. acc. % | prior validity % | uniqueness % | novelty % | test RMSE (std.) | Pearson r | train s |",
+        "| encoder | epochs | recon. acc. % | prior validity % | uniqueness % | novelty % "
+        "| test RMSE (std.) | Pearson r | train s |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:

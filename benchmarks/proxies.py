@@ -106,7 +106,13 @@ def summarise(rows: list[dict[str, str]], out: Path, command: str) -> str:
         "| score | better | Spearman ρ (valid) | Spearman ρ (test) | Kendall τ (test) | published |",
         "|---|---|---|---|---|---|",
     ]
-    better = {"ntk_cond": "lower", "linear_regions": "higher", "synflow": "higher", "params": "higher", "tenas_rank": "higher"}
+    better = {
+        "ntk_cond": "lower",
+        "linear_regions": "higher",
+        "synflow": "higher",
+        "params": "higher",
+        "tenas_rank": "higher",
+    }
     for name, v in cols.items():
         rv = spearmanr(v, valid).statistic
         rt = spearmanr(v, test).statistic

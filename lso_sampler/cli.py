@@ -8,16 +8,17 @@ import sys
 from collections.abc import Sequence
 
 from lso_sampler.benchmarks import BENCHMARK_NAMES
-from lso_sampler.compare import DEFAULT_COST_SAMPLERS, DEFAULT_SAMPLERS, SAMPLER_NAMES, SETTINGS, parse_sampler
+from lso_sampler.compare import DEFAULT_COST_SAMPLERS, DEFAULT_SAMPLERS, SETTINGS, parse_sampler, sampler_names
 
 
 def cmd_list(_: argparse.Namespace) -> int:
-    """Print the benchmark and sampler names."""
+    """Print the benchmark names and the runnable sampler names (Optuna's own samplers, then
+    every registered method and ablation, read from the registry now)."""
     print("benchmarks:")
     for name in BENCHMARK_NAMES:
         print(f"  {name}")
     print("samplers:")
-    for name in SAMPLER_NAMES:
+    for name in sampler_names():
         print(f"  {name}")
     return 0
 
@@ -52,6 +53,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         command=command,
         trial_cap_factor=args.trial_cap,
         isolate=args.isolate,
+        in_flight=args.in_flight,
         latency_limit=args.latency_limit,
         setting=args.setting,
     )
@@ -64,7 +66,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """One sampler, one seed: print the best cell found within the budget."""
-    from lso_sampler.compare import _benchmark, run_one
+    from lso_sampler.compare.running import _benchmark, run_one
 
     if args.budget < 1:
         raise ValueError("--budget: must be at least 1")
@@ -105,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument(
         "--samplers",
         default=None,
-        help=f"comma-separated, each optionally with :constrained or :joint on a latency benchmark "
+        help=f"comma-separated names (see `lso-sampler list`), each optionally with :constrained or :joint "
+        "on a latency benchmark "
         f"(default: {','.join(DEFAULT_SAMPLERS)}, on a latency benchmark {','.join(DEFAULT_COST_SAMPLERS)}; "
         "gp is slow, name it to add it)",
     )
@@ -114,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--data-dir", default=None, help="benchmark data folder (default $LSO_SAMPLER_DATA)")
     p_cmp.add_argument("--out", default="lso-compare", help="output folder (default ./lso-compare)")
     p_cmp.add_argument("--jobs", type=int, default=1, help="parallel processes (default 1)")
+    p_cmp.add_argument(
+        "--in-flight",
+        type=int,
+        default=1,
+        help="trials each run keeps asked and not yet told, as K parallel workers would (default 1)",
+    )
     p_cmp.add_argument(
         "--trial-cap", type=int, default=20, help="stop a run after this many x budget trials (default 20)"
     )
@@ -141,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_search = sub.add_parser("search", help="run one sampler on a benchmark and print the best cell")
     p_search.add_argument("--benchmark", default="nasbench-graph:cora", help="see `lso-sampler list`")
-    p_search.add_argument("--sampler", default="tpe", help=f"one of {', '.join(SAMPLER_NAMES)}")
+    p_search.add_argument("--sampler", default="tpe", help=f"one of {', '.join(sampler_names())}")
     p_search.add_argument("--budget", type=int, default=100, help="distinct cells to query")
     p_search.add_argument("--seed", type=int, default=0)
     p_search.add_argument("--data-dir", default=None, help="benchmark data folder (default $LSO_SAMPLER_DATA)")

@@ -1,13 +1,63 @@
-"""Shared fixtures: the external benchmark data directory."""
+"""Shared fixtures and kits: the external benchmark data directory, every built-in space,
+and every registered method with settings cheap enough for unit tests (read from
+:mod:`lso_sampler.methods`, so a new method is tested by the shared kits without edits here)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lso_sampler.benchmarks.base import DATA_ENV
+from lso_sampler.methods import get_method, method_names
+from lso_sampler.spaces import (
+    DAGSpace,
+    DartsSpace,
+    ENASSpace,
+    NASBench101Space,
+    NASBench201Space,
+    NASBenchGraphSpace,
+    SearchSpace,
+)
+
+#: One instance of every built-in space, and a small DAGSpace of one's own, by id.
+SPACES: dict[str, SearchSpace] = {
+    "nasbench201": NASBench201Space(),
+    "nasbench101": NASBench101Space(),
+    "darts": DartsSpace(),
+    "enas": ENASSpace(),
+    "nasbench-graph": NASBenchGraphSpace(),
+    "dag5": DAGSpace(5, ["conv", "pool", "skip"]),
+}
+#: The registered methods (in registration order).
+METHOD_NAMES: tuple[str, ...] = method_names()
+
+
+def cheap_options(name: str) -> dict[str, Any]:
+    """The method's registered test settings (small models, short training)."""
+    return dict(get_method(name).test_options)
+
+
+def cheap_strategy(name: str, space: SearchSpace, seed: int | None = 0, **options: Any) -> Any:
+    """The strategy of method ``name`` with its cheap test settings (``options`` win)."""
+    cls = get_method(name).strategy_class()
+    return cls(space, seed=seed, **{**cheap_options(name), **options})
+
+
+def cheap_sampler(name: str, space: SearchSpace, **options: Any) -> Any:
+    """The Optuna sampler of method ``name`` with its cheap test settings."""
+    from lso_sampler.integrations.optuna import sampler_class
+
+    return sampler_class(name)(space, **{**cheap_options(name), **options})
+
+
+def cheap_searcher(name: str, space: SearchSpace, **options: Any) -> Any:
+    """The Ray Tune searcher of method ``name`` with its cheap test settings."""
+    from lso_sampler.integrations.ray import searcher_class
+
+    return searcher_class(name)(space, **{**cheap_options(name), **options})
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Produce the shipped AG-Net generator weights in ``lso_sampler/nn/pretrained/``.
+"""Produce the shipped AG-Net generator weights in ``lso_sampler/models/pretrained/``.
 
 Query-free: the generator learns to reconstruct random cells of each space from random z.
 
@@ -13,13 +13,13 @@ from pathlib import Path
 
 import torch
 
-from lso_sampler.nn.agnet import AGNetConfig, AGNetModel
-from lso_sampler.nn.pretrain import pretrain_generator, pretrained_name
+from lso_sampler.models.agnet import AGNetConfig, AGNetModel
+from lso_sampler.models.pretrain import pretrain_generator, pretrained_name
 from lso_sampler.spaces import BUILTIN_SPACES as SPACES
 
 STEPS = 2000  # AGNet's default pretrain_steps
 
-out_dir = Path(__file__).resolve().parents[1] / "lso_sampler/nn/pretrained"
+out_dir = Path(__file__).resolve().parents[1] / "lso_sampler/models/pretrained"
 torch.set_num_threads(1)
 for name in sys.argv[1:] or list(SPACES):
     space = SPACES[name]()

@@ -1,4 +1,4 @@
-"""Produce the shipped graph-VAE weights (encoder + decoder) in ``lso_sampler/nn/pretrained/``.
+"""Produce the shipped graph-VAE weights (encoder + decoder) in ``lso_sampler/models/pretrained/``.
 
 Query-free: the VAE learns to reconstruct random cells of each space.
 
@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lso_sampler.nn.graph_vae import GraphVAE, GraphVAEConfig
-from lso_sampler.nn.pretrain import pretrain_vae, vae_pretrained_name
+from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
+from lso_sampler.models.pretrain import pretrain_vae, vae_pretrained_name
 from lso_sampler.spaces import BUILTIN_SPACES as SPACES
 
 STEPS = 3000  # GraphVAESearch's default pretrain_steps
 
-out_dir = Path(__file__).resolve().parents[1] / "lso_sampler/nn/pretrained"
+out_dir = Path(__file__).resolve().parents[1] / "lso_sampler/models/pretrained"
 torch.set_num_threads(1)
 for item in sys.argv[1:]:
     encoder, name = item.split(":")

@@ -61,7 +61,9 @@ def digits(
     y = torch.tensor(data.target, dtype=torch.long)
     if image_size != 8:
         mode = "bilinear" if image_size > 8 else "area"
-        x = F.interpolate(x, size=(image_size, image_size), mode=mode, **({"align_corners": False} if mode == "bilinear" else {}))
+        x = F.interpolate(
+            x, size=(image_size, image_size), mode=mode, **({"align_corners": False} if mode == "bilinear" else {})
+        )
     x = (x - x.mean()) / x.std()
     x = x.repeat(1, channels, 1, 1)
     rng = np.random.default_rng(seed)

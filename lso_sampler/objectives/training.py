@@ -246,7 +246,8 @@ class PartialTraining(_Trainer):
             y = _as_tensor(split[1], f"{name}[1]", torch.long)
             if x.dim() < 2 or y.dim() != 1 or len(x) != len(y) or len(x) == 0:
                 raise ValueError(
-                    f"{name}: x must be [N, ...] and y [N] with the same N > 0, got {tuple(x.shape)} and {tuple(y.shape)}"
+                    f"{name}: x must be [N, ...] and y [N] with the same N > 0, "
+                    f"got {tuple(x.shape)} and {tuple(y.shape)}"
                 )
             if int(y.min()) < 0:
                 raise ValueError(f"{name}: labels must be 0..K-1, found {int(y.min())}")

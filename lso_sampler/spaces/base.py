@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import itertools
 import math
 from abc import ABC, abstractmethod
@@ -20,7 +21,14 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
     from optuna.distributions import BaseDistribution
 
-__all__ = ["ENCODINGS", "DecodeStep", "GraphTensors", "SearchSpace", "Validity", "Variable", "as_rng"]
+__all__ = ["ENCODINGS", "DecodeStep", "GraphTensors", "SearchSpace", "Validity", "Variable", "as_rng", "network_class"]
+
+
+def network_class(name: str) -> Any:
+    """The evaluation network class ``name`` of :mod:`lso_sampler.networks`, looked up by
+    name: the networks import the spaces' constants, so the spaces do not import them."""
+    return getattr(importlib.import_module("lso_sampler.networks"), name)
+
 
 ENCODINGS = ("categorical", "integer")
 

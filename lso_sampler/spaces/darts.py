@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class
 
 __all__ = ["DartsSpace"]
 
@@ -165,7 +165,7 @@ class DartsSpace(SearchSpace):
         self, cell: Cell, channels: int = 36, layers: int = 20, num_classes: int = 10, in_channels: int = 3
     ) -> Any:
         """The cell's genotype in the DARTS evaluation network as a ``torch.nn.Module``
-        (:class:`~lso_sampler.nn.darts_net.DartsNetwork`, without the auxiliary head). The
+        (:class:`~lso_sampler.networks.darts_net.DartsNetwork`, without the auxiliary head). The
         defaults are DARTS's CIFAR-10 network (C = 36, 20 cells); with DARTS-V2's genotype
         it has 3,349,342 parameters (the paper's 3.3 M).
 
@@ -175,7 +175,7 @@ class DartsSpace(SearchSpace):
             >>> net(__import__("torch").zeros(1, 3, 32, 32)).shape
             torch.Size([1, 10])
         """
-        from lso_sampler.nn.darts_net import DartsNetwork
+        DartsNetwork = network_class("DartsNetwork")
 
         return DartsNetwork(self.genotype(cell), channels, layers, num_classes, in_channels)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 import itertools
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class
 
 __all__ = ["ENASSpace"]
 
@@ -17,7 +17,7 @@ __all__ = ["ENASSpace"]
 OPS = ("conv3x3", "sepconv3x3", "conv5x5", "sepconv5x5", "avgpool3x3", "maxpool3x3")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _layer_sources(i: int) -> tuple[tuple[int, ...], ...]:
     """Predecessor sets of node ``i`` (layer ``i - 1``): node ``i - 1`` plus any earlier ones."""
     out = []
@@ -111,7 +111,7 @@ class ENASSpace(SearchSpace):
     def to_module(  # type: ignore[override]
         self, cell: Cell, channels: int = 36, num_classes: int = 10, in_channels: int = 3
     ) -> Any:
-        """The cell as an ENAS macro network (:class:`~lso_sampler.nn.enas_net.ENASNetwork`):
+        """The cell as an ENAS macro network (:class:`~lso_sampler.networks.enas_net.ENASNetwork`):
         stem, one layer per op node with its skip connections, factorized reductions after
         the layers at 1/3 and 2/3 of the depth, classifier.
 
@@ -121,7 +121,7 @@ class ENASSpace(SearchSpace):
             >>> net(__import__("torch").zeros(1, 3, 32, 32)).shape
             torch.Size([1, 10])
         """
-        from lso_sampler.nn.enas_net import ENASNetwork
+        ENASNetwork = network_class("ENASNetwork")
 
         self._encode(cell)  # a clear error for a cell of another space
         return ENASNetwork(cell, channels, num_classes, in_channels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lso_sampler.cell import Cell
+from lso_sampler.spaces.base import network_class
 from lso_sampler.spaces.dag import DAGSpace
 
 __all__ = ["NASBench101Space"]
@@ -43,7 +44,7 @@ class NASBench101Space(DAGSpace):
         in_channels: int = 3,
     ) -> Any:
         """The cell in NAS-Bench-101's macro skeleton as a ``torch.nn.Module``
-        (:class:`~lso_sampler.nn.nb101_net.NB101Network`): stem, ``num_stacks`` stacks of
+        (:class:`~lso_sampler.networks.nb101_net.NB101Network`): stem, ``num_stacks`` stacks of
         ``cells_per_stack`` cells with max pooling between them, classifier. The defaults
         are the benchmark's; the Inception-like cell of the NAS-Bench-101 colab has the
         2,694,282 trainable parameters the benchmark records for it.
@@ -59,7 +60,7 @@ class NASBench101Space(DAGSpace):
             >>> sum(p.numel() for p in space.to_module(cell).parameters())
             2694282
         """
-        from lso_sampler.nn.nb101_net import NB101Network
+        NB101Network = network_class("NB101Network")
 
         reason = self.is_valid(cell)
         if not reason:

@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class
 
 __all__ = ["NASBench201Space"]
 
@@ -137,7 +137,7 @@ class NASBench201Space(SearchSpace):
         self, cell: Cell, channels: int = 16, cells_per_stage: int = 5, num_classes: int = 10, in_channels: int = 3
     ) -> Any:
         """The cell in NAS-Bench-201's macro skeleton as a ``torch.nn.Module``
-        (:class:`~lso_sampler.nn.nb201_net.NB201Network`): stem, three stages of
+        (:class:`~lso_sampler.networks.nb201_net.NB201Network`): stem, three stages of
         ``cells_per_stage`` cells with ``channels``, 2x and 4x channels, residual reduction
         blocks between them, classifier. The defaults are the benchmark's (C = 16, N = 5,
         CIFAR-10); their parameter counts equal the published ones (e.g. 0.073306 M with
@@ -152,7 +152,7 @@ class NASBench201Space(SearchSpace):
             >>> round(sum(p.numel() for p in space.to_module(cell).parameters()) / 1e6, 6)
             0.802426
         """
-        from lso_sampler.nn.nb201_net import NB201Network
+        NB201Network = network_class("NB201Network")
 
         return NB201Network(self.ops_of(cell), channels, cells_per_stage, num_classes, in_channels)
 

@@ -8,7 +8,7 @@ from typing import Any
 from nas_bench_graph import Arch, gnn_list, gnn_list_proteins, link_list
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class
 
 __all__ = ["NASBenchGraphSpace"]
 
@@ -140,7 +140,7 @@ class NASBenchGraphSpace(SearchSpace):
         post_layers: int = 1,
     ) -> Any:
         """The cell as a torch-geometric GNN for node classification
-        (:class:`~lso_sampler.nn.graph_net.NBGraphNetwork`, NAS-Bench-Graph's macro
+        (:class:`~lso_sampler.networks.graph_net.NBGraphNetwork`, NAS-Bench-Graph's macro
         architecture); call it as ``model(x, edge_index)``.
 
         Example:
@@ -150,7 +150,7 @@ class NASBenchGraphSpace(SearchSpace):
             >>> net(torch.randn(10, 5), torch.tensor([[0, 1], [1, 2]])).shape
             torch.Size([10, 3])
         """
-        from lso_sampler.nn.graph_net import NBGraphNetwork
+        NBGraphNetwork = network_class("NBGraphNetwork")
 
         link, ops = self._link_ops(self._encode(cell))
         return NBGraphNetwork(link, ops, in_dim, num_classes, hidden, dropout, pre_layers, post_layers)

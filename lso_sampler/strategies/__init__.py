@@ -1,33 +1,45 @@
-"""Search strategies: ``propose(history, pending, n) -> cells``; no Optuna or Ray inside."""
+"""Search strategies: ``propose(history, pending, n) -> cells``; no Optuna or Ray inside.
+
+Names are imported on first use, so the strategies that need no model load no torch.
+"""
 
 from __future__ import annotations
 
-from lso_sampler.strategies.agnet import AGNet
-from lso_sampler.strategies.convex import ConvexLSO
-from lso_sampler.strategies.base import (
-    Observation,
-    Strategy,
-    constrained_ranks,
-    neighbours,
-    nondominated_ranks,
-    random_unseen,
-)
-from lso_sampler.strategies.evolution import RegularizedEvolution
-from lso_sampler.strategies.graph_vae import GraphVAESearch
-from lso_sampler.strategies.local_search import LocalSearch
-from lso_sampler.strategies.random_search import RandomSearch
+import importlib
+from typing import Any
 
-__all__ = [
-    "AGNet",
-    "ConvexLSO",
-    "GraphVAESearch",
-    "LocalSearch",
-    "Observation",
-    "RandomSearch",
-    "RegularizedEvolution",
-    "Strategy",
-    "constrained_ranks",
-    "neighbours",
-    "nondominated_ranks",
-    "random_unseen",
-]
+_LAZY: dict[str, str] = {
+    "AGNet": "lso_sampler.strategies.agnet",
+    "ConvexLSO": "lso_sampler.strategies.convex",
+    "GraphVAESearch": "lso_sampler.strategies.graph_vae",
+    "LocalSearch": "lso_sampler.strategies.local_search",
+    "RandomSearch": "lso_sampler.strategies.random_search",
+    "RegularizedEvolution": "lso_sampler.strategies.evolution",
+    **{
+        name: "lso_sampler.strategies.base"
+        for name in (
+            "ModelBasedStrategy",
+            "Observation",
+            "Strategy",
+            "constrained_ranks",
+            "neighbours",
+            "nondominated_ranks",
+            "random_unseen",
+        )
+    },
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lso_sampler.strategies' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from lso_sampler.cell import Cell
-from lso_sampler.nn.agnet import AGNetConfig, AGNetModel, weights_from_ranks
-from lso_sampler.nn.pretrain import load_or_pretrain
+from lso_sampler.models.agnet import AGNetConfig, AGNetModel, weights_from_ranks
+from lso_sampler.models.pretrain import load_or_pretrain
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import ModelBasedStrategy, Observation, constrained_ranks, history_arrays
 
@@ -64,8 +64,10 @@ class AGNet(ModelBasedStrategy):
         weight_k: ``k`` of the rank weights: 0.01, the paper's "k = 10e-3" read literally
             (and the reference code's ``weight_factor``). 1e-3 concentrates the weight on
             the single best cell and measured worse early on NAS-Bench-201 (benchmarks/).
-        batch_size: Training batch size (16).
-        lr: Adam learning rate during search (1e-3).
+        train_batch_size: Evaluated cells per training step (16; the cells one proposal
+            round returns are :attr:`batch_size`).
+        lr: Adam learning rate during search (1e-3; Adam's betas are (0.5, 0.999), as in
+            the reference).
         weighted_retraining: Ablation switch: ``False`` trains with uniform weights.
         backprop_surrogate: Ablation switch: ``False`` stops the surrogate's gradient from
             reaching the generator.
@@ -86,6 +88,7 @@ class AGNet(ModelBasedStrategy):
 
     name = "agnet"
     batch_size = 16
+    adam_betas = (0.5, 0.999)
     supports_multi_objective = True
     supports_constraints = True
 
@@ -99,7 +102,7 @@ class AGNet(ModelBasedStrategy):
         epochs: int | None = None,
         alpha: float = 0.9,
         weight_k: float = 0.01,
-        batch_size: int = 16,
+        train_batch_size: int = 16,
         lr: float = 1e-3,
         weighted_retraining: bool = True,
         backprop_surrogate: bool = True,
@@ -108,10 +111,9 @@ class AGNet(ModelBasedStrategy):
         temperature_step: float = 1.5,
         infeasible_penalty: float = 1000.0,
     ) -> None:
-        super().__init__(space, seed, num_init=num_init)
-        for name, value, low in (("num_candidates", num_candidates, 1), ("batch_size", batch_size, 1)):
-            if value < low:
-                raise ValueError(f"{name}: must be at least {low}, got {value}")
+        super().__init__(space, seed, num_init=num_init, epochs=epochs, train_batch_size=train_batch_size, lr=lr)
+        if num_candidates < 1:
+            raise ValueError(f"num_candidates: must be at least 1, got {num_candidates}")
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha: must be in [0, 1], got {alpha}")
         if temperature_step < 1.0:
@@ -121,11 +123,8 @@ class AGNet(ModelBasedStrategy):
         if infeasible_penalty < 1:
             raise ValueError(f"infeasible_penalty: must be at least 1, got {infeasible_penalty}")
         self.num_candidates = num_candidates
-        self.epochs = epochs if epochs is not None else (30 if space.num_configurations <= 20_000 else 15)
         self.alpha = alpha
         self.weight_k = weight_k
-        self.train_batch = batch_size
-        self.lr = lr
         self.weighted_retraining = weighted_retraining
         self.backprop_surrogate = backprop_surrogate
         self.config = config or AGNetConfig()
@@ -186,50 +185,43 @@ class AGNet(ModelBasedStrategy):
         ranks = np.where(violation > 0, (ranks + 1) * self.infeasible_penalty, ranks)
         return torch.tensor(y, dtype=torch.float32), ranks
 
-    def fit(self, history: Sequence[Observation]) -> AGNetModel:
-        """Retrain generator + surrogate on ``history`` (one search iteration's training)."""
-        gen = self._torch_gen()
-        torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))  # module init
+    def _prepare(self, history: Sequence[Observation], gen: torch.Generator) -> tuple[AGNetModel, dict[str, Any]]:
+        """The pretrained generator with a fresh surrogate, and the targets: the cells' node
+        types, edges and graph vectors, standardised values and the rank weights."""
         y, ranks = self._targets(history)
         if self.heads == 1:
             y = y[:, 0]
         model = self._fresh_model()
-        cells = [o.cell for o in history]
-        types, edges = model.targets(cells)
+        types, edges = model.targets([o.cell for o in history])
         vectors = model.vectors_from_targets(types, edges)
-        n = len(cells)
+        n = len(history)
         if self.weighted_retraining:
             w = torch.tensor(weights_from_ranks(ranks, self.weight_k), dtype=torch.float32)
         else:
             w = torch.full((n,), 1.0 / n)
-        loss_w = w * n  # mean 1 over the data
-        opt = torch.optim.Adam(model.parameters(), lr=self.lr, betas=(0.5, 0.999))
-        steps = self.epochs * max(1, -(-n // self.train_batch))
-        model.train()
-        last = {}
-        for _ in range(steps):
-            idx = torch.multinomial(w, self.train_batch, replacement=True, generator=gen)
-            z = torch.randn(self.train_batch, self.config.latent_dim, generator=gen)
-            node_logits, edge_logits = model.generator(z)
-            rec = model.reconstruction_loss(node_logits, edge_logits, types[idx], edges[idx])
-            gvec = model.generator.graph_vector(node_logits, edge_logits)
-            if not self.backprop_surrogate:
-                gvec = gvec.detach()
-            # the surrogate on generated vectors (the reference's coupling) and on the
-            # queried cells' own vectors (paired with their values)
-            mse = (model.predict_vectors(gvec) - y[idx]) ** 2 + (model.predict_vectors(vectors[idx]) - y[idx]) ** 2
-            if mse.dim() > 1:
-                mse = mse.mean(1)  # the heads weigh equally
-            loss = ((1 - self.alpha) * rec + self.alpha * mse) * loss_w[idx]
-            loss = loss.mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            last = {"loss": loss.item(), "reconstruction": rec.mean().item(), "surrogate_mse": mse.mean().item()}
-        model.eval()
-        self.last_stats = {**last, "steps": float(steps)}
-        self.model = model
-        return model
+        data = {"y": y, "types": types, "edges": edges, "vectors": vectors, "w": w, "loss_w": w * n}  # mean 1
+        return model, data
+
+    def _training_loss(
+        self, model: AGNetModel, data: dict[str, Any], gen: torch.Generator
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """``((1 - α) L_G + α L_C)`` weighted by the rank weights, on a weighted sample of
+        the evaluated cells paired with random latents."""
+        y = data["y"]
+        idx = torch.multinomial(data["w"], self.train_batch_size, replacement=True, generator=gen)
+        z = torch.randn(self.train_batch_size, self.config.latent_dim, generator=gen)
+        node_logits, edge_logits = model.generator(z)
+        rec = model.reconstruction_loss(node_logits, edge_logits, data["types"][idx], data["edges"][idx])
+        gvec = model.generator.graph_vector(node_logits, edge_logits)
+        if not self.backprop_surrogate:
+            gvec = gvec.detach()
+        # the surrogate on generated vectors (the reference's coupling) and on the
+        # queried cells' own vectors (paired with their values)
+        mse = (model.predict_vectors(gvec) - y[idx]) ** 2 + (model.predict_vectors(data["vectors"][idx]) - y[idx]) ** 2
+        if mse.dim() > 1:
+            mse = mse.mean(1)  # the heads weigh equally
+        loss = (((1 - self.alpha) * rec + self.alpha * mse) * data["loss_w"][idx]).mean()
+        return loss, {"reconstruction": rec, "surrogate_mse": mse}
 
     def generate(self, model: AGNetModel, exclude: set[str], max_rounds: int = 30) -> list[Cell]:
         """Valid new cells from latents on the N(0, 1) percentile grid.

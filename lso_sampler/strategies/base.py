@@ -13,6 +13,7 @@ from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import ENUMERATE_LIMIT, SearchSpace, as_rng
 
 __all__ = [
+    "ORIGINS",
     "ModelBasedStrategy",
     "Observation",
     "Strategy",
@@ -86,12 +87,18 @@ class Strategy(ABC):
     batch_size: int = 1
     #: Short name (used in study attributes and the CLI).
     name: str = "strategy"
+    #: Where each cell of the last :meth:`propose` call came from, aligned with its result
+    #: (see :data:`ORIGINS`); strategies that do not say leave it empty ("strategy").
+    last_origins: list[str]
 
     def __init__(self, space: SearchSpace, seed: int | None = None) -> None:
         if not isinstance(space, SearchSpace):
             raise TypeError(f"space: expected a SearchSpace, got {type(space).__name__}")
         self.space = space
         self.rng = np.random.default_rng(seed)
+        self.last_origins = []
+        #: Origins of the cells of the adapters' last proposal round (:func:`propose_round`).
+        self.round_origins: list[str] = []
 
     def seed(self, seed: int | Sequence[int] | None) -> None:
         """Re-seed the strategy's random generator."""
@@ -107,6 +114,11 @@ class Strategy(ABC):
             n: How many cells to return.
         """
 
+    def round_size(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> int:
+        """How many cells the next proposal round should hold, given that a round of ``n``
+        is asked for (the adapters call this before :meth:`propose`): ``n`` by default."""
+        return n
+
     def check_objectives(self, history: Sequence[Observation]) -> None:
         """Raise a ValueError naming the strategy if ``history`` has more objectives than it handles."""
         if not self.supports_multi_objective and any(len(o.values) > 1 for o in history):
@@ -120,7 +132,7 @@ class Strategy(ABC):
         """Extra state to save beside the generator (models, for LSO strategies)."""
         return {}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: B027 - optional hook; default no-op
         """Restore what :meth:`state_dict` returned."""
 
     def __repr__(self) -> str:
@@ -132,23 +144,71 @@ class ModelBasedStrategy(Strategy):
     CR-LSO): random cells until ``num_init`` are evaluated, then :meth:`fit` and
     :meth:`select`, topped up with random unseen cells when the model finds too few.
 
-    Subclasses implement :meth:`fit`, :meth:`select` and :meth:`new_model` (an untrained
-    model of the right shape, for :meth:`load_state_dict`). The last fitted model is kept in
-    ``model`` and saved with the sampler's state; ``last_stats`` holds training figures.
+    :meth:`fit` is the training loop all of them share: it draws a torch generator from the
+    strategy's own random generator, seeds torch's global CPU generator from it inside
+    :func:`torch.random.fork_rng` (module initialisation and ``randn_like`` draw from it, and
+    the caller's global torch state is the same after fitting as before), asks
+    :meth:`_prepare` for a fresh model and its training data, and takes
+    :meth:`train_steps` Adam steps on :meth:`_training_loss`.
+
+    Subclasses implement :meth:`_prepare`, :meth:`_training_loss`, :meth:`select` and
+    :meth:`new_model` (an untrained model of the right shape, for :meth:`load_state_dict`),
+    and may change :attr:`adam_betas`, :attr:`grad_clip` and :meth:`_after_step`. The last
+    fitted model is kept in ``model`` and saved with the sampler's state; ``last_stats``
+    holds training figures.
 
     Args:
         space: The search space.
         seed: Seed of the strategy's random generator.
         num_init: Random cells before the first model-based iteration.
+        epochs: Training epochs per iteration over the evaluated cells; ``None``:
+            :meth:`default_epochs` of the space.
+        train_batch_size: Evaluated cells per training step (not the number of cells a
+            proposal round returns, which is :attr:`Strategy.batch_size`).
+        lr: Adam learning rate.
     """
 
-    def __init__(self, space: SearchSpace, seed: int | None = None, *, num_init: int = 16) -> None:
+    #: Adam's ``betas`` during training.
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    #: Maximal gradient norm per training step (``None``: not clipped).
+    grad_clip: float | None = None
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        seed: int | None = None,
+        *,
+        num_init: int = 16,
+        epochs: int | None = None,
+        train_batch_size: int = 16,
+        lr: float = 1e-3,
+    ) -> None:
         super().__init__(space, seed)
         if num_init < 1:
             raise ValueError(f"num_init: must be at least 1, got {num_init}")
+        if epochs is not None and epochs < 0:
+            raise ValueError(f"epochs: must be non-negative, got {epochs}")
+        if train_batch_size < 1:
+            raise ValueError(f"train_batch_size: must be at least 1, got {train_batch_size}")
+        if not lr > 0:
+            raise ValueError(f"lr: must be positive, got {lr}")
         self.num_init = num_init
+        self.epochs = self.default_epochs(space) if epochs is None else epochs
+        self.train_batch_size = train_batch_size
+        self.lr = lr
         self.model: Any = None
         self.last_stats: dict[str, float] = {}
+
+    @staticmethod
+    def default_epochs(space: SearchSpace) -> int:
+        """Training epochs per iteration when none are given: 30 for spaces of at most
+        20,000 cells (NAS-Bench-201-sized), else 15."""
+        return 30 if space.num_configurations <= 20_000 else 15
+
+    def train_steps(self, n: int) -> int:
+        """Training steps per iteration on ``n`` evaluated cells: ``epochs`` times the
+        number of ``train_batch_size`` batches that cover them (at least one)."""
+        return self.epochs * max(1, -(-n // self.train_batch_size))
 
     def _torch_gen(self) -> Any:
         """A torch generator seeded from the strategy's own random generator."""
@@ -156,9 +216,58 @@ class ModelBasedStrategy(Strategy):
 
         return torch.Generator().manual_seed(int(self.rng.integers(2**62)))
 
-    @abstractmethod
     def fit(self, history: Sequence[Observation]) -> Any:
-        """Train the model on ``history``; set and return ``self.model``."""
+        """Train a fresh model on ``history`` (one search iteration's training); set and
+        return ``self.model``.
+
+        Draws a torch generator from the strategy's random generator and, inside
+        :func:`torch.random.fork_rng`, seeds torch's global CPU generator from it; then
+        :meth:`_prepare`, and :meth:`train_steps` steps of Adam (``lr``,
+        :attr:`adam_betas`) on :meth:`_training_loss`, gradients clipped at
+        :attr:`grad_clip`, :meth:`_after_step` after each. ``last_stats`` gets the last
+        step's loss, the means of the loss parts and the number of steps.
+        """
+        import torch
+
+        gen = self._torch_gen()
+        with torch.random.fork_rng(devices=[]):
+            # the CPU generator only: torch.manual_seed would reseed CUDA's outside the fork
+            torch.default_generator.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))
+            model, data = self._prepare(history, gen)
+            params = list(model.parameters())
+            opt = torch.optim.Adam(params, lr=self.lr, betas=self.adam_betas)
+            steps = self.train_steps(len(history))
+            model.train()
+            last: dict[str, float] = {}
+            for _ in range(steps):
+                loss, parts = self._training_loss(model, data, gen)
+                opt.zero_grad()
+                loss.backward()
+                if self.grad_clip is not None:
+                    torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
+                opt.step()
+                self._after_step(model)
+                last = {"loss": loss.item(), **{k: v.mean().item() for k, v in parts.items()}}
+            model.eval()
+        self.last_stats = {**last, "steps": float(steps)}
+        self.model = model
+        return model
+
+    @abstractmethod
+    def _prepare(self, history: Sequence[Observation], gen: Any) -> tuple[Any, Any]:
+        """The fresh model to train on ``history`` and the data its steps need.
+
+        Runs inside :meth:`fit`'s seeded fork of torch's global generator (so module
+        initialisation is seeded); ``gen`` is the torch generator the steps draw from.
+        """
+
+    @abstractmethod
+    def _training_loss(self, model: Any, data: Any, gen: Any) -> tuple[Any, dict[str, Any]]:
+        """One training step's scalar loss and its parts by name (tensors; ``last_stats``
+        keeps their means), for a batch drawn with ``gen``."""
+
+    def _after_step(self, model: Any) -> None:
+        """Called after every optimiser step (nothing here)."""
 
     @abstractmethod
     def select(self, model: Any, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
@@ -168,15 +277,28 @@ class ModelBasedStrategy(Strategy):
     def new_model(self) -> Any:
         """An untrained model, the shape :meth:`fit` returns (to load saved weights into)."""
 
+    def round_size(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> int:
+        """Before ``num_init`` results are in, only the random cells still missing from the
+        initial design (at least one, for the trial that asks): with trials in flight, the
+        model starts as soon as ``num_init`` results are in, not a whole random round later."""
+        if len(history) >= self.num_init:
+            return n
+        return max(1, min(n, self.num_init - len(history) - len(pending)))
+
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
         taken = {o.key for o in history} | {self.space.key(c) for c in pending}
         if len(history) < self.num_init:
-            return random_unseen(self.space, self.rng, taken, n)
+            chosen = random_unseen(self.space, self.rng, taken, n)
+            self.last_origins = ["initial"] * len(chosen)
+            return chosen
         self.check_objectives(history)
         chosen = self.select(self.fit(history), history, taken, n)[:n]
+        self.last_origins = ["model"] * len(chosen)
         if len(chosen) < n:  # the model found too few new valid cells: top up at random
             taken |= {self.space.key(c) for c in chosen}
-            chosen += random_unseen(self.space, self.rng, taken, n - len(chosen))
+            extra = random_unseen(self.space, self.rng, taken, n - len(chosen))
+            chosen += extra
+            self.last_origins += ["random-top-up"] * len(extra)
         return chosen
 
     def state_dict(self) -> dict[str, Any]:
@@ -187,6 +309,12 @@ class ModelBasedStrategy(Strategy):
             model = self.new_model()
             model.load_state_dict(state["model"])
             self.model = model
+
+
+#: The origins of proposed cells: the random initial design of a model-based method, its
+#: model's choice, a random top-up when the method found too few new cells, random search's
+#: draws, and the choice of a method that does not say ("strategy").
+ORIGINS = ("initial", "model", "random-top-up", "random", "strategy")
 
 
 def nondominated_ranks(values: np.ndarray, violation: np.ndarray | None = None) -> np.ndarray:
@@ -345,18 +473,29 @@ def propose_round(
     returns too few, at random; empty only when the space has no other cell.
 
     The round is seeded by ``(seed, len(history), rnd)``, so every process that sees the same
-    history proposes the same cells.
+    history proposes the same cells. Its size is ``strategy.round_size(history, pending, n)``.
+    Where each cell came from is left in ``strategy.round_origins`` (aligned with the result;
+    :data:`ORIGINS`).
     """
     space = strategy.space
+    n = strategy.round_size(history, pending, n)
     strategy.seed([seed, len(history), rnd])
     batch: list[Cell] = []
+    origins: list[str] = []
     seen = set(busy)
-    for cell in strategy.propose(history, pending, n):
+    strategy.last_origins = []
+    proposed = strategy.propose(history, pending, n)
+    said = strategy.last_origins if len(strategy.last_origins) == len(proposed) else ["strategy"] * len(proposed)
+    for cell, origin in zip(proposed, said):
         k = space.key(cell)
         if k not in seen and space.is_valid(cell):
             seen.add(k)
             batch.append(cell)
+            origins.append(origin)
     if len(batch) < n:
         rng = np.random.default_rng([seed, len(history), rnd, 1])
-        batch += random_unseen(space, rng, seen, n - len(batch))
+        extra = random_unseen(space, rng, seen, n - len(batch))
+        batch += extra
+        origins += ["random-top-up"] * len(extra)
+    strategy.round_origins = origins
     return batch

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
 from lso_sampler.cell import Cell
-from lso_sampler.nn.graph_vae import GraphVAE
+from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, constrained_order
 from lso_sampler.strategies.graph_vae import GraphVAESearch
@@ -21,7 +20,7 @@ class ConvexLSO(GraphVAESearch):
     """CR-LSO (Rao, Zhao & Liu): convexity-regularised latent space optimisation.
 
     As :class:`GraphVAESearch`, but the performance predictor is an
-    :class:`~lso_sampler.nn.icnn.ICNN` (its hidden-to-hidden weights clamped non-negative
+    :class:`~lso_sampler.models.icnn.ICNN` (its hidden-to-hidden weights clamped non-negative
     after every step), so the predicted error is convex in ``z`` and the VAE is trained to
     lay the cells out so that this holds; the VAE also learns from ``num_unlabeled``
     random cells per iteration (reconstruction + KL only: semi-supervised). The search
@@ -33,12 +32,32 @@ class ConvexLSO(GraphVAESearch):
     Args:
         space: The search space.
         seed: Random seed.
+        encoder: ``"dvae"`` (D-VAE/NGAE DAG-GRU), ``"svge"`` (two-sided) or ``"gin"``.
+        complexity: ``cell -> float`` learned by the complexity predictor (an ICNN too, so
+            that ``f_perf - λ f_comp`` stays concave in ``z``); ``None`` leaves it out.
+        complexity_weight: ``λ`` in ``f = f_perf - λ f_comp``.
+        num_init: Random cells before the first iteration (16).
+        epochs: Training epochs per iteration over the evaluated cells; default 30 for
+            spaces of at most 20,000 cells, else 15.
+        train_batch_size: Evaluated cells per training step, and unlabeled cells per step
+            (16; the cells one proposal round returns are :attr:`batch_size`).
+        lr: Adam learning rate (1e-3; gradients are clipped at norm 5).
+        predictor_weight: Weight of the predictor losses against the summed
+            reconstruction loss (1).
+        num_prior: Prior samples started from per iteration, besides the perturbed best
+            latents (0).
+        num_best: Best evaluated cells whose perturbed latents are started from (16).
+        steps: Gradient steps per start point (10).
+        step_size: Initial step length ``η`` (0.25: the doubling rule lengthens it as
+            needed).
+        config: Model sizes; its ``encoder`` is set from ``encoder``.
+        pretrain_steps: Query-free pretraining steps of the VAE (3000; the same weights as
+            :class:`GraphVAESearch`'s).
+        target: How the performance targets are scaled to [0.05, 0.95]: ``"rank"`` or
+            ``"minmax"``.
         num_unlabeled: Random unlabeled cells per iteration (256).
         num_perturb: Perturbed copies of each best latent (4).
         noise: Standard deviation of the perturbation (0.1).
-        (``step_size`` defaults to 0.25 here: the doubling rule lengthens it as needed.)
-        **kwargs: :class:`GraphVAESearch` options (``encoder``, ``epochs``, ``steps``,
-            ``step_size``, ``num_best``, ``complexity``, ...).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -55,14 +74,44 @@ class ConvexLSO(GraphVAESearch):
         space: SearchSpace,
         seed: int | None = None,
         *,
+        encoder: str = "dvae",
+        complexity: Callable[[Cell], float] | None = None,
+        complexity_weight: float = 0.0,
+        num_init: int = 16,
+        epochs: int | None = None,
+        train_batch_size: int = 16,
+        lr: float = 1e-3,
+        predictor_weight: float = 1.0,
+        num_prior: int = 0,
+        num_best: int = 16,
+        steps: int = 10,
+        step_size: float = 0.25,
+        config: GraphVAEConfig | None = None,
+        pretrain_steps: int = 3000,
+        target: str = "rank",
         num_unlabeled: int = 256,
         num_perturb: int = 4,
         noise: float = 0.1,
-        **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("num_prior", 0)
-        kwargs.setdefault("step_size", 0.25)
-        super().__init__(space, seed, **kwargs)
+        super().__init__(
+            space,
+            seed,
+            encoder=encoder,
+            complexity=complexity,
+            complexity_weight=complexity_weight,
+            num_init=num_init,
+            epochs=epochs,
+            train_batch_size=train_batch_size,
+            lr=lr,
+            predictor_weight=predictor_weight,
+            num_prior=num_prior,
+            num_best=num_best,
+            steps=steps,
+            step_size=step_size,
+            config=config,
+            pretrain_steps=pretrain_steps,
+            target=target,
+        )
         if num_unlabeled < 0:
             raise ValueError(f"num_unlabeled: must be non-negative, got {num_unlabeled}")
         if num_perturb < 1:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
 from lso_sampler.cell import Cell
-from lso_sampler.nn.graph_vae import GraphVAE, GraphVAEConfig
-from lso_sampler.nn.pretrain import load_or_pretrain_vae
+from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
+from lso_sampler.models.pretrain import load_or_pretrain_vae
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import (
     ModelBasedStrategy,
@@ -80,8 +81,9 @@ class GraphVAESearch(ModelBasedStrategy):
         num_init: Random cells before the first iteration (16).
         epochs: Training epochs per iteration over the evaluated cells; default 30 for
             spaces of at most 20,000 cells, else 15.
-        batch_size: Training batch size (16).
-        lr: Adam learning rate (1e-3).
+        train_batch_size: Evaluated cells per training step (16; the cells one proposal
+            round returns are :attr:`batch_size`).
+        lr: Adam learning rate (1e-3; gradients are clipped at norm 5).
         predictor_weight: Weight of the predictor losses against the summed
             reconstruction loss (NGAE: 1).
         num_prior: Prior samples started from per iteration (64).
@@ -91,9 +93,8 @@ class GraphVAESearch(ModelBasedStrategy):
         config: Model sizes; its ``encoder`` is set from ``encoder``.
         pretrain_steps: Query-free pretraining steps (3000: weights are shipped for
             NAS-Bench-201 with every encoder and for NAS-Bench-Graph, ENAS and DARTS with
-            ``dvae``; other spaces and encoders pretrain on first use, minutes on a CPU
-            (DARTS took 43 minutes on a busy 2-core machine), and are cached in
-            ``$LSO_SAMPLER_CACHE``).
+            ``dvae``; other spaces and encoders pretrain on first use, minutes on a CPU,
+            and are cached in ``$LSO_SAMPLER_CACHE``).
         target: How the predictor's performance targets are scaled to [0.05, 0.95]:
             ``"rank"`` (by rank, the default) or ``"minmax"`` (by value; with constraints
             the targets are always ranks).
@@ -107,6 +108,7 @@ class GraphVAESearch(ModelBasedStrategy):
 
     name = "graph-vae"
     batch_size = 16
+    grad_clip = 5.0
     predictor_kind = "mlp"
     supports_multi_objective = True
     supports_constraints = True
@@ -121,7 +123,7 @@ class GraphVAESearch(ModelBasedStrategy):
         complexity_weight: float = 0.0,
         num_init: int = 16,
         epochs: int | None = None,
-        batch_size: int = 16,
+        train_batch_size: int = 16,
         lr: float = 1e-3,
         predictor_weight: float = 1.0,
         num_prior: int = 64,
@@ -132,11 +134,10 @@ class GraphVAESearch(ModelBasedStrategy):
         pretrain_steps: int = 3000,
         target: str = "rank",
     ) -> None:
-        super().__init__(space, seed, num_init=num_init)
+        super().__init__(space, seed, num_init=num_init, epochs=epochs, train_batch_size=train_batch_size, lr=lr)
         if target not in TARGETS:
             raise ValueError(f"target: expected one of {TARGETS}, got {target!r}")
         for name, value, low in (
-            ("batch_size", batch_size, 1),
             ("num_prior", num_prior, 0),
             ("num_best", num_best, 0),
             ("steps", steps, 0),
@@ -157,9 +158,6 @@ class GraphVAESearch(ModelBasedStrategy):
         self.config = dataclasses.replace(base, encoder=encoder, predictor=self.predictor_kind)
         self.complexity = complexity
         self.complexity_weight = complexity_weight
-        self.epochs = epochs if epochs is not None else (30 if space.num_configurations <= 20_000 else 15)
-        self.train_batch = batch_size
-        self.lr = lr
         self.predictor_weight = predictor_weight
         self.num_prior = num_prior
         self.num_best = num_best
@@ -189,43 +187,40 @@ class GraphVAESearch(ModelBasedStrategy):
         """Unlabeled cells that join the VAE's training (none here; CR-LSO uses some)."""
         return None
 
-    def fit(self, history: Sequence[Observation]) -> GraphVAE:
-        """Train VAE and predictors on ``history`` (one search iteration's training)."""
-        gen = self._torch_gen()
-        torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))  # predictor init
+    def _prepare(self, history: Sequence[Observation], gen: torch.Generator) -> tuple[GraphVAE, dict[str, Any]]:
+        """The pretrained VAE with fresh predictors, the evaluated cells' tensors and
+        predictor targets, and the tensors of the unlabeled cells (if any)."""
         model = self.fresh_model()
-        cells = [o.cell for o in history]
-        x, types, adj, mask = model.tensors(cells)
+        x, types, adj, mask = model.tensors([o.cell for o in history])
         y, comp = self._predictor_targets(history)
         unlabeled = self._unlabeled(gen)
         ux = model.tensors(unlabeled) if unlabeled else None
-        n = len(cells)
-        params = list(model.parameters())
-        opt = torch.optim.Adam(params, lr=self.lr)
-        steps = self.epochs * max(1, -(-n // self.train_batch))
-        model.train()
-        last: dict[str, float] = {}
-        for _ in range(steps):
-            idx = torch.randint(n, (min(self.train_batch, n),), generator=gen)
-            rec, kl, z = model.vae_loss(x[idx], types[idx], adj[idx], mask[idx])
-            pred = (model.predict_performance(z) - y[idx]) ** 2
-            if comp is not None:
-                pred = pred + (model.predict_complexity(z) - comp[idx]) ** 2
-            loss = (rec + model.config.beta * kl + self.predictor_weight * pred).mean()
-            if ux is not None:
-                uidx = torch.randint(len(unlabeled), (self.train_batch,), generator=gen)
-                urec, ukl, _ = model.vae_loss(*(t[uidx] for t in ux))
-                loss = loss + (urec + model.config.beta * ukl).mean()
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 5.0)
-            opt.step()
-            model.after_step()
-            last = {"loss": loss.item(), "reconstruction": rec.mean().item(), "predictor_mse": pred.mean().item()}
-        model.eval()
-        self.last_stats = {**last, "steps": float(steps)}
-        self.model = model
-        return model
+        data = {"x": x, "types": types, "adj": adj, "mask": mask, "y": y, "comp": comp, "unlabeled": ux}
+        return model, data
+
+    def _training_loss(
+        self, model: GraphVAE, data: dict[str, Any], gen: torch.Generator
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """NGAE eq. 6 on a random batch of the evaluated cells (reconstruction + ``beta``
+        KL + ``predictor_weight`` x predictor MSE), plus reconstruction + KL on as many
+        unlabeled cells when there are some."""
+        n = len(data["x"])
+        idx = torch.randint(n, (min(self.train_batch_size, n),), generator=gen)
+        rec, kl, z = model.vae_loss(data["x"][idx], data["types"][idx], data["adj"][idx], data["mask"][idx])
+        pred = (model.predict_performance(z) - data["y"][idx]) ** 2
+        comp = data["comp"]
+        if comp is not None:
+            pred = pred + (model.predict_complexity(z) - comp[idx]) ** 2
+        loss = (rec + model.config.beta * kl + self.predictor_weight * pred).mean()
+        ux = data["unlabeled"]
+        if ux is not None:
+            uidx = torch.randint(len(ux[0]), (self.train_batch_size,), generator=gen)
+            urec, ukl, _ = model.vae_loss(*(t[uidx] for t in ux))
+            loss = loss + (urec + model.config.beta * ukl).mean()
+        return loss, {"reconstruction": rec, "predictor_mse": pred}
+
+    def _after_step(self, model: GraphVAE) -> None:
+        model.after_step()  # keeps ICNN predictors convex
 
     def _predictor_targets(self, history: Sequence[Observation]) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Performance targets ``[n]`` and complexity targets ``[n]`` (or ``None``)."""

@@ -29,4 +29,6 @@ class RandomSearch(Strategy):
 
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
         exclude = {o.key for o in history} | {self.space.key(c) for c in pending}
-        return random_unseen(self.space, self.rng, exclude, n)
+        cells = random_unseen(self.space, self.rng, exclude, n)
+        self.last_origins = ["random"] * len(cells)
+        return cells

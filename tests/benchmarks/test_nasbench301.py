@@ -37,6 +37,6 @@ def test_random_cells_score_in_the_nb301_range(data_dir: Path) -> None:
     values = [bench.query(bench.space.sample(rng)).search_value for _ in range(50)]
     assert 85 < min(values) and max(values) < 96
     with pytest.raises(NotImplementedError):
-        bench.optimum
+        _ = bench.optimum
     with pytest.raises(ValueError, match="epoch"):
         NASBench301(data_dir=data_dir, epoch=0)

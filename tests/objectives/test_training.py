@@ -24,8 +24,8 @@ def test_partial_training_learns_reports_and_stores_the_test_accuracy(tmp_path) 
     objective = PartialTraining(SPACE, _blobs(128, 0), _blobs(64, 1), _blobs(64, 2), epochs=3, module_kwargs=KW)
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     study = optuna.create_study(direction="maximize", storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
-    study.enqueue_trial(SPACE.to_params(SPACE.from_arch_str(
-        "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|")))  # fmt: skip
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|"
+    study.enqueue_trial(SPACE.to_params(SPACE.from_arch_str(arch)))
     study.optimize(objective, n_trials=3)
     first = study.trials[0]
     assert sorted(first.intermediate_values) == [1, 2, 3]

@@ -126,7 +126,9 @@ def test_params_cell_params_property(space: SearchSpace, seed: int, encoding: st
     # params -> cell -> params is the identity on params that name a valid cell.
     rng = np.random.default_rng(seed)
     params = {
-        v.name: (int(rng.integers(len(v.choices))) if encoding == "integer" else v.choices[int(rng.integers(len(v.choices)))])
+        v.name: (
+            int(rng.integers(len(v.choices))) if encoding == "integer" else v.choices[int(rng.integers(len(v.choices)))]
+        )
         for v in space.variables()
     }
     cell = space.from_params(params, encoding)

@@ -37,7 +37,9 @@ def test_enumerate_small_space() -> None:
     assert len(keys) == len(set(keys))
     assert all(space.is_valid(c) for c in cells)
     # brute-force count of distinct pruned graphs with <= 3 edges and a path input -> output
-    assert len(cells) == len({space.key(space.from_params(p)) for p in _all_params(space) if space.is_valid(space.from_params(p))})
+    assert len(cells) == len(
+        {space.key(space.from_params(p)) for p in _all_params(space) if space.is_valid(space.from_params(p))}
+    )
 
 
 def _all_params(space: DAGSpace):

@@ -59,7 +59,7 @@ def test_to_module_has_the_benchmarks_parameter_count() -> None:
 def test_to_module_channel_split_and_runs_on_random_cells() -> None:
     import torch
 
-    from lso_sampler.nn.nb101_net import vertex_channels
+    from lso_sampler.networks.nb101_net import vertex_channels
 
     # nodes 1, 2, 4, 5 feed the output: 130 channels split 33/33/32/32 (the remainder to
     # the first ones); node 3 only feeds node 4 and takes its width

@@ -19,7 +19,9 @@ def test_model_view_is_the_8_node_dag() -> None:
     space = NASBench201Space()
     cell = space.from_arch_str("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|")
     assert cell.num_nodes == 8
-    assert cell.ops == ("input", "nor_conv_3x3", "none", "skip_connect", "avg_pool_3x3", "nor_conv_1x1", "none", "output")
+    assert cell.ops == (
+        "input", "nor_conv_3x3", "none", "skip_connect", "avg_pool_3x3", "nor_conv_1x1", "none", "output"
+    )
     # op on edge 0->1 feeds the ops on edges 1->2 and 1->3; edges into node 3 feed the output
     assert cell.successors(1) == [3, 5]
     assert cell.predecessors(7) == [4, 5, 6]

@@ -46,7 +46,7 @@ def test_skip_equivalent_cells_share_the_package_key() -> None:
 def test_to_module_builds_every_op_and_link() -> None:
     import torch
 
-    from lso_sampler.nn.graph_net import GRAPH_OPS
+    from lso_sampler.networks.graph_net import GRAPH_OPS
 
     space = NASBenchGraphSpace()
     x, edges = torch.randn(40, 6), torch.randint(0, 40, (2, 160))

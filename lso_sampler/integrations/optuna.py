@@ -1,0 +1,485 @@
+"""Optuna samplers: the :class:`~optuna.samplers.BaseSampler` adapter around a strategy, and
+one sampler class per registered method (:mod:`lso_sampler.methods`), made on first use.
+
+``AGNetSampler``, ``RegularizedEvolutionSampler``, ... are :class:`LSOSampler` subclasses
+whose constructors take ``space``, the strategy's options, ``seed`` and the adapter's own
+options (``independent_sampler``, ``batch_size``, ``warn_independent_sampling``,
+``constraints_func``). A class is built when first imported, so importing this module
+loads no torch.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
+from optuna.samplers import BaseSampler, RandomSampler
+from optuna.samplers._base import _process_constraints_after_trial
+from optuna.study import Study, StudyDirection
+from optuna.study._constrained_optimization import _CONSTRAINTS_KEY
+from optuna.trial import FrozenTrial, TrialState
+
+from lso_sampler.cell import Cell
+from lso_sampler.integrations._common import (
+    AdapterSpec,
+    build_variant,
+    check_adapter,
+    check_batch_size,
+    make_adapter_class,
+    observation,
+    resolve_seed,
+)
+from lso_sampler.methods import METHODS, Method, get_method
+from lso_sampler.spaces.base import SearchSpace
+from lso_sampler.strategies.base import Observation, Strategy, propose_round
+
+__all__ = ["LSOSampler", "make_sampler", "sampler_class", "sampler_names"]
+
+_logger = optuna.logging.get_logger(__name__)
+
+#: Trial system attribute holding the parameters of the cell reserved for the trial.
+CELL_ATTR = "lso_sampler:cell"
+#: Study system attribute prefix holding the current batch of proposals.
+BATCH_ATTR = "lso_sampler:batch"
+#: Trial system attribute saying where the trial's cell came from (``strategies.base.ORIGINS``).
+ORIGIN_ATTR = "lso_sampler:origin"
+
+
+def _usable_values(trial: FrozenTrial, n_objectives: int) -> tuple[float, ...] | None:
+    """What a finished trial tells the model: a completed trial's values when all are
+    finite; a pruned single-objective trial's last report when finite; else ``None``."""
+    if trial.state == TrialState.PRUNED:
+        if n_objectives != 1 or not trial.intermediate_values:
+            return None
+        last = trial.intermediate_values[max(trial.intermediate_values)]
+        return (float(last),) if last is not None and math.isfinite(last) else None
+    values = tuple(float(v) for v in trial.values)
+    return values if all(math.isfinite(v) for v in values) else None
+
+
+def _trial_encoding(space: SearchSpace, trial: FrozenTrial) -> str | None:
+    """Which encoding a trial's space parameters use, or ``None`` if it has not all of them."""
+    dists = [trial.distributions.get(n) for n in space.param_names]
+    if any(d is None for d in dists):
+        return None
+    if all(isinstance(d, CategoricalDistribution) for d in dists):
+        return "categorical"
+    if all(isinstance(d, IntDistribution) for d in dists):
+        return "integer"
+    return None
+
+
+class LSOSampler(BaseSampler):
+    """Optuna sampler that lets a :class:`~lso_sampler.strategies.Strategy` pick whole cells.
+
+    The space's parameters are sampled together (``sample_relative``): the strategy sees
+    the study's completed trials as cells with their values and the running trials as
+    pending, and proposes a batch of cells that are handed out one per trial. Any other
+    parameter the objective asks for goes to ``independent_sampler`` (with one warning per
+    parameter). Failed, pruned and NaN/inf trials are skipped. The batch is stored in the
+    study, so another process that shares the storage continues it; with a ``seed``, a
+    fresh sampler given the same stored trials proposes the same cells.
+
+    Args:
+        space: The search space; the objective must call ``space.suggest(trial)`` (same
+            encoding as ``space.encoding``).
+        strategy: The search method.
+        seed: Seed for the strategy and the independent sampler.
+        independent_sampler: Sampler for parameters outside the space (default:
+            ``RandomSampler(seed)``).
+        batch_size: Cells per proposal round (default: the strategy's).
+        warn_independent_sampling: Warn once per parameter sampled independently.
+        constraints_func: As in Optuna's TPE and NSGA-II samplers: ``FrozenTrial ->
+            Sequence[float]``, a value ``<= 0`` meaning the constraint is met; called after
+            each completed or pruned trial and stored with it. The strategy sees the values
+            (``Observation.constraints``); a trial whose constraints could not be computed
+            counts as infeasible.
+
+    Example:
+        >>> import optuna
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> from lso_sampler.strategies import RandomSearch
+        >>> space = NASBench201Space()
+        >>> sampler = LSOSampler(space, RandomSearch(space), seed=0)
+        >>> study = optuna.create_study(direction="maximize", sampler=sampler)
+        >>> study.optimize(lambda t: space.suggest(t).num_edges, n_trials=3)
+        >>> len(study.trials)
+        3
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        strategy: Strategy,
+        *,
+        seed: int | None = None,
+        independent_sampler: BaseSampler | None = None,
+        batch_size: int | None = None,
+        warn_independent_sampling: bool = True,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+    ) -> None:
+        owner = type(self).__name__
+        check_adapter(space, strategy, owner)
+        check_batch_size(batch_size, owner)
+        if constraints_func is not None and not callable(constraints_func):
+            raise TypeError(
+                f"{owner}: constraints_func must be a callable FrozenTrial -> Sequence[float], got "
+                f"{type(constraints_func).__name__}"
+            )
+        if constraints_func is not None and not strategy.supports_constraints:
+            raise ValueError(
+                f"{owner}: constraints_func is not supported: {type(strategy).__name__} does not take "
+                "constraints into account; leave constraints_func out or use a method that does"
+            )
+        self._constraints_func = constraints_func
+        self._space = space
+        self._strategy = strategy
+        if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
+            raise TypeError(
+                f"{owner}: independent_sampler must be an Optuna sampler instance (e.g. "
+                f"optuna.samplers.TPESampler()), got {independent_sampler!r}"
+            )
+        self._seed = resolve_seed(seed, owner)
+        self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
+        self._batch_size = batch_size or strategy.batch_size
+        self._warn_independent = warn_independent_sampling
+        self._warned: set[str] = set()
+        self._reserved: dict[int, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
+    # -- pickling (locks do not pickle) ---------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    @property
+    def space(self) -> SearchSpace:
+        """The search space."""
+        return self._space
+
+    @property
+    def strategy(self) -> Strategy:
+        """The wrapped strategy."""
+        return self._strategy
+
+    def reseed_rng(self) -> None:
+        self._seed = resolve_seed(None, type(self).__name__)
+        self._independent_sampler.reseed_rng()
+
+    # -- the study as history ---------------------------------------------------------------
+    def _check_objectives(self, study: Study) -> None:
+        if len(study.directions) > 1 and not self._strategy.supports_multi_objective:
+            raise ValueError(
+                f"{type(self).__name__} ({self._strategy.name}) handles single-objective studies "
+                f"only, but this study has {len(study.directions)} objectives; use a "
+                "single-objective study or a multi-objective sampler such as NSGAIISampler"
+            )
+
+    def _cell_of(self, trial: FrozenTrial) -> Cell | None:
+        enc = _trial_encoding(self._space, trial)
+        params: dict[str, Any] | None = None
+        if enc is not None:
+            params = {n: trial.params[n] for n in self._space.param_names}
+        elif CELL_ATTR in trial.system_attrs:
+            params, enc = trial.system_attrs[CELL_ATTR], "categorical"
+        elif trial.state == TrialState.WAITING:
+            fixed = trial.system_attrs.get("fixed_params", {})
+            if all(n in fixed for n in self._space.param_names):
+                params = {n: fixed[n] for n in self._space.param_names}
+                enc = self._space.encoding
+        if params is None:
+            return None
+        try:
+            cell = self._space.from_params(params, enc)
+        except ValueError:
+            return None
+        return cell if self._space.is_valid(cell) else None
+
+    def history(self, study: Study, exclude: int | None = None) -> tuple[list[Observation], list[Cell]]:
+        """Completed trials as observations (larger is better) and the cells not to propose:
+        running and waiting trials' and those of completed trials with an infinite value.
+
+        A pruned trial (single objective) counts with the last value it reported, as
+        Optuna's TPE uses it: the pruner stopped it because it was behind; one that
+        reported nothing finite is only kept from being proposed again."""
+        signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
+        trials = study.get_trials(
+            deepcopy=False,
+            states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING),
+        )
+        observations: list[Observation] = []
+        pending: list[Cell] = []
+        for t in sorted(trials, key=lambda t: t.number):
+            if t.number == exclude:
+                continue
+            if t.state not in (TrialState.COMPLETE, TrialState.PRUNED):
+                cell = self._cell_of(t)
+                if cell is not None:
+                    pending.append(cell)
+                continue
+            if t.state == TrialState.COMPLETE and (t.values is None or len(t.values) != len(signs)):
+                continue
+            if _trial_encoding(self._space, t) is None:
+                continue
+            cell = self._cell_of(t)
+            if cell is None:
+                continue
+            raw = _usable_values(t, len(signs))
+            if raw is None:
+                pending.append(cell)  # evaluated, no usable value: not for the model, nor again
+                continue
+            observations.append(observation(self._space, cell, raw, signs, self._constraints_of(t)))
+        return observations, pending
+
+    def _constraints_of(self, trial: FrozenTrial) -> tuple[float, ...]:
+        """The trial's stored constraint values (``()`` without ``constraints_func``;
+        ``(inf,)`` when they could not be computed: infeasible, as Optuna's TPE treats it)."""
+        if self._constraints_func is None:
+            return ()
+        stored = trial.system_attrs.get(_CONSTRAINTS_KEY)
+        if stored is None:
+            return (math.inf,)
+        return tuple(float(c) for c in stored)
+
+    # -- choosing the cell of a trial ----------------------------------------------------------
+    def _batch_key(self) -> str:
+        return f"{BATCH_ATTR}:{self._strategy.name}"
+
+    def _next_cell(self, study: Study, trial: FrozenTrial, avoid: set[str] | None = None) -> tuple[Cell, str]:
+        """The trial's cell and where it came from: the first cell of the stored round that
+        is not busy, else the first of a new round."""
+        history, pending = self.history(study, exclude=trial.number)
+        busy = {o.key for o in history} | {self._space.key(c) for c in pending} | (avoid or set())
+        storage, sid = study._storage, study._study_id
+        stored = storage.get_study_system_attrs(sid).get(self._batch_key())
+        if stored:
+            origins = stored.get("origins") or ["strategy"] * len(stored["cells"])
+            for params, origin in zip(stored["cells"], origins):
+                cell = self._space.from_params(params, "categorical")
+                if self._space.key(cell) not in busy:
+                    return cell, origin
+        # A new round: seeded by the history, so every process proposes the same batch.
+        rnd = 0 if not stored else int(stored.get("round", 0)) + 1
+        batch = propose_round(self._strategy, history, pending, busy, self._batch_size, self._seed, rnd)
+        if not batch:
+            warnings.warn(
+                f"every valid cell of {self._space.name} has been queried or is pending; "
+                "repeating a random cell",
+                stacklevel=2,
+            )
+            return self._space.sample(np.random.default_rng([self._seed, len(history), rnd])), "repeat"
+        storage.set_study_system_attr(
+            sid,
+            self._batch_key(),
+            {
+                "round": rnd,
+                "history": len(history),
+                "cells": [self._space.to_params(c, "categorical") for c in batch],
+                "origins": list(self._strategy.round_origins),
+            },
+        )
+        return batch[0], self._strategy.round_origins[0]
+
+    def _uses_space(self, trial: FrozenTrial) -> bool:
+        fixed = trial.system_attrs.get("fixed_params", {})
+        return not any(n in fixed for n in self._space.param_names)
+
+    def _reserve(self, study: Study, trial: FrozenTrial) -> dict[str, Any]:
+        """Pick the trial's cell and record it in the storage.
+
+        Write, then check: a worker that finds another trial (running or completed) holding
+        the same cell after writing its own reservation picks again. Of two workers racing for one
+        cell, the one that reads last sees both reservations, so both never keep it.
+        """
+        avoid: set[str] = set()
+        params: dict[str, Any] = {}
+        for _ in range(32):
+            cell, origin = self._next_cell(study, trial, avoid)
+            key = self._space.key(cell)
+            params = self._space.to_params(cell, "categorical")
+            study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, params)
+            study._storage.set_trial_system_attr(trial._trial_id, ORIGIN_ATTR, origin)
+            # The rival may have finished meanwhile: look at completed trials too.
+            done, pending = self.history(study, exclude=trial.number)
+            if key not in {o.key for o in done} | {self._space.key(c) for c in pending}:
+                break
+            avoid.add(key)
+        self._reserved[trial._trial_id] = params
+        return params
+
+    def _check_enqueued(self, trial: FrozenTrial) -> None:
+        """Warn, naming the problem, when an enqueued trial's parameters are no valid cell."""
+        fixed = trial.system_attrs.get("fixed_params", {})
+        params = {n: fixed[n] for n in self._space.param_names if n in fixed}
+        if len(params) < len(self._space.param_names):
+            return  # a partial cell: the rest comes from the independent sampler
+        try:  # in the encoding `space.suggest(trial)` will read them with, as `_cell_of` does
+            cell = self._space.from_params(params, self._space.encoding)
+        except ValueError as exc:
+            warnings.warn(f"enqueued trial #{trial.number}: {exc}", stacklevel=2)
+            return
+        why = self._space.is_valid(cell)
+        if not why:
+            warnings.warn(
+                f"enqueued trial #{trial.number} is not a valid cell of {self._space.name} "
+                f"({why.reason}); the objective receives it as enqueued (check "
+                "`space.is_valid(cell)` there, or enqueue a valid cell)",
+                stacklevel=2,
+            )
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._check_objectives(study)
+        if not self._uses_space(trial):
+            self._check_enqueued(trial)
+            return  # an enqueued cell: the user's choice, nothing to reserve
+        with self._lock:
+            self._reserve(study, trial)
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        self._check_objectives(study)
+        return self._space.distributions()
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        self._check_objectives(study)
+        if not search_space or set(search_space) != set(self._space.param_names):
+            return {}
+        if not self._uses_space(trial):
+            return {}
+        with self._lock:
+            params = self._reserved.pop(trial._trial_id, None)
+            if params is None:
+                params = trial.system_attrs.get(CELL_ATTR)
+            if params is None:  # not reserved in before_trial (e.g. a hand-made trial)
+                params = self._reserve(study, trial)
+                self._reserved.pop(trial._trial_id, None)
+        cell = self._space.from_params(params, "categorical")
+        return self._space.to_params(cell)
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        self._check_objectives(study)
+        if self._warn_independent and param_name not in self._warned:
+            self._warned.add(param_name)
+            in_space = param_name in self._space.param_names
+            why = (
+                "its distribution differs from the space's (suggest it through "
+                "`space.suggest(trial)` with the space's encoding)"
+                if in_space
+                else f"it is not a parameter of {self._space.name}"
+            )
+            _logger.warning(
+                f"The parameter '{param_name}' in trial#{trial.number} is sampled independently "
+                f"by {type(self._independent_sampler).__name__} instead of "
+                f"{type(self).__name__}: {why}."
+            )
+        return self._independent_sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        with self._lock:
+            self._reserved.pop(trial._trial_id, None)
+        if self._constraints_func is not None:
+            try:
+                _process_constraints_after_trial(self._constraints_func, study, trial, state)
+            except Exception as exc:  # stored as None: the trial counts as infeasible
+                warnings.warn(
+                    f"constraints_func failed on trial #{trial.number} ({exc!r}); the trial counts as infeasible",
+                    stacklevel=2,
+                )
+        self._independent_sampler.after_trial(study, trial, state, values)
+
+
+_SPEC = AdapterSpec(
+    base=LSOSampler,
+    leading=[],
+    trailing=[
+        inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+        for n, d, a in (
+            ("independent_sampler", None, "BaseSampler | None"),
+            ("batch_size", None, "int | None"),
+            ("warn_independent_sampling", True, "bool"),
+            ("constraints_func", None, "Callable[[FrozenTrial], Sequence[float]] | None"),
+        )
+    ],
+    suffix="sampler_name",
+    args_doc="""    seed: Seed of the strategy, the proposal rounds and the independent sampler.
+    independent_sampler: Sampler for parameters outside the space (default:
+        ``RandomSampler(seed)``).
+    batch_size: Cells per proposal round (default: the strategy's).
+    warn_independent_sampling: Warn once per parameter sampled independently.
+    constraints_func: ``FrozenTrial -> Sequence[float]``, a value ``<= 0`` meaning the
+        constraint is met, as in Optuna's TPE and NSGA-II samplers.""",
+    example="""    >>> import optuna
+    >>> from lso_sampler import {cls}, NASBench201Space
+    >>> study = optuna.create_study(direction="maximize", sampler={cls}(NASBench201Space(), seed=0))""",
+)
+
+_CLASSES: dict[str, type[LSOSampler]] = {}
+
+
+def sampler_class(method: Method | str) -> type[LSOSampler]:
+    """The Optuna sampler class of a registered method (built once, then cached here and
+    as an attribute of this module, so its instances pickle).
+
+    Example:
+        >>> sampler_class("evolution").__name__
+        'RegularizedEvolutionSampler'
+    """
+    method = get_method(method) if isinstance(method, str) else method
+    cls = _CLASSES.get(method.sampler_name)
+    if cls is None or cls.method is not method:  # type: ignore[attr-defined]
+        cls = make_adapter_class(_SPEC, method, __name__)
+        _CLASSES[method.sampler_name] = cls
+    return cls
+
+
+def make_sampler(name: str, space: SearchSpace, **options: Any) -> LSOSampler:
+    """The sampler of a runnable name (a method or one of its ablations, as
+    :func:`lso_sampler.methods.variants` lists them) with ``options``.
+
+    Example:
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> type(make_sampler("agnet-no-weighting", NASBench201Space(), seed=0)).__name__
+        'AGNetSampler'
+    """
+    return build_variant(sampler_class, name, space, **options)
+
+
+def sampler_names() -> list[str]:
+    """The sampler class names of the registered methods."""
+    return [m.sampler_name for m in METHODS.values()]
+
+
+def __getattr__(name: str) -> Any:
+    for method in METHODS.values():
+        if name == method.sampler_name:
+            return sampler_class(method)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(sampler_names()))

@@ -1,0 +1,163 @@
+"""The graph VAE of NGAE / SVGe / D-VAE with performance and complexity predictors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from lso_sampler.cell import Cell
+from lso_sampler.models.dag_encoders import ENCODERS, make_encoder
+from lso_sampler.models.icnn import ICNN
+from lso_sampler.models.mlp import MLP
+from lso_sampler.models.sequential_decoder import SequentialDecoder
+from lso_sampler.spaces.base import SearchSpace
+
+__all__ = ["PREDICTORS", "GraphVAE", "GraphVAEConfig"]
+
+#: Performance predictor kinds: NGAE's MLP, CR-LSO's input-convex network.
+PREDICTORS = ("mlp", "icnn")
+
+
+@dataclass(frozen=True)
+class GraphVAEConfig:
+    """Model sizes and the loss weights.
+
+    Attributes:
+        encoder: ``"dvae"`` (DAG-GRU), ``"svge"`` (two-sided) or ``"gin"``.
+        latent_dim: Width of ``z`` (D-VAE / NGAE use 56; 32 is enough for cells of up
+            to 30 nodes and faster on a CPU).
+        hidden_dim: Node state width of encoder and decoder (D-VAE: 501).
+        predictor: ``"mlp"`` (NGAE: two hidden layers, sigmoid output) or ``"icnn"``.
+        predictor_hidden: Hidden width of the predictors.
+        beta: KL weight (D-VAE's 0.005).
+    """
+
+    encoder: str = "dvae"
+    latent_dim: int = 32
+    hidden_dim: int = 64
+    predictor: str = "mlp"
+    predictor_hidden: int = 64
+    beta: float = 0.005
+
+    def __post_init__(self) -> None:
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"encoder: must be one of {list(ENCODERS)}, got {self.encoder!r}")
+        if self.predictor not in PREDICTORS:
+            raise ValueError(f"predictor: must be one of {list(PREDICTORS)}, got {self.predictor!r}")
+        for name in ("latent_dim", "hidden_dim", "predictor_hidden"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be positive, got {getattr(self, name)}")
+        if self.beta < 0:
+            raise ValueError(f"beta: must be non-negative, got {self.beta}")
+
+    def vae_dict(self) -> dict[str, object]:
+        """The fields that define the VAE alone (what its pretrained weights depend on)."""
+        d = asdict(self)
+        d.pop("predictor")
+        d.pop("predictor_hidden")
+        return d
+
+
+class GraphVAE(nn.Module):
+    """Encoder, sequential decoder, performance and complexity predictors for one space.
+
+    The performance predictor returns a normalised score in which larger is better: for
+    ``predictor="mlp"`` ``sigmoid(MLP(z))`` (NGAE); for ``"icnn"`` ``1 - g(z)`` with ``g``
+    an :class:`~lso_sampler.models.icnn.ICNN`, so the predicted *error* ``g`` is convex in
+    ``z`` and the predicted performance concave (CR-LSO).
+
+    Args:
+        space: The search space (its node types and node limit).
+        config: Sizes and loss weights.
+
+    Example:
+        >>> from lso_sampler.spaces import NASBench201Space
+        >>> space = NASBench201Space()
+        >>> vae = GraphVAE(space)
+        >>> cells = [space.sample(i) for i in range(4)]
+        >>> mu, logvar = vae.encode_cells(cells)
+        >>> mu.shape
+        torch.Size([4, 32])
+        >>> all(space.is_valid(c) for c in vae.decode(mu))
+        True
+    """
+
+    def __init__(self, space: SearchSpace, config: GraphVAEConfig | None = None) -> None:
+        super().__init__()
+        self.space = space
+        self.config = config = config or GraphVAEConfig()
+        t, d, z = len(space.node_types), config.hidden_dim, config.latent_dim
+        self.encoder = make_encoder(config.encoder, t, d)
+        out = self.encoder.out_dim
+        self.mean = MLP(out, out, z, layers=2)
+        self.logvar = MLP(out, out, z, layers=2)
+        self.decoder = SequentialDecoder(t, space.max_nodes, z, d)
+        ph = config.predictor_hidden
+        self.perf: nn.Module = ICNN(z, ph, layers=2) if config.predictor == "icnn" else MLP(z, ph, 1, layers=3)
+        # with an ICNN performance head the complexity head is convex too, so that
+        # f_perf - λ f_comp (and any positive scalarisation) stays concave in z
+        self.comp: nn.Module = ICNN(z, ph, layers=2) if config.predictor == "icnn" else MLP(z, ph, 1, layers=3)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.config.latent_dim
+
+    def vae_state_dict(self) -> dict[str, torch.Tensor]:
+        """Weights of encoder and decoder only (what query-free pretraining learns)."""
+        return {k: v for k, v in self.state_dict().items() if not k.startswith(("perf.", "comp."))}
+
+    # -- data -----------------------------------------------------------------------------
+    def tensors(self, cells: Sequence[Cell]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One-hot types ``[B, n, T]``, type indices ``[B, n]``, adjacency, mask."""
+        x, adj, mask = self.space.to_tensors(cells)
+        return x, x.argmax(-1), adj, mask
+
+    # -- encoder --------------------------------------------------------------------------
+    def encode(self, x: torch.Tensor, adj: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior mean and log-variance ``[B, latent]`` each."""
+        h = self.encoder(x, adj, mask)
+        return self.mean(h), self.logvar(h)
+
+    def encode_cells(self, cells: Sequence[Cell]) -> tuple[torch.Tensor, torch.Tensor]:
+        x, _, adj, mask = self.tensors(cells)
+        return self.encode(x, adj, mask)
+
+    # -- predictors -----------------------------------------------------------------------
+    def predict_performance(self, z: torch.Tensor) -> torch.Tensor:
+        """Normalised predicted performance ``[B]`` (larger is better)."""
+        if self.config.predictor == "icnn":
+            return 1.0 - self.perf(z).squeeze(-1)
+        return torch.sigmoid(self.perf(z)).squeeze(-1)
+
+    def predict_complexity(self, z: torch.Tensor) -> torch.Tensor:
+        """Normalised predicted complexity ``[B]`` (smaller is better; convex in ``z`` with
+        the ICNN predictor)."""
+        if self.config.predictor == "icnn":
+            return self.comp(z).squeeze(-1)
+        return torch.sigmoid(self.comp(z)).squeeze(-1)
+
+    def after_step(self) -> None:
+        """Call after every optimiser step: keeps ICNN predictors convex."""
+        for head in (self.perf, self.comp):
+            if isinstance(head, ICNN):
+                head.clamp_()
+
+    # -- losses ---------------------------------------------------------------------------
+    def vae_loss(
+        self, x: torch.Tensor, types: torch.Tensor, adj: torch.Tensor, mask: torch.Tensor, sample: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-sample reconstruction NLL and KL ``[B]`` each, and the latents used."""
+        mu, logvar = self.encode(x, adj, mask)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if sample else mu
+        rec = self.decoder.loss(z, types, adj, mask)
+        kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
+        return rec, kl, z
+
+    # -- decoding -------------------------------------------------------------------------
+    def decode(self, z: torch.Tensor, rng: np.random.Generator | None = None) -> list[Cell]:
+        """Cells for ``z`` (greedy unless ``rng`` is given); valid in every built-in space."""
+        return self.decoder.decode(z, self.space, rng)

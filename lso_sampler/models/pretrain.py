@@ -1,0 +1,292 @@
+"""Query-free pretraining of the generative models (AG-Net generator, graph VAE), with
+shipped weights and an on-disk cache.
+
+Every model goes the same way (:func:`load_or_pretrain_weights`): its weights are stored
+under a name made of the model kind, the space's name and a digest of the space's
+signature, the model config, the pretraining steps and the model's recipe version; they
+are looked up among the shipped files (``lso_sampler/models/pretrained/``), then in the
+user cache (:func:`cache_dir`), and otherwise pretrained and cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lso_sampler.cell import Cell
+from lso_sampler.models.agnet import AGNetConfig, AGNetModel
+from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
+from lso_sampler.spaces.base import SearchSpace
+
+__all__ = [
+    "RECIPES",
+    "cache_dir",
+    "load_or_pretrain",
+    "load_or_pretrain_vae",
+    "load_or_pretrain_weights",
+    "pretrain_generator",
+    "pretrain_vae",
+    "pretrained_name",
+    "vae_pretrained_name",
+    "weights_name",
+]
+
+#: Recipe version per model kind ("agnet": the AG-Net generator, "gvae": the graph VAE,
+#: whatever its encoder). Bump one when that model's architecture or pretraining recipe
+#: changes, so that its stored weights are no longer picked up.
+RECIPES: dict[str, str] = {"agnet": "1", "gvae": "1"}
+
+#: Seed of query-free pretraining.
+PRETRAIN_SEED = 0
+
+
+def cache_dir() -> Path:
+    """``$LSO_SAMPLER_CACHE``, else ``$XDG_CACHE_HOME/lso_sampler``, else ``~/.cache/lso_sampler``."""
+    env = os.environ.get("LSO_SAMPLER_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lso_sampler"
+
+
+def weights_name(kind: str, space: SearchSpace, config: Mapping[str, Any], steps: int, recipe: str) -> str:
+    """File name of pretrained weights: ``{kind}-{space.name}-{digest}.pt``.
+
+    The digest covers the space's signature, the model config, the pretraining steps and
+    the recipe version, and nothing else (not the package version), so the names of
+    shipped weights stay the same from one release to the next.
+
+    Args:
+        kind: The model kind as it starts the name (``"agnet"``, ``"gvae-dvae"``, ...).
+        space: The search space.
+        config: The fields of the model config that the weights depend on (JSON-able).
+        steps: Pretraining steps.
+        recipe: The model's recipe version (:data:`RECIPES`).
+    """
+    text = json.dumps([space.signature(), dict(config), steps, recipe], sort_keys=True)
+    digest = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+    return f"{kind}-{space.name}-{digest}.pt"
+
+
+def _load_weights(name: str) -> dict[str, torch.Tensor] | None:
+    """The state dict called ``name``: shipped weights first, then the user cache."""
+    shipped = resources.files("lso_sampler.models").joinpath("pretrained", name)
+    for candidate in (shipped, cache_dir() / name):
+        if candidate.is_file():
+            with candidate.open("rb") as f:
+                return torch.load(f, map_location="cpu", weights_only=True)
+    return None
+
+
+def _save_weights(state: dict[str, torch.Tensor], path: Path) -> None:
+    """Write ``state`` to ``path`` atomically: parallel workers never read half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_or_pretrain_weights(
+    kind: str,
+    space: SearchSpace,
+    config: Mapping[str, Any],
+    steps: int,
+    pretrain: Callable[[], dict[str, torch.Tensor]],
+    *,
+    recipe: str,
+    verbose: bool = False,
+) -> dict[str, torch.Tensor]:
+    """Pretrained weights of a model: shipped, else cached, else pretrained and cached.
+
+    Looks for :func:`weights_name` among the shipped files (``lso_sampler/models/pretrained/``),
+    then in :func:`cache_dir`. When neither has it, calls ``pretrain`` inside a fork of
+    torch's global random state seeded with :data:`PRETRAIN_SEED` (so the weights depend
+    on what the name is made of only, and the caller's torch random state is the same
+    afterwards), and writes its result to the cache.
+
+    Args:
+        kind: The model kind as it starts the file name.
+        space: The search space.
+        config: The model config fields the weights depend on.
+        steps: Pretraining steps (``pretrain`` is expected to take that many).
+        pretrain: Builds the model, pretrains it and returns the weights to store.
+        recipe: The model's recipe version (:data:`RECIPES`).
+        verbose: Print a line when pretraining starts.
+    """
+    name = weights_name(kind, space, config, steps, recipe)
+    found = _load_weights(name)
+    if found is not None:
+        return found
+    cached = cache_dir() / name
+    if verbose:
+        print(f"pretraining {kind} for {space!r} ({steps} steps); cached as {cached}", flush=True)
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(PRETRAIN_SEED)
+        state = pretrain()
+    _save_weights(state, cached)
+    return state
+
+
+def _pretrain_loop(
+    model: torch.nn.Module,
+    space: SearchSpace,
+    params: Sequence[torch.nn.Parameter],
+    loss_fn: Callable[[list[Cell]], torch.Tensor],
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    betas: tuple[float, float],
+    grad_clip: float | None,
+    seed: int,
+    log_every: int,
+) -> list[float]:
+    """The query-free pretraining loop: ``steps`` Adam steps on ``loss_fn`` of
+    ``batch_size`` random cells of ``space`` each; returns the loss per step.
+
+    Cells are drawn from a numpy generator seeded with ``seed``; torch's global random
+    state is seeded with ``seed`` inside a fork of it (``loss_fn`` may draw from it) and is
+    the same after the loop as before.
+    """
+    rng = np.random.default_rng(seed)
+    losses: list[float] = []
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        opt = torch.optim.Adam(params, lr=lr, betas=betas)
+        model.train()
+        for step in range(steps):
+            loss = loss_fn([space.sample(rng) for _ in range(batch_size)])
+            opt.zero_grad()
+            loss.backward()
+            if grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_(params, grad_clip)
+            opt.step()
+            losses.append(loss.item())
+            if log_every and (step + 1) % log_every == 0:
+                print(f"step {step + 1}: loss {np.mean(losses[-log_every:]):.4f}", flush=True)
+        model.eval()
+    return losses
+
+
+# -- AG-Net generator -------------------------------------------------------------------------
+def pretrained_name(space: SearchSpace, config: AGNetConfig, steps: int) -> str:
+    """File name of a pretrained AG-Net generator (:func:`weights_name` of kind ``"agnet"``)."""
+    return weights_name("agnet", space, config.__dict__, steps, RECIPES["agnet"])
+
+
+def pretrain_generator(
+    model: AGNetModel,
+    steps: int = 2000,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    seed: int = 0,
+    log_every: int = 0,
+) -> list[float]:
+    """Train the generator to reconstruct random cells of the space from random ``z`` (no
+    queries, no values), with Adam(lr, betas=(0.5, 0.999)) as the reference. Returns the
+    loss per step; torch's global random state is left as it was."""
+
+    def loss_fn(cells: list[Cell]) -> torch.Tensor:
+        types, edges = model.targets(cells)
+        z = torch.randn(len(cells), model.latent_dim)
+        node_logits, edge_logits = model.generator(z)
+        return model.reconstruction_loss(node_logits, edge_logits, types, edges).mean()
+
+    return _pretrain_loop(
+        model,
+        model.space,
+        list(model.generator.parameters()),
+        loss_fn,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        betas=(0.5, 0.999),
+        grad_clip=None,
+        seed=seed,
+        log_every=log_every,
+    )
+
+
+def load_or_pretrain(
+    space: SearchSpace, config: AGNetConfig | None = None, steps: int = 2000, verbose: bool = False
+) -> AGNetModel:
+    """An :class:`AGNetModel` (built with torch's global random state, which initialises its
+    surrogate) whose generator is pretrained for ``space`` by :func:`load_or_pretrain_weights`
+    (shipped weights, the user cache, or :func:`pretrain_generator`)."""
+    config = config or AGNetConfig()
+    model = AGNetModel(space, config)
+
+    def pretrain() -> dict[str, torch.Tensor]:
+        fresh = AGNetModel(space, config)
+        pretrain_generator(fresh, steps=steps, log_every=500 if verbose else 0)
+        return fresh.generator.state_dict()
+
+    state = load_or_pretrain_weights(
+        "agnet", space, config.__dict__, steps, pretrain, recipe=RECIPES["agnet"], verbose=verbose
+    )
+    model.generator.load_state_dict(state)
+    model.eval()
+    return model
+
+
+# -- graph VAE --------------------------------------------------------------------------------
+def vae_pretrained_name(space: SearchSpace, config: GraphVAEConfig, steps: int) -> str:
+    """File name of a pretrained graph VAE (kind ``"gvae-{encoder}"``; independent of the
+    predictor kind)."""
+    return weights_name(f"gvae-{config.encoder}", space, config.vae_dict(), steps, RECIPES["gvae"])
+
+
+def pretrain_vae(
+    model: GraphVAE,
+    steps: int = 3000,
+    batch_size: int = 32,
+    lr: float = 1e-3,
+    seed: int = 0,
+    log_every: int = 0,
+) -> list[float]:
+    """Train encoder and decoder on random cells of the space (no queries, no values):
+    reconstruction + ``beta`` x KL, Adam, gradients clipped at norm 5. Returns the loss per
+    step; torch's global random state is left as it was."""
+
+    def loss_fn(cells: list[Cell]) -> torch.Tensor:
+        rec, kl, _ = model.vae_loss(*model.tensors(cells))
+        return (rec + model.config.beta * kl).mean()
+
+    return _pretrain_loop(
+        model,
+        model.space,
+        [p for n, p in model.named_parameters() if not n.startswith(("perf.", "comp."))],
+        loss_fn,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        betas=(0.9, 0.999),
+        grad_clip=5.0,
+        seed=seed,
+        log_every=log_every,
+    )
+
+
+def load_or_pretrain_vae(
+    space: SearchSpace, config: GraphVAEConfig | None = None, steps: int = 3000, verbose: bool = False
+) -> dict[str, torch.Tensor]:
+    """Encoder + decoder weights of a graph VAE pretrained query-free for ``space`` by
+    :func:`load_or_pretrain_weights` (shipped weights, the user cache, or :func:`pretrain_vae`)."""
+    config = config or GraphVAEConfig()
+
+    def pretrain() -> dict[str, torch.Tensor]:
+        model = GraphVAE(space, config)
+        pretrain_vae(model, steps=steps, log_every=500 if verbose else 0)
+        return model.vae_state_dict()
+
+    return load_or_pretrain_weights(
+        f"gvae-{config.encoder}", space, config.vae_dict(), steps, pretrain, recipe=RECIPES["gvae"], verbose=verbose
+    )

@@ -1,0 +1,102 @@
+"""The training skeleton the model-based strategies share (ModelBasedStrategy): explicit
+options, the training batch, the default epochs, seeding that leaves the caller's torch
+random state alone."""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lso_sampler.spaces import DartsSpace, NASBench201Space, NASBenchGraphSpace
+from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch, Observation
+
+SPACE = NASBench201Space()
+CLASSES = [AGNet, GraphVAESearch, ConvexLSO]
+#: One short training per class (shipped NB201 weights).
+CHEAP = {
+    AGNet: {"epochs": 1, "num_candidates": 10},
+    GraphVAESearch: {"epochs": 1, "num_prior": 2, "num_best": 2, "steps": 1},
+    ConvexLSO: {"epochs": 1, "num_best": 2, "steps": 1, "num_unlabeled": 4},
+}
+
+
+def _history(n: int) -> list[Observation]:
+    rng = np.random.default_rng(0)
+    out: dict[str, Observation] = {}
+    while len(out) < n:
+        cell = SPACE.sample(rng)
+        out.setdefault(SPACE.key(cell), Observation(cell, SPACE.key(cell), (float(cell.ops.count("nor_conv_3x3")),)))
+    return list(out.values())
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_constructors_list_every_option(cls) -> None:
+    params = inspect.signature(cls.__init__).parameters
+    kinds = {p.kind for p in params.values()}
+    assert inspect.Parameter.VAR_KEYWORD not in kinds and inspect.Parameter.VAR_POSITIONAL not in kinds
+    assert {"epochs", "train_batch_size", "lr", "num_init"} <= set(params)
+    assert "batch_size" not in params  # cells per round are the adapters' batch_size
+
+
+def test_convex_lso_takes_every_graph_vae_option_with_its_own_defaults() -> None:
+    vae = inspect.signature(GraphVAESearch.__init__).parameters
+    convex = inspect.signature(ConvexLSO.__init__).parameters
+    assert set(vae) <= set(convex)
+    changed = {n for n in vae if convex[n].default != vae[n].default}
+    assert changed == {"num_prior", "step_size"}
+    search = ConvexLSO(SPACE, encoder="svge", train_batch_size=8, num_prior=3)
+    assert (search.config.encoder, search.train_batch_size, search.num_prior, search.step_size) == ("svge", 8, 3, 0.25)
+    assert search.config.predictor == "icnn"
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_train_batch_size_sets_the_training_steps_not_the_round_size(cls) -> None:
+    search = cls(SPACE, seed=0, train_batch_size=8, **CHEAP[cls])
+    assert search.train_batch_size == 8 and search.batch_size == cls.batch_size == 16
+    history = _history(20)
+    search.fit(history)
+    assert search.last_stats["steps"] == search.train_steps(20) == math.ceil(20 / 8)
+    assert {"loss", "reconstruction"} <= set(search.last_stats)
+    with pytest.raises(TypeError, match="batch_size"):
+        cls(SPACE, batch_size=8)
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"train_batch_size": 0}, "train_batch_size"),
+        ({"lr": 0.0}, "lr"),
+        ({"epochs": -1}, "epochs"),
+        ({"num_init": 0}, "num_init"),
+    ],
+)
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_bad_training_options_name_the_parameter(cls, options, name: str) -> None:
+    with pytest.raises(ValueError, match=rf"^{name}:"):
+        cls(SPACE, **options)
+
+
+def test_default_epochs_depend_on_the_space_size() -> None:
+    assert AGNet(SPACE).epochs == GraphVAESearch(SPACE).epochs == 30  # 15,625 cells
+    for space in (NASBenchGraphSpace(), DartsSpace()):
+        assert AGNet(space).epochs == GraphVAESearch(space).epochs == ConvexLSO(space).epochs == 15
+    assert AGNet(SPACE, epochs=4).epochs == 4
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_fitting_leaves_the_global_torch_random_state_alone(cls) -> None:
+    history = _history(8)
+    weights = []
+    for global_seed in (0, 1):
+        torch.manual_seed(global_seed)
+        before = torch.get_rng_state()
+        search = cls(SPACE, seed=5, **CHEAP[cls])
+        search.fit(history)
+        assert torch.equal(torch.get_rng_state(), before)
+        weights.append(search.model.state_dict())
+    # the model is a function of the strategy's seed and the history, not of the caller's state
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
