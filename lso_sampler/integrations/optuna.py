@@ -83,7 +83,9 @@ class LSOSampler(BaseSampler):
     the study's completed trials as cells with their values and the running trials as
     pending, and proposes a batch of cells that are handed out one per trial. Any other
     parameter the objective asks for goes to ``independent_sampler`` (with one warning per
-    parameter). Failed, pruned and NaN/inf trials are skipped. The batch is stored in the
+    parameter). Failed and NaN/inf trials are left out of the model (a cell that failed
+    ``max_failures`` times is not proposed again); pruned ones count with their last
+    report. The batch is stored in the
     study, so another process that shares the storage continues it; with a ``seed``, a
     fresh sampler given the same stored trials proposes the same cells.
 
@@ -101,6 +103,8 @@ class LSOSampler(BaseSampler):
             each completed or pruned trial and stored with it. The strategy sees the values
             (``Observation.constraints``); a trial whose constraints could not be computed
             counts as infeasible.
+        max_failures: A cell whose trials failed (raised, or returned NaN) this many times
+            is not proposed again; the first failure may be transient, so one retry.
 
     Example:
         >>> import optuna
@@ -124,8 +128,14 @@ class LSOSampler(BaseSampler):
         batch_size: int | None = None,
         warn_independent_sampling: bool = True,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        max_failures: int = 2,
     ) -> None:
         owner = type(self).__name__
+        if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 1:
+            raise ValueError(f"{owner}: max_failures must be an int of at least 1, got {max_failures!r}")
+        self._max_failures = max_failures
+        self._reported_failures: set[str] = set()
+        self._warned_exhausted = False
         check_adapter(space, strategy, owner)
         check_batch_size(batch_size, owner)
         if constraints_func is not None and not callable(constraints_func):
@@ -217,12 +227,18 @@ class LSOSampler(BaseSampler):
         signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
         trials = study.get_trials(
             deepcopy=False,
-            states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING),
+            states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL),
         )
         observations: list[Observation] = []
         pending: list[Cell] = []
+        failed: dict[str, tuple[Cell, list[int]]] = {}
         for t in sorted(trials, key=lambda t: t.number):
             if t.number == exclude:
+                continue
+            if t.state == TrialState.FAIL:
+                cell = self._cell_of(t)
+                if cell is not None:
+                    failed.setdefault(self._space.key(cell), (cell, []))[1].append(t.number)
                 continue
             if t.state not in (TrialState.COMPLETE, TrialState.PRUNED):
                 cell = self._cell_of(t)
@@ -241,7 +257,27 @@ class LSOSampler(BaseSampler):
                 pending.append(cell)  # evaluated, no usable value: not for the model, nor again
                 continue
             observations.append(observation(self._space, cell, raw, signs, self._constraints_of(t)))
+        for key, (cell, numbers) in failed.items():
+            if len(numbers) >= self._max_failures:  # not proposed again
+                pending.append(cell)
+                if key not in self._reported_failures:
+                    self._reported_failures.add(key)
+                    _logger.warning(
+                        f"{type(self).__name__}: the cell of trials {numbers} failed {len(numbers)} times "
+                        f"and is not proposed again (max_failures={self._max_failures}): "
+                        f"{self._space.to_params(cell, 'categorical')}"
+                    )
         return observations, pending
+
+    def failed_cells(self, study: Study) -> dict[str, list[int]]:
+        """Cells whose trials failed, by key: the failed trials' numbers (a cell with
+        ``max_failures`` of them is not proposed again)."""
+        out: dict[str, list[int]] = {}
+        for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
+            cell = self._cell_of(t)
+            if cell is not None:
+                out.setdefault(self._space.key(cell), []).append(t.number)
+        return out
 
     def _constraints_of(self, trial: FrozenTrial) -> tuple[float, ...]:
         """The trial's stored constraint values (``()`` without ``constraints_func``;
@@ -274,11 +310,14 @@ class LSOSampler(BaseSampler):
         rnd = 0 if not stored else int(stored.get("round", 0)) + 1
         batch = propose_round(self._strategy, history, pending, busy, self._batch_size, self._seed, rnd)
         if not batch:
-            warnings.warn(
-                f"every valid cell of {self._space.name} has been queried or is pending; "
-                "repeating a random cell",
-                stacklevel=2,
-            )
+            if not self._warned_exhausted:
+                self._warned_exhausted = True
+                warnings.warn(
+                    f"{type(self).__name__}: every valid cell of {self._space.name} has been queried or "
+                    "is pending; the following trials repeat random cells (stop the study, or widen "
+                    "the space)",
+                    stacklevel=2,
+                )
             return self._space.sample(np.random.default_rng([self._seed, len(history), rnd])), "repeat"
         storage.set_study_system_attr(
             sid,
@@ -307,6 +346,11 @@ class LSOSampler(BaseSampler):
         params: dict[str, Any] = {}
         for _ in range(32):
             cell, origin = self._next_cell(study, trial, avoid)
+            if origin == "repeat":  # the space is exhausted: a repeat, no point retrying
+                params = self._space.to_params(cell, "categorical")
+                study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, params)
+                study._storage.set_trial_system_attr(trial._trial_id, ORIGIN_ATTR, origin)
+                break
             key = self._space.key(cell)
             params = self._space.to_params(cell, "categorical")
             study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, params)
@@ -423,6 +467,7 @@ _SPEC = AdapterSpec(
             ("batch_size", None, "int | None"),
             ("warn_independent_sampling", True, "bool"),
             ("constraints_func", None, "Callable[[FrozenTrial], Sequence[float]] | None"),
+            ("max_failures", 2, "int"),
         )
     ],
     suffix="sampler_name",
@@ -432,7 +477,9 @@ _SPEC = AdapterSpec(
     batch_size: Cells per proposal round (default: the strategy's).
     warn_independent_sampling: Warn once per parameter sampled independently.
     constraints_func: ``FrozenTrial -> Sequence[float]``, a value ``<= 0`` meaning the
-        constraint is met, as in Optuna's TPE and NSGA-II samplers.""",
+        constraint is met, as in Optuna's TPE and NSGA-II samplers.
+    max_failures: A cell whose trials failed (raised, or returned NaN) this many times is
+        not proposed again (a warning names it; ``failed_cells(study)`` lists them).""",
     example="""    >>> import optuna
     >>> from lso_sampler import {cls}, NASBench201Space
     >>> study = optuna.create_study(direction="maximize", sampler={cls}(NASBench201Space(), seed=0))""",

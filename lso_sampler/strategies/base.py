@@ -439,19 +439,26 @@ def random_unseen(
     """Up to ``n`` random valid cells whose keys are not in ``exclude`` (nor repeated).
 
     Falls back to enumerating the space when it is small and random draws keep hitting
-    excluded cells; returns fewer than ``n`` only when the space has no more cells.
+    excluded cells (100 in a row, or ``tries`` in all); returns fewer than ``n`` only when
+    the space has no more cells (or, for a space too large to enumerate, none was found).
     """
     gen = as_rng(rng)
     taken = set(exclude)
     out: list[Cell] = []
+    misses = 0
     for _ in range(tries):
-        if len(out) == n:
-            return out
+        if len(out) == n or misses >= 100:  # 100 draws in a row all taken: the space is (nearly) used up
+            break
         cell = space.sample(gen)
         k = space.key(cell)
         if k not in taken:
             taken.add(k)
             out.append(cell)
+            misses = 0
+        else:
+            misses += 1
+    if len(out) == n:
+        return out
     if len(out) < n and space.num_configurations <= ENUMERATE_LIMIT:
         rest = [c for c in space.enumerate() if space.key(c) not in taken]
         for i in gen.permutation(len(rest))[: n - len(out)]:

@@ -63,9 +63,12 @@ class RegularizedEvolution(Strategy):
         self.max_mutation_tries = max_mutation_tries
 
     def mutate(self, cell: Cell) -> Cell:
-        """Change one parameter of ``cell`` to a different value (may be invalid)."""
+        """Change one parameter of ``cell`` to a different value (may be invalid); among
+        the parameters with more than one choice (``cell`` itself when there is none)."""
         params = self.space.to_params(cell, "categorical")
-        variables = self.space.variables()
+        variables = [v for v in self.space.variables() if len(v.choices) > 1]
+        if not variables:
+            return cell
         var = variables[int(self.rng.integers(len(variables)))]
         others = [c for c in var.choices if c != params[var.name]]
         params[var.name] = others[int(self.rng.integers(len(others)))]

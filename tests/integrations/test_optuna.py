@@ -659,3 +659,52 @@ def test_constraint_options_are_checked_and_a_failing_constraint_is_infeasible()
     assert len(set(keys_of(study))) == 10
     history, _ = sampler.history(study)
     assert [o.feasible for o in history] == [n % 2 == 0 for n in range(10)]
+
+
+@pytest.mark.parametrize("name", METHOD_NAMES)
+def test_a_cell_that_always_fails_is_not_proposed_again(name: str) -> None:
+    sampler = cheap_sampler(name, SPACE, seed=0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    bad: list[str] = []
+
+    def objective(trial: optuna.Trial) -> float:
+        cell = SPACE.suggest(trial)
+        key = SPACE.key(cell)
+        if not bad:
+            bad.append(key)  # the first cell fails, whenever it is run
+        if key == bad[0]:
+            raise RuntimeError("this architecture does not train")
+        return conv_count_of(cell)
+
+    study.optimize(objective, n_trials=20, catch=(RuntimeError,))
+    failed = [t for t in study.trials if t.state == TrialState.FAIL]
+    assert len(failed) == 2  # max_failures=2: one retry, then never again
+    assert sampler.failed_cells(study) == {bad[0]: [t.number for t in failed]}
+    assert len(set(keys_of(study))) == 18  # every completed trial a new cell
+
+
+def conv_count_of(cell) -> float:  # type: ignore[no-untyped-def]
+    return float(cell.ops.count("nor_conv_3x3"))
+
+
+def test_max_failures_is_checked_and_one_means_no_retry() -> None:
+    with pytest.raises(ValueError, match="RandomSearchSampler: max_failures must be an int of at least 1"):
+        RandomSearchSampler(SPACE, max_failures=0)
+    sampler = RandomSearchSampler(SPACE, seed=0, max_failures=1)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(lambda t: math.nan if SPACE.suggest(t) is not None else 0.0, n_trials=5)
+    assert len(set(keys_of(study, states=(TrialState.FAIL,)))) == 5  # a NaN fails the trial too: no cell twice
+
+
+def test_an_exhausted_space_repeats_cells_quickly_with_one_warning() -> None:
+    import time
+
+    space = DAGSpace(3, ["a"])
+    sampler = RandomSearchSampler(space, seed=0)
+    study = optuna.create_study(sampler=sampler)
+    start = time.perf_counter()
+    with pytest.warns(UserWarning, match="every valid cell of .* has been queried") as record:
+        study.optimize(lambda t: float(space.suggest(t).num_edges), n_trials=12)
+    assert time.perf_counter() - start < 10.0  # was 35-45 s per trial
+    assert sum("every valid cell" in str(w.message) for w in record) == 1
+    assert len(study.trials) == 12

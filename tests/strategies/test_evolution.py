@@ -79,3 +79,16 @@ def test_tournament_prefers_feasible_and_non_dominated_parents() -> None:
     # the whole population is in every tournament: every child is one edit from cell 2
     nbr_keys = {space.key(c) for c in neighbours(space, cells[2])}
     assert all(space.key(c) in nbr_keys for c in children) and parent_key not in {space.key(c) for c in children}
+
+
+def test_a_parameter_with_one_choice_is_never_mutated() -> None:
+    import optuna
+
+    from lso_sampler.integrations.optuna import sampler_class
+    from lso_sampler.spaces import DAGSpace
+
+    space = DAGSpace(5, ["conv"])  # every op parameter has one choice
+    sampler = sampler_class("evolution")(space, population_size=4, sample_size=2, seed=0)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(lambda t: float(space.suggest(t).num_edges), n_trials=12)  # crashed once the population was full
+    assert len(study.trials) == 12
