@@ -18,6 +18,7 @@ __all__ = [
     "InvalidCellError",
     "Optimum",
     "QueryResult",
+    "damaged_file",
     "data_file",
     "resolve_data_dir",
 ]
@@ -27,7 +28,8 @@ DATA_ENV = "LSO_SAMPLER_DATA"
 
 
 class BenchmarkDataError(FileNotFoundError):
-    """A benchmark data file is missing; the message names it and where it comes from."""
+    """A benchmark data file is missing or damaged (truncated, corrupt, a column or record
+    missing, NaN values); the message names the file, what is wrong and where it comes from."""
 
 
 class InvalidCellError(ValueError):
@@ -61,6 +63,19 @@ def data_file(data_dir: Path, relative: str, source: str) -> Path:
             f"directory). It comes from {source}."
         )
     return path
+
+
+def damaged_file(path: str | os.PathLike[str], problem: str, source: str) -> BenchmarkDataError:
+    """The :class:`BenchmarkDataError` for a damaged data file (to raise).
+
+    Args:
+        path: The file.
+        problem: What is wrong with it, e.g. ``"cannot be read (EOFError: ...)"``.
+        source: Where a good copy comes from.
+    """
+    return BenchmarkDataError(
+        f"damaged benchmark file {str(path)!r}: {problem}. Replace it with a fresh copy; it comes from {source}."
+    )
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+import math
 import os
 import random
 
 import numpy as np
 
-from lso_sampler.benchmarks.base import data_file, resolve_data_dir
+from lso_sampler.benchmarks.base import damaged_file, data_file, resolve_data_dir
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.enas import ENASSpace
 
@@ -32,6 +33,10 @@ class ENASDataset:
         accuracies: Their accuracies, fractions in [0, 1].
         train_indices, test_indices: Positions into ``cells`` of the two splits.
 
+    Raises:
+        BenchmarkDataError: if the file is missing or damaged (a line that does not parse,
+            a NaN accuracy, no architectures); the message names the file and the line.
+
     Example:
         >>> data = ENASDataset()  # doctest: +SKIP
         >>> len(data), len(data.train), len(data.test)  # doctest: +SKIP
@@ -51,16 +56,32 @@ class ENASDataset:
         self.space = ENASSpace()
         cells: list[Cell] = []
         accs: list[float] = []
-        with path.open() as f:
-            for lineno, line in enumerate(f):
-                if lineno < burn_in or not line.strip():
-                    continue
-                try:
-                    arch, acc = ast.literal_eval(line)
-                except (ValueError, SyntaxError) as err:
-                    raise ValueError(f"{path}:{lineno + 1}: cannot parse {line[:60]!r} ({err})") from None
-                cells.append(self.space.from_dvae(arch))
-                accs.append(float(acc))
+        try:
+            with path.open() as f:
+                for lineno, line in enumerate(f):
+                    if lineno < burn_in or not line.strip():
+                        continue
+                    try:
+                        arch, acc = ast.literal_eval(line)
+                        cell = self.space.from_dvae(arch)
+                        value = float(acc)
+                    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as err:
+                        raise damaged_file(
+                            path,
+                            f"line {lineno + 1} is not an (architecture, accuracy) pair: {line[:60]!r} "
+                            f"({type(err).__name__}: {err}; truncated or corrupt?)",
+                            _SOURCE,
+                        ) from None
+                    if not math.isfinite(value):
+                        raise damaged_file(
+                            path, f"line {lineno + 1}: the accuracy is {acc!r}, not a finite number", _SOURCE
+                        )
+                    cells.append(cell)
+                    accs.append(value)
+        except UnicodeDecodeError as err:
+            raise damaged_file(path, f"it is not a text file ({err})", _SOURCE) from None
+        if not cells:
+            raise damaged_file(path, f"it has no architecture after the first {burn_in} (burn-in) lines", _SOURCE)
         self.cells = cells
         self.accuracies = np.asarray(accs)
         order = list(range(len(cells)))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import zlib
+from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +16,7 @@ from lso_sampler.benchmarks.base import (
     Benchmark,
     Optimum,
     QueryResult,
+    damaged_file,
     data_file,
     resolve_data_dir,
 )
@@ -43,6 +47,61 @@ LATENCY_DEVICES = (
 )  # fmt: skip
 
 
+#: What reading a damaged gzipped CSV file raises (``BadGzipFile`` is an ``OSError``;
+#: pandas' ``ParserError`` and ``EmptyDataError`` and ``UnicodeDecodeError`` are ``ValueError``).
+_READ_ERRORS = (EOFError, OSError, zlib.error, ValueError)
+_ROWS = 15625
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (for messages: ``nan``, not ``np.float64(nan)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _read_table(root: Path, relative: str, source: str, columns: Sequence[str]) -> pd.DataFrame:
+    """The NAS-Bench-201 table ``root / relative``, checked: readable, with ``arch_index``,
+    ``arch_str`` and ``columns``, 15,625 rows in index order, and ``columns`` numeric with
+    no NaN or infinite value.
+
+    Raises:
+        BenchmarkDataError: naming the file, what is wrong (and where: column, row) and
+            ``source``, when the file is missing or any of this does not hold.
+    """
+    path = data_file(root, relative, source)
+    try:
+        frame = pd.read_csv(path)
+    except _READ_ERRORS as err:
+        raise damaged_file(
+            path,
+            f"it cannot be read as a gzipped CSV table (truncated or corrupt? {type(err).__name__}: {err})",
+            source,
+        ) from err
+    missing = [c for c in ("arch_index", "arch_str", *columns) if c not in frame.columns]
+    if missing:
+        raise damaged_file(path, f"it has no column {missing[0]!r} (its columns: {list(frame.columns)})", source)
+    for col in columns:
+        values = pd.to_numeric(frame[col], errors="coerce").to_numpy(float)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            i = int(bad[0])
+            raw, arch = (_plain(frame[c].iloc[i]) for c in (col, "arch_index"))
+            more = f"; {len(bad) - 1} more rows too" if len(bad) > 1 else ""
+            raise damaged_file(
+                path,
+                f"column {col!r} holds {raw!r} (not a finite number) in row {i} "
+                f"(arch_index {arch!r}, line {i + 2} of the CSV){more}",
+                source,
+            )
+    index = pd.to_numeric(frame["arch_index"], errors="coerce").to_numpy(float)
+    if len(frame) != _ROWS or not (index == np.arange(_ROWS)).all():
+        raise damaged_file(
+            path,
+            f"expected {_ROWS:,} rows in NAS-Bench-201 index order (arch_index 0..{_ROWS - 1}), found {len(frame):,}",
+            source,
+        )
+    return frame
+
+
 class NASBench201(Benchmark):
     """NAS-Bench-201 on CIFAR-10, CIFAR-100 or ImageNet16-120.
 
@@ -61,7 +120,12 @@ class NASBench201(Benchmark):
         dataset: ``"cifar10"``, ``"cifar100"`` or ``"imagenet16"``.
         data_dir: Folder holding ``nasbench201/`` (and ``nasbench201_latency/`` if
             ``devices`` is given); default ``$LSO_SAMPLER_DATA``.
-        devices: Latency devices to include (see ``LATENCY_DEVICES``), ``"all"`` or None.
+        devices: Latency devices to include (see ``LATENCY_DEVICES``): a list of names,
+            one name, ``"all"`` or None.
+
+    Raises:
+        BenchmarkDataError: if a data file is missing or damaged (unreadable, truncated, a
+            column missing, a NaN value); the message names the file and the cell.
 
     Example:
         >>> bench = NASBench201("cifar10")  # doctest: +SKIP
@@ -78,9 +142,17 @@ class NASBench201(Benchmark):
         super().__init__()
         if dataset not in _COLUMNS:
             raise ValueError(f"dataset: must be one of {list(_COLUMNS)}, got {dataset!r}")
-        if devices == "all":
-            devices = LATENCY_DEVICES
-        devices = tuple(devices or ())
+        if isinstance(devices, str):
+            devices = LATENCY_DEVICES if devices == "all" else (devices,)  # one device by name
+        elif devices is None:
+            devices = ()
+        else:
+            try:
+                devices = tuple(devices)
+            except TypeError:
+                raise TypeError(
+                    f"devices: must be a device name, a list of them, 'all' or None, got {devices!r}"
+                ) from None
         for d in devices:
             if d not in LATENCY_DEVICES:
                 raise ValueError(f"devices: unknown device {d!r}; choose from {list(LATENCY_DEVICES)}")
@@ -90,14 +162,17 @@ class NASBench201(Benchmark):
         self.space = NASBench201Space()
         root = resolve_data_dir(data_dir)
         fname, search_col, report_col = _COLUMNS[dataset]
-        hp200 = pd.read_csv(data_file(root, "nasbench201/nb201_hp200.csv.gz", _SOURCE))
-        self._check_rows(hp200, "nb201_hp200.csv.gz")
+        used = [report_col, "c10v_train_time_total_s", "c10v_test_acc"]
+        if fname == "nb201_hp200.csv.gz":
+            used.insert(0, search_col)
+        hp200 = _read_table(root, "nasbench201/nb201_hp200.csv.gz", _SOURCE, used)
         frame = hp200
         if fname != "nb201_hp200.csv.gz":
-            hp12 = pd.read_csv(data_file(root, f"nasbench201/{fname}", _SOURCE))
-            self._check_rows(hp12, fname)
+            hp12 = _read_table(root, f"nasbench201/{fname}", _SOURCE, [search_col])
             if not (hp12["arch_str"].values == hp200["arch_str"].values).all():
-                raise ValueError(f"{fname}: rows are not in the order of nb201_hp200.csv.gz")
+                raise damaged_file(
+                    root / "nasbench201" / fname, "its rows are not in the order of nb201_hp200.csv.gz", _SOURCE
+                )
             frame = hp200.assign(**{search_col: hp12[search_col].values})
         self._search = frame[search_col].to_numpy(float)
         self._report = frame[report_col].to_numpy(float)
@@ -106,17 +181,11 @@ class NASBench201(Benchmark):
         self._arch_str = frame["arch_str"].tolist()
         self._latency: dict[str, np.ndarray] = {}
         if devices:
-            lat = pd.read_csv(
-                data_file(root, "nasbench201_latency/nb201_latency_help.csv.gz", _LATENCY_SOURCE)
+            lat = _read_table(
+                root, "nasbench201_latency/nb201_latency_help.csv.gz", _LATENCY_SOURCE, [f"{d}_ms" for d in devices]
             )
-            self._check_rows(lat, "nb201_latency_help.csv.gz")
             for d in devices:
                 self._latency[d] = lat[f"{d}_ms"].to_numpy(float)
-
-    @staticmethod
-    def _check_rows(frame: pd.DataFrame, name: str) -> None:
-        if len(frame) != 15625 or not (frame["arch_index"].to_numpy() == np.arange(15625)).all():
-            raise ValueError(f"{name}: expected 15,625 rows in NAS-Bench-201 index order")
 
     def _lookup(self, cell: Cell, key: str) -> QueryResult:
         i = self.space.index(cell)

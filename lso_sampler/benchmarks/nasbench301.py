@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from lso_sampler.benchmarks.base import Benchmark, QueryResult, data_file, resolve_data_dir
+from lso_sampler.benchmarks.base import Benchmark, QueryResult, damaged_file, data_file, resolve_data_dir
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.darts import NODES, PARTS, DartsSpace
 
@@ -47,6 +47,9 @@ class NASBench301(Benchmark):
         data_dir: Folder holding ``yahpo_data/``; default ``$LSO_SAMPLER_DATA``.
         epoch: Training epoch (fidelity) to predict, 1..98.
 
+    Raises:
+        BenchmarkDataError: if the model or the encoding file is missing or damaged.
+
     Example:
         >>> bench = NASBench301()  # doctest: +SKIP
         >>> bench.query(bench.space.sample(0)).search_value  # doctest: +SKIP
@@ -64,14 +67,26 @@ class NASBench301(Benchmark):
         root = resolve_data_dir(data_dir)
         model = data_file(root, "yahpo_data/nb301/model_v2.onnx", _SOURCE)
         enc = data_file(root, "yahpo_data/nb301/encoding_v2.json", _SOURCE)
-        self.encoding: dict[str, dict[str, int]] = json.loads(enc.read_text())
-        missing = [n for n in CAT_NAMES if n not in self.encoding]
+        try:
+            self.encoding: dict[str, dict[str, int]] = json.loads(enc.read_text())
+        except (ValueError, OSError) as err:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise damaged_file(
+                enc, f"it is not valid JSON (truncated or corrupt? {type(err).__name__}: {err})", _SOURCE
+            ) from None
+        if not isinstance(self.encoding, dict):
+            raise damaged_file(enc, f"expected a JSON object, found {type(self.encoding).__name__}", _SOURCE)
+        missing = [n for n in CAT_NAMES if not isinstance(self.encoding.get(n), dict)]
         if missing:
-            raise ValueError(f"{enc}: no encoding for {missing[0]!r}; is this the nb301 encoding?")
+            raise damaged_file(enc, f"no encoding for {missing[0]!r}; is this the nb301 encoding?", _SOURCE)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(model), sess_options=opts)
+        try:
+            self._session = ort.InferenceSession(str(model), sess_options=opts)
+        except Exception as err:  # onnxruntime's InvalidProtobuf, Fail, ... share no useful base
+            raise damaged_file(
+                model, f"onnxruntime cannot load it (truncated or corrupt? {type(err).__name__}: {err})", _SOURCE
+            ) from None
         self.epoch = epoch
         self.space = DartsSpace()
 
@@ -103,12 +118,8 @@ class NASBench301(Benchmark):
 
     def predict(self, configs: Sequence[Mapping[str, Any]], epoch: int | None = None) -> np.ndarray:
         """Raw surrogate outputs ``[n, 4]`` (``TARGETS`` order) for YAHPO configurations."""
-        x_cat = np.array(
-            [[self.encoding[n][c.get(n, "#na#")] for n in CAT_NAMES] for c in configs], dtype=np.int32
-        )
-        x_cont = np.array(
-            [[float(c.get("epoch", epoch or self.epoch))] for c in configs], dtype=np.float32
-        )
+        x_cat = np.array([[self.encoding[n][c.get(n, "#na#")] for n in CAT_NAMES] for c in configs], dtype=np.int32)
+        x_cont = np.array([[float(c.get("epoch", epoch or self.epoch))] for c in configs], dtype=np.float32)
         inputs = self._session.get_inputs()
         return self._session.run(None, {inputs[0].name: x_cat, inputs[1].name: x_cont})[0]
 

@@ -2,17 +2,63 @@
 
 from __future__ import annotations
 
+import math
+import pickle
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
-from nas_bench_graph import light_read
+from nas_bench_graph import readbench
 
-from lso_sampler.benchmarks.base import Benchmark, Optimum, QueryResult
+from lso_sampler.benchmarks.base import Benchmark, Optimum, QueryResult, damaged_file
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.nasbench_graph import NASBenchGraphSpace
 
 __all__ = ["NASBenchGraph", "DATASETS"]
 
 DATASETS = ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins")
+
+_SOURCE = "the nas-bench-graph package (pip install --force-reinstall nas-bench-graph)"
+#: The fields of a record this reader uses.
+_FIELDS = ("valid_perf", "perf", "latency", "para")
+
+
+def table_path(dataset: str) -> Path:
+    """The file of ``dataset``'s table inside the ``nas-bench-graph`` package (what its
+    ``light_read`` reads)."""
+    return Path(readbench.__file__).resolve().parent / "light" / f"{dataset}.bench"
+
+
+def read_table(path: Path) -> dict[Any, dict[str, Any]]:
+    """The NAS-Bench-Graph table pickled in ``path``, checked: a dict of records, each with
+    finite ``valid_perf``, ``perf``, ``latency`` and ``para``.
+
+    Raises:
+        BenchmarkDataError: naming the file, what is wrong (and the record) and where it
+            comes from, if the file is missing, truncated, corrupt or holds bad records.
+    """
+    try:
+        with open(path, "rb") as f:
+            table = pickle.load(f)
+    except FileNotFoundError:
+        raise damaged_file(path, "it is missing from the installed package", _SOURCE) from None
+    except Exception as err:  # EOFError, UnpicklingError, ... : whatever a damaged pickle raises
+        raise damaged_file(
+            path, f"it cannot be unpickled (truncated or corrupt? {type(err).__name__}: {err})", _SOURCE
+        ) from None
+    if not isinstance(table, dict) or not table:
+        raise damaged_file(path, f"expected a non-empty dict of records, found {type(table).__name__}", _SOURCE)
+    for key, rec in table.items():
+        if not isinstance(rec, dict) or any(f not in rec for f in _FIELDS):
+            raise damaged_file(path, f"record {key!r} lacks one of the fields {list(_FIELDS)}: {rec!r}", _SOURCE)
+        for f in _FIELDS:
+            try:
+                ok = math.isfinite(float(rec[f]))
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise damaged_file(path, f"record {key!r}: {f} is {rec[f]!r}, not a finite number", _SOURCE)
+    return table
 
 
 class NASBenchGraph(Benchmark):
@@ -21,6 +67,10 @@ class NASBenchGraph(Benchmark):
     Searches on ``valid_perf`` and reports ``perf`` (test), both in percent; ``info`` holds
     ``latency_s`` and ``params_m`` (millions). The data ships inside the ``nas-bench-graph``
     package, so no data directory is needed.
+
+    Raises:
+        BenchmarkDataError: if the package's table for ``dataset`` is damaged (cannot be
+            unpickled, a record without a value or with a NaN one).
 
     Example:
         >>> bench = NASBenchGraph("cora")
@@ -36,7 +86,8 @@ class NASBenchGraph(Benchmark):
         self.dataset = dataset
         self.name = f"nasbench-graph:{dataset}"
         self.space = NASBenchGraphSpace(dataset)
-        self._table = light_read(dataset)
+        self._path = table_path(dataset)
+        self._table = read_table(self._path)
 
     @property
     def records(self) -> dict[int, dict[str, float]]:
@@ -44,7 +95,13 @@ class NASBenchGraph(Benchmark):
         return self._table
 
     def _lookup(self, cell: Cell, key: str) -> QueryResult:
-        rec = self._table[self.space.record_key(cell)]
+        rec = self._table.get(self.space.record_key(cell))
+        if rec is None:
+            raise damaged_file(
+                self._path,
+                f"it has no record for the valid cell {key!r} (record key {self.space.record_key(cell)!r})",
+                _SOURCE,
+            )
         info = {"latency_s": float(rec["latency"]), "params_m": float(rec["para"])}
         return QueryResult(cell, key, 100.0 * float(rec["valid_perf"]), 100.0 * float(rec["perf"]), info)
 

@@ -157,7 +157,10 @@ def make_adapter_class(spec: AdapterSpec, method: Method | str, module: str) -> 
     """The adapter class of ``method`` (e.g. ``AGNetSampler``): ``spec.base`` with a
     constructor whose signature lists ``space``, the adapter's leading options, ``seed``,
     every strategy option and the adapter's trailing options, so ``help()``, IDEs'
-    signature hints and a mistyped option all name this class."""
+    signature hints and a mistyped option all name this class. An invalid strategy option
+    (a ``TypeError`` or ``ValueError`` of the strategy's constructor) is raised again with
+    the class name in front, e.g. ``RegularizedEvolutionSampler: population_size: must be
+    an int >= 2, got 4.5``."""
     method = get_method(method) if isinstance(method, str) else method
     name = getattr(method, spec.suffix)
     strategy_cls = method.strategy_class()
@@ -194,7 +197,12 @@ def make_adapter_class(spec: AdapterSpec, method: Method | str, module: str) -> 
         given = dict(bound.arguments)
         space = given.pop("space")
         strategy_kw = {k: given.pop(k) for k in list(given) if k in strategy_names}
-        strategy = strategy_cls(space, seed=given.get("seed"), **strategy_kw)
+        try:
+            strategy = strategy_cls(space, seed=given.get("seed"), **strategy_kw)
+        except (TypeError, ValueError) as exc:
+            if type(exc) not in (TypeError, ValueError):
+                raise  # a subclass may take other arguments: leave it as it is
+            raise type(exc)(f"{type(self).__name__}: {exc}") from exc
         spec.base.__init__(self, space, strategy, **given)
 
     __init__.__signature__ = signature  # type: ignore[attr-defined]

@@ -23,7 +23,6 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, IntD
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.samplers._base import _process_constraints_after_trial
 from optuna.study import Study, StudyDirection
-from optuna.study._constrained_optimization import _CONSTRAINTS_KEY
 from optuna.trial import FrozenTrial, TrialState
 
 from lso_sampler.cell import Cell
@@ -50,6 +49,18 @@ CELL_ATTR = "lso_sampler:cell"
 BATCH_ATTR = "lso_sampler:batch"
 #: Trial system attribute saying where the trial's cell came from (``strategies.base.ORIGINS``).
 ORIGIN_ATTR = "lso_sampler:origin"
+#: Trial user attribute holding ``space.describe(cell)``, the trial's architecture in the
+#: space's own notation (shown by ``study.trials_dataframe()`` and optuna-dashboard).
+ARCH_ATTR = "architecture"
+
+
+def _describe(space: SearchSpace, cell: Cell) -> str:
+    """``space.describe(cell)``, or the generic form when the space's own one fails (a
+    space of your own whose ``describe`` does not take this cell): never fails a trial."""
+    try:
+        return space.describe(cell)
+    except Exception:  # the description must not stop the study
+        return SearchSpace.describe(space, cell)
 
 
 def _usable_values(trial: FrozenTrial, n_objectives: int) -> tuple[float, ...] | None:
@@ -190,11 +201,22 @@ class LSOSampler(BaseSampler):
 
     # -- the study as history ---------------------------------------------------------------
     def _check_objectives(self, study: Study) -> None:
-        if len(study.directions) > 1 and not self._strategy.supports_multi_objective:
+        """Refuse, at the first trial, a study with more objectives than the strategy handles
+        (one without :attr:`Strategy.supports_multi_objective`; at most its ``max_objectives``,
+        when it declares one)."""
+        n = len(study.directions)
+        if n > 1 and not self._strategy.supports_multi_objective:
             raise ValueError(
                 f"{type(self).__name__} ({self._strategy.name}) handles single-objective studies "
-                f"only, but this study has {len(study.directions)} objectives; use a "
+                f"only, but this study has {n} objectives; use a "
                 "single-objective study or a multi-objective sampler such as NSGAIISampler"
+            )
+        limit = getattr(self._strategy, "max_objectives", None)
+        if limit is not None and n > limit:
+            handles = "one or two objectives" if limit == 2 else f"at most {limit} objectives"
+            raise ValueError(
+                f"{type(self).__name__} ({self._strategy.name}) handles {handles}, but this study "
+                f"has {n}; use AGNetSampler or NSGAIISampler for more"
             )
 
     def _cell_of(self, trial: FrozenTrial) -> Cell | None:
@@ -284,10 +306,10 @@ class LSOSampler(BaseSampler):
         ``(inf,)`` when they could not be computed: infeasible, as Optuna's TPE treats it)."""
         if self._constraints_func is None:
             return ()
-        stored = trial.system_attrs.get(_CONSTRAINTS_KEY)
-        if stored is None:
+        stored = trial.constraints  # Optuna's public view: {} when constraints_func failed
+        if not stored:
             return (math.inf,)
-        return tuple(float(c) for c in stored)
+        return tuple(float(c) for c in stored.values())
 
     # -- choosing the cell of a trial ----------------------------------------------------------
     def _batch_key(self) -> str:
@@ -361,7 +383,25 @@ class LSOSampler(BaseSampler):
                 break
             avoid.add(key)
         self._reserved[trial._trial_id] = params
+        self._record_architecture(study, trial, self._space.from_params(params, "categorical"))
         return params
+
+    def _record_architecture(self, study: Study, trial: FrozenTrial, cell: Cell) -> None:
+        """Store ``space.describe(cell)`` as the trial's user attribute ``"architecture"``."""
+        study._storage.set_trial_user_attr(trial._trial_id, ARCH_ATTR, _describe(self._space, cell))
+
+    def _record_enqueued_architecture(self, study: Study, trial: FrozenTrial) -> None:
+        """Record the architecture of an enqueued trial whose parameters fix the whole cell
+        (in the space's encoding, as ``space.suggest(trial)`` reads them); a partial or
+        unreadable one is left without (the rest comes from the independent sampler)."""
+        fixed = trial.system_attrs.get("fixed_params", {})
+        if not all(n in fixed for n in self._space.param_names):
+            return
+        try:
+            cell = self._space.from_params(fixed, self._space.encoding, strict=False)
+        except ValueError:
+            return  # _check_enqueued has warned about it
+        self._record_architecture(study, trial, cell)
 
     def _check_enqueued(self, trial: FrozenTrial) -> None:
         """Warn, naming the problem, when an enqueued trial's parameters are no valid cell."""
@@ -385,8 +425,11 @@ class LSOSampler(BaseSampler):
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._check_objectives(study)
+        # as TPE, CMA-ES and GP do: the independent sampler prepares the trial too
+        self._independent_sampler.before_trial(study, trial)
         if not self._uses_space(trial):
             self._check_enqueued(trial)
+            self._record_enqueued_architecture(study, trial)
             return  # an enqueued cell: the user's choice, nothing to reserve
         with self._lock:
             self._reserve(study, trial)

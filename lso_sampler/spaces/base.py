@@ -311,6 +311,36 @@ class SearchSpace(ABC):
         """Canonical key: equal for cells that are the same architecture in this space."""
         return cell.key
 
+    def describe(self, cell: Cell) -> str:
+        """A short, stable, human-readable form of ``cell`` (one line).
+
+        The samplers store it as the trial user attribute ``"architecture"``, so it shows
+        in ``study.trials_dataframe()`` (column ``user_attrs_architecture``) and in
+        optuna-dashboard. This generic form lists every node as ``index:op`` followed by
+        ``-> `` and the nodes it feeds, nodes separated by ``"; "``; the built-in spaces
+        override it with their benchmark's own notation (NAS-Bench-201 ``arch_str``, DARTS
+        genotype, ...).
+
+        Args:
+            cell: A cell (of this space or not: the generic form describes any cell).
+
+        Returns:
+            The description, e.g. ``"0:input -> 1,2; 1:conv3x3 -> 2; 2:output"``.
+
+        Example:
+            >>> from lso_sampler.spaces import DAGSpace
+            >>> cell = Cell(["input", "conv", "output"], [[0, 1, 1], [0, 0, 1], [0, 0, 0]])
+            >>> DAGSpace(3, ["conv", "pool"]).describe(cell)
+            '0:input -> 1,2; 1:conv -> 2; 2:output'
+        """
+        if not isinstance(cell, Cell):
+            raise TypeError(f"cell: expected a Cell, got {type(cell).__name__}")
+        parts = []
+        for i, op in enumerate(cell.ops):
+            succ = cell.successors(i)
+            parts.append(f"{i}:{op} -> {','.join(map(str, succ))}" if succ else f"{i}:{op}")
+        return "; ".join(parts)
+
     def sample(self, rng: np.random.Generator | int | None = None, max_tries: int = 10_000) -> Cell:
         """A uniformly random valid cell (rejection sampling over the parameters)."""
         gen = as_rng(rng)

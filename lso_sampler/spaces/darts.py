@@ -161,6 +161,30 @@ class DartsSpace(SearchSpace):
             raise ValueError("cell: has edges that a DARTS cell does not have")
         return result
 
+    def describe(self, cell: Cell) -> str:
+        """The cell's genotype as DARTS prints it: ``Genotype(normal=[(op, input), ...],
+        normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])``.
+
+        The two (op, input) pairs of each intermediate node are in the order of their
+        inputs (as :meth:`genotype` returns them), so equal cells print equally.
+
+        Raises:
+            ValueError: if ``cell`` is not a DARTS cell.
+
+        Example:
+            >>> space = DartsSpace()
+            >>> pairs = [("sep_conv_3x3", 0), ("sep_conv_3x3", 1)] * 4
+            >>> print(space.describe(space.from_genotype({"normal": pairs, "reduce": pairs})))
+            Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ...], normal_concat=[2, 3, 4, 5],
+            reduce=[...], reduce_concat=[2, 3, 4, 5])
+        """
+        g = self.genotype(cell)
+        concat = list(NODES)
+        return (
+            f"Genotype(normal={g['normal']!r}, normal_concat={concat}, "
+            f"reduce={g['reduce']!r}, reduce_concat={concat})"
+        )
+
     def to_module(  # type: ignore[override]
         self, cell: Cell, channels: int = 36, layers: int = 20, num_classes: int = 10, in_channels: int = 3
     ) -> Any:

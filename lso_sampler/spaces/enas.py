@@ -159,5 +159,20 @@ class ENASSpace(SearchSpace):
             for i in range(self.num_layers)
         ]
 
+    def describe(self, cell: Cell) -> str:
+        """The cell in D-VAE's list form (:meth:`to_dvae`): per layer its op index (in
+        :data:`OPS` order) then its skip flags; :meth:`from_dvae` reads it back.
+
+        Raises:
+            ValueError: if ``cell`` is not an ENAS cell of this many layers.
+
+        Example:
+            >>> space = ENASSpace()
+            >>> row = "[[1], [4, 0], [5, 0, 0], [0, 1, 1, 1], [2, 1, 1, 1, 1], [3, 0, 0, 0, 0, 1]]"
+            >>> space.describe(space.from_dvae(row))
+            '[[1], [4, 0], [5, 0, 0], [0, 1, 1, 1], [2, 1, 1, 1, 1], [3, 0, 0, 0, 0, 1]]'
+        """
+        return str(self.to_dvae(cell))
+
     def __repr__(self) -> str:
         return f"ENASSpace(num_layers={self.num_layers}, encoding={self.encoding!r})"

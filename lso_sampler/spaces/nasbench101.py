@@ -67,5 +67,22 @@ class NASBench101Space(DAGSpace):
             raise ValueError(f"cell: not a valid NAS-Bench-101 cell: {reason.reason}")
         return NB101Network(cell, stem_channels, num_stacks, cells_per_stack, num_classes, in_channels)
 
+    def describe(self, cell: Cell) -> str:
+        """The cell as the NAS-Bench-101 API's ``ModelSpec(matrix, ops)`` takes it: the op
+        list, then the adjacency matrix with each row written as its 0/1 digits and rows
+        separated by ``/`` (the cell as given, before pruning).
+
+        Raises:
+            ValueError: if ``cell`` is not a NAS-Bench-101 cell.
+
+        Example:
+            >>> cell = Cell(["input", "conv3x3-bn-relu", "output"], [[0, 1, 1], [0, 0, 1], [0, 0, 0]])
+            >>> NASBench101Space().describe(cell)
+            "ops=['input', 'conv3x3-bn-relu', 'output'] matrix=011/001/000"
+        """
+        self._encode(cell)  # a clear error for a cell of another space
+        rows = "/".join("".join(map(str, row)) for row in cell.adjacency)
+        return f"ops={list(cell.ops)!r} matrix={rows}"
+
     def __repr__(self) -> str:
         return f"NASBench101Space(encoding={self.encoding!r})"

@@ -161,6 +161,18 @@ class NASBench201Space(SearchSpace):
         o = self.ops_of(cell)
         return f"|{o[0]}~0|+|{o[1]}~0|{o[2]}~1|+|{o[3]}~0|{o[4]}~1|{o[5]}~2|"
 
+    def describe(self, cell: Cell) -> str:
+        """The cell's official NAS-Bench-201 ``arch_str`` (:meth:`to_arch_str`).
+
+        Raises:
+            ValueError: if ``cell`` is not a NAS-Bench-201 cell.
+
+        Example:
+            >>> NASBench201Space().describe(NASBench201Space().from_index(0))
+            '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|'
+        """
+        return self.to_arch_str(cell)
+
     def from_arch_str(self, arch_str: str) -> Cell:
         """Parse an official ``arch_str``."""
         try:

@@ -160,6 +160,22 @@ class NASBenchGraphSpace(SearchSpace):
         link, ops = self._link_ops(values)
         return f"nbg:{Arch(link, ops).valid_hash()}"
 
+    def describe(self, cell: Cell) -> str:
+        """The cell as the ``nas-bench-graph`` package writes an architecture: its link
+        list and its op list (``Arch(link, ops)``).
+
+        Raises:
+            ValueError: if ``cell`` is not a NAS-Bench-Graph cell.
+
+        Example:
+            >>> space = NASBenchGraphSpace()
+            >>> space.describe(space.from_params({"link": "0012", "op_1": "gcn", "op_2": "gat",
+            ...                                   "op_3": "sage", "op_4": "skip"}))
+            "link=[0, 0, 1, 2] ops=['gcn', 'gat', 'sage', 'skip']"
+        """
+        link, ops = self._link_ops(self._encode(cell))
+        return f"link={link!r} ops={ops!r}"
+
     def record_key(self, cell: Cell) -> int:
         """The integer key of ``cell``'s record in the ``nas-bench-graph`` tables."""
         return int(self.key(cell)[4:])

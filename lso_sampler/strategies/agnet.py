@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lso_sampler._checks import check_bool, check_float, check_int
 from lso_sampler.cell import Cell
 from lso_sampler.models.agnet import AGNetConfig, AGNetModel, weights_from_ranks
 from lso_sampler.models.pretrain import load_or_pretrain
@@ -63,7 +64,8 @@ class AGNet(ModelBasedStrategy):
         alpha: Weight of the surrogate loss (0.9).
         weight_k: ``k`` of the rank weights: 0.01, the paper's "k = 10e-3" read literally
             (and the reference code's ``weight_factor``). 1e-3 concentrates the weight on
-            the single best cell and measured worse early on NAS-Bench-201 (benchmarks/).
+            the single best cell; see benchmarks/README.md (AG-Net, the rank-weight
+            constant) for the comparison of the two.
         train_batch_size: Evaluated cells per training step (16; the cells one proposal
             round returns are :attr:`batch_size`).
         lr: Adam learning rate during search (1e-3; Adam's betas are (0.5, 0.999), as in
@@ -73,11 +75,17 @@ class AGNet(ModelBasedStrategy):
             reaching the generator.
         config: Model sizes.
         pretrain_steps: Steps of query-free pretraining (shipped weights exist for the
-            built-in spaces at the default).
+            built-in spaces at the default; 0 leaves the generator untrained).
         temperature_step: Factor by which the sampling temperature rises after a
             generation round that finds too few new cells (1 disables it: the reference
             behaviour, which then tops up with random cells).
         infeasible_penalty: Factor on the ranks of cells that violate a constraint (1000).
+
+    Raises:
+        TypeError: if an option has the wrong type (``num_candidates=2.5``, a string for a
+            number, a bool for an int, a non-bool switch).
+        ValueError: if an option is out of range, NaN or infinite (``alpha=nan``,
+            ``pretrain_steps=-1``, ``temperature_step=nan``, ``lr=inf``).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -112,16 +120,16 @@ class AGNet(ModelBasedStrategy):
         infeasible_penalty: float = 1000.0,
     ) -> None:
         super().__init__(space, seed, num_init=num_init, epochs=epochs, train_batch_size=train_batch_size, lr=lr)
-        if num_candidates < 1:
-            raise ValueError(f"num_candidates: must be at least 1, got {num_candidates}")
-        if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha: must be in [0, 1], got {alpha}")
-        if temperature_step < 1.0:
-            raise ValueError(f"temperature_step: must be at least 1 (1 disables it), got {temperature_step}")
-        if weight_k <= 0:
-            raise ValueError(f"weight_k: must be positive, got {weight_k}")
-        if infeasible_penalty < 1:
-            raise ValueError(f"infeasible_penalty: must be at least 1, got {infeasible_penalty}")
+        num_candidates = check_int("num_candidates", num_candidates, 1)
+        alpha = check_float("alpha", alpha, 0.0, 1.0)
+        temperature_step = check_float("temperature_step", temperature_step, 1.0)
+        weight_k = check_float("weight_k", weight_k, 0.0, low_open=True)
+        infeasible_penalty = check_float("infeasible_penalty", infeasible_penalty, 1.0)
+        weighted_retraining = check_bool("weighted_retraining", weighted_retraining)
+        backprop_surrogate = check_bool("backprop_surrogate", backprop_surrogate)
+        pretrain_steps = check_int("pretrain_steps", pretrain_steps, 0)
+        if config is not None and not isinstance(config, AGNetConfig):
+            raise TypeError(f"config: must be an AGNetConfig or None, got {type(config).__name__}")
         self.num_candidates = num_candidates
         self.alpha = alpha
         self.weight_k = weight_k

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from lso_sampler._checks import check_float, check_int
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import ENUMERATE_LIMIT, SearchSpace, as_rng
 
@@ -166,6 +167,10 @@ class ModelBasedStrategy(Strategy):
         train_batch_size: Evaluated cells per training step (not the number of cells a
             proposal round returns, which is :attr:`Strategy.batch_size`).
         lr: Adam learning rate.
+
+    Raises:
+        TypeError: if an option has the wrong type (e.g. ``epochs=2.5``, ``lr="0.1"``).
+        ValueError: if an option is out of range (e.g. ``num_init=0``, ``lr=nan``).
     """
 
     #: Adam's ``betas`` during training.
@@ -184,14 +189,11 @@ class ModelBasedStrategy(Strategy):
         lr: float = 1e-3,
     ) -> None:
         super().__init__(space, seed)
-        if num_init < 1:
-            raise ValueError(f"num_init: must be at least 1, got {num_init}")
-        if epochs is not None and epochs < 0:
-            raise ValueError(f"epochs: must be non-negative, got {epochs}")
-        if train_batch_size < 1:
-            raise ValueError(f"train_batch_size: must be at least 1, got {train_batch_size}")
-        if not lr > 0:
-            raise ValueError(f"lr: must be positive, got {lr}")
+        num_init = check_int("num_init", num_init, 1)
+        if epochs is not None:
+            epochs = check_int("epochs", epochs, 0)
+        train_batch_size = check_int("train_batch_size", train_batch_size, 1)
+        lr = check_float("lr", lr, 0, low_open=True)
         self.num_init = num_init
         self.epochs = self.default_epochs(space) if epochs is None else epochs
         self.train_batch_size = train_batch_size

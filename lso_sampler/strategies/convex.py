@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from lso_sampler._checks import check_float, check_int
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.spaces.base import SearchSpace
@@ -58,6 +59,10 @@ class ConvexLSO(GraphVAESearch):
         num_unlabeled: Random unlabeled cells per iteration (256).
         num_perturb: Perturbed copies of each best latent (4).
         noise: Standard deviation of the perturbation (0.1).
+
+    Raises:
+        TypeError: if an option has the wrong type (e.g. ``num_perturb=2.5``).
+        ValueError: if an option is out of range, NaN or infinite (e.g. ``noise=nan``).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -112,12 +117,9 @@ class ConvexLSO(GraphVAESearch):
             pretrain_steps=pretrain_steps,
             target=target,
         )
-        if num_unlabeled < 0:
-            raise ValueError(f"num_unlabeled: must be non-negative, got {num_unlabeled}")
-        if num_perturb < 1:
-            raise ValueError(f"num_perturb: must be at least 1, got {num_perturb}")
-        if noise < 0:
-            raise ValueError(f"noise: must be non-negative, got {noise}")
+        num_unlabeled = check_int("num_unlabeled", num_unlabeled, 0)
+        num_perturb = check_int("num_perturb", num_perturb, 1)
+        noise = check_float("noise", noise, 0.0)
         self.num_unlabeled = num_unlabeled
         self.num_perturb = num_perturb
         self.noise = noise

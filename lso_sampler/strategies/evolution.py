@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lso_sampler._checks import check_int
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy, constrained_order, random_unseen
@@ -30,7 +31,11 @@ class RegularizedEvolution(Strategy):
         population_size: P.
         sample_size: S, the tournament size (``<= population_size``).
         seed: Random seed.
-        max_mutation_tries: Mutations tried per child before falling back to random.
+        max_mutation_tries: Mutations tried per child before falling back to random (>= 1).
+
+    Raises:
+        TypeError: if an option is not an int (e.g. ``population_size=4.5``, ``sample_size="3"``).
+        ValueError: if an option is out of range (e.g. ``max_mutation_tries=0``).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -52,12 +57,11 @@ class RegularizedEvolution(Strategy):
         max_mutation_tries: int = 100,
     ) -> None:
         super().__init__(space, seed)
-        if population_size < 2:
-            raise ValueError(f"population_size: must be at least 2, got {population_size}")
-        if not 1 <= sample_size <= population_size:
-            raise ValueError(
-                f"sample_size: must be in 1..population_size ({population_size}), got {sample_size}"
-            )
+        population_size = check_int("population_size", population_size, 2)
+        sample_size = check_int(
+            "sample_size", sample_size, 1, population_size, high_text=f"population_size ({population_size})"
+        )
+        max_mutation_tries = check_int("max_mutation_tries", max_mutation_tries, 1)
         self.population_size = population_size
         self.sample_size = sample_size
         self.max_mutation_tries = max_mutation_tries

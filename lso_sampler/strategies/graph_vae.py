@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lso_sampler._checks import check_float, check_int
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.models.pretrain import load_or_pretrain_vae
@@ -93,11 +94,18 @@ class GraphVAESearch(ModelBasedStrategy):
         config: Model sizes; its ``encoder`` is set from ``encoder``.
         pretrain_steps: Query-free pretraining steps (3000: weights are shipped for
             NAS-Bench-201 with every encoder and for NAS-Bench-Graph, ENAS and DARTS with
-            ``dvae``; other spaces and encoders pretrain on first use, minutes on a CPU,
-            and are cached in ``$LSO_SAMPLER_CACHE``).
+            ``dvae``; other spaces and encoders pretrain once, at the first model-based
+            iteration, and are cached in ``$LSO_SAMPLER_CACHE``; benchmarks/README.md
+            says how long this takes).
         target: How the predictor's performance targets are scaled to [0.05, 0.95]:
             ``"rank"`` (by rank, the default) or ``"minmax"`` (by value; with constraints
             the targets are always ranks).
+
+    Raises:
+        TypeError: if an option has the wrong type (a float or bool for an int, a string
+            for a number).
+        ValueError: if an option is out of range, NaN or infinite (``step_size=inf``,
+            ``pretrain_steps=-1``, ``lr=nan``).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -107,6 +115,9 @@ class GraphVAESearch(ModelBasedStrategy):
     """
 
     name = "graph-vae"
+    #: Most objectives a study may have (performance and a cost); the Optuna adapter refuses
+    #: a study with more at its first trial.
+    max_objectives: int | None = 2
     batch_size = 16
     grad_clip = 5.0
     predictor_kind = "mlp"
@@ -137,19 +148,17 @@ class GraphVAESearch(ModelBasedStrategy):
         super().__init__(space, seed, num_init=num_init, epochs=epochs, train_batch_size=train_batch_size, lr=lr)
         if target not in TARGETS:
             raise ValueError(f"target: expected one of {TARGETS}, got {target!r}")
-        for name, value, low in (
-            ("num_prior", num_prior, 0),
-            ("num_best", num_best, 0),
-            ("steps", steps, 0),
-        ):
-            if value < low:
-                raise ValueError(f"{name}: must be at least {low}, got {value}")
+        num_prior = check_int("num_prior", num_prior, 0)
+        num_best = check_int("num_best", num_best, 0)
+        steps = check_int("steps", steps, 0)
         if num_prior + num_best == 0:
             raise ValueError("num_prior, num_best: at least one must be positive (the search has no start points)")
-        if step_size <= 0:
-            raise ValueError(f"step_size: must be positive, got {step_size}")
-        if complexity_weight < 0:
-            raise ValueError(f"complexity_weight: must be non-negative, got {complexity_weight}")
+        step_size = check_float("step_size", step_size, 0.0, low_open=True)
+        complexity_weight = check_float("complexity_weight", complexity_weight, 0.0)
+        predictor_weight = check_float("predictor_weight", predictor_weight, 0.0)
+        pretrain_steps = check_int("pretrain_steps", pretrain_steps, 0)
+        if config is not None and not isinstance(config, GraphVAEConfig):
+            raise TypeError(f"config: must be a GraphVAEConfig or None, got {type(config).__name__}")
         if complexity_weight > 0 and complexity is None:
             raise ValueError("complexity: give a cell -> float function when complexity_weight > 0")
         if complexity is not None and not callable(complexity):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lso_sampler._checks import check_int
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy, neighbours, random_unseen
@@ -29,6 +30,10 @@ class LocalSearch(Strategy):
             them (the paper's Algorithm 1 uses 1).
         seed: Random seed.
 
+    Raises:
+        TypeError: if ``num_init`` is not an int.
+        ValueError: if ``num_init`` is below 1.
+
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
         >>> ls = LocalSearch(NASBench201Space(), seed=0)
@@ -41,8 +46,7 @@ class LocalSearch(Strategy):
 
     def __init__(self, space: SearchSpace, num_init: int = 1, seed: int | None = None) -> None:
         super().__init__(space, seed)
-        if num_init < 1:
-            raise ValueError(f"num_init: must be at least 1, got {num_init}")
+        num_init = check_int("num_init", num_init, 1)
         self.num_init = num_init
         self._nbr_cache: dict[str, tuple[list[Cell], list[str]]] = {}
 

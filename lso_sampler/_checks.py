@@ -1,0 +1,111 @@
+"""Argument checks shared by the strategies' constructors.
+
+Each check raises up front with a message that names the parameter, what it must be and
+what it got, e.g. ``population_size: must be an int >= 2, got 4.5 (float)``: a
+:class:`TypeError` for a value of the wrong type (a string for a number, a float or a bool
+for an int), a :class:`ValueError` for one out of range (NaN and infinities included). Valid
+values pass through unchanged (ints as ``int``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = ["check_bool", "check_float", "check_int"]
+
+
+def _got(value: Any) -> str:
+    """``value`` for a message: its repr and, unless obvious, its type."""
+    if type(value) in (int, float):
+        return repr(value)
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _bounds(low: Any, high: Any, low_open: bool = False, high_open: bool = False) -> str:
+    """``" >= 2"``, ``" in [0, 1]"``, ... (empty without bounds)."""
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if low is not None:
+        return f" {'>' if low_open else '>='} {low}"
+    if high is not None:
+        return f" {'<' if high_open else '<='} {high}"
+    return ""
+
+
+def check_int(name: str, value: Any, low: int | None = None, high: int | None = None, *, high_text: str = "") -> int:
+    """``value`` as an ``int`` if it is an integer in ``low..high`` (bounds inclusive).
+
+    Args:
+        name: The parameter's name, for the message.
+        value: The value given.
+        low: Smallest allowed value (``None``: no lower bound).
+        high: Largest allowed value (``None``: no upper bound).
+        high_text: How to name ``high`` in the message (e.g. ``"population_size (10)"``).
+
+    Raises:
+        TypeError: if ``value`` is not an integer (floats, bools, strings and ``None`` are not).
+        ValueError: if it is out of range.
+    """
+    if low is not None and high is not None:
+        what = f"an int in {low}..{high_text or high}"
+    else:
+        what = "an int" + _bounds(low, high)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: must be {what}, got {_got(value)}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name}: must be {what}, got {_got(value)}")
+    return int(value)
+
+
+def check_float(
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    finite: bool = True,
+) -> Any:
+    """``value`` unchanged if it is a real number in the given range.
+
+    Args:
+        name: The parameter's name, for the message.
+        value: The value given (ints are fine).
+        low: Lower bound (``None``: none).
+        high: Upper bound (``None``: none).
+        low_open: Whether ``low`` itself is excluded (``> low``).
+        high_open: Whether ``high`` itself is excluded (``< high``).
+        finite: Whether infinities are refused (NaN always is).
+
+    Raises:
+        TypeError: if ``value`` is not a real number (bools and strings are not).
+        ValueError: if it is NaN, infinite (with ``finite``) or out of range.
+    """
+    what = ("a finite number" if finite else "a number") + _bounds(low, high, low_open, high_open)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: must be {what}, got {_got(value)}")
+    v = float(value)
+    bad = math.isnan(v) or (finite and math.isinf(v))
+    if low is not None:
+        bad = bad or (v <= low if low_open else v < low)
+    if high is not None:
+        bad = bad or (v >= high if high_open else v > high)
+    if bad:
+        raise ValueError(f"{name}: must be {what}, got {_got(value)}")
+    return value
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """``value`` as a ``bool`` if it is one (numpy bools too).
+
+    Raises:
+        TypeError: for anything else (``0``, ``1``, ``"False"``, ``None``, ...).
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: must be True or False, got {_got(value)}")
+    return bool(value)
