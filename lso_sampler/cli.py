@@ -6,9 +6,19 @@ import argparse
 import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from lso_sampler.benchmarks import BENCHMARK_NAMES
-from lso_sampler.compare import DEFAULT_COST_SAMPLERS, DEFAULT_SAMPLERS, SETTINGS, parse_sampler, sampler_names
+from lso_sampler.compare import (
+    DEFAULT_COST_SAMPLERS,
+    DEFAULT_SAMPLERS,
+    LEADS,
+    SETTINGS,
+    is_plugin_spec,
+    load_plugin,
+    parse_sampler,
+    sampler_names,
+)
 
 
 def cmd_list(_: argparse.Namespace) -> int:
@@ -24,10 +34,12 @@ def cmd_list(_: argparse.Namespace) -> int:
 
 
 def _sampler_list(text: str) -> list[str]:
+    """The comma-separated sampler specs of ``--samplers``: names (``tpe``, ``agnet:joint``)
+    or plug-ins (``[name=]module.path:factory``), each checked (a plug-in is imported)."""
     names = [s.strip() for s in text.split(",") if s.strip()]
     for n in names:
         try:
-            parse_sampler(n)
+            load_plugin(n) if is_plugin_spec(n) else parse_sampler(n)
         except ValueError as exc:
             raise ValueError(f"--{exc}") from None
     if not names:
@@ -36,8 +48,9 @@ def _sampler_list(text: str) -> list[str]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Samplers x seeds on one benchmark -> queries.csv, summary.md, curves.png."""
-    from lso_sampler.compare import compare
+    """Samplers x seeds on one benchmark -> queries.csv, summary.md, curves.png; on several
+    (``--benchmark a,b``) those per benchmark in ``out/<name>/`` and leaderboard.md/.csv."""
+    from lso_sampler.compare import bench_dir_name, compare
 
     samplers = None if args.samplers is None else _sampler_list(args.samplers)
     command = "lso-sampler " + " ".join(shlex.quote(a) for a in args.argv)
@@ -56,8 +69,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         in_flight=args.in_flight,
         latency_limit=args.latency_limit,
         setting=args.setting,
+        lead=args.lead,
     )
-    out = __import__("pathlib").Path(args.out)
+    out = Path(args.out)
+    if (out / "leaderboard.md").exists() and "," in args.benchmark:
+        print((out / "leaderboard.md").read_text())
+        dirs = ", ".join(f"{args.out}/{bench_dir_name(b.strip())}/" for b in args.benchmark.split(",") if b.strip())
+        print(f"wrote {args.out}/leaderboard.md, {args.out}/leaderboard.csv and per benchmark {dirs}")
+        return 0
     print((out / "summary.md").read_text())
     extra = f", {args.out}/pareto.png" if (out / "pareto.png").exists() else ""
     print(f"wrote {args.out}/queries.csv, {args.out}/summary.md, {args.out}/curves.png{extra}")
@@ -70,7 +89,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     if args.budget < 1:
         raise ValueError("--budget: must be at least 1")
-    run = run_one(args.benchmark, _sampler_list(args.sampler)[0], args.seed, args.budget, args.data_dir)
+    spec = _sampler_list(args.sampler)[0]
+    name, plugin = load_plugin(spec) if is_plugin_spec(spec) else (spec, None)
+    run = run_one(args.benchmark, name, args.seed, args.budget, args.data_dir, plugin=plugin)
     bench = _benchmark(args.benchmark, args.data_dir)
     print(f"benchmark {bench.name}, sampler {run.sampler}, seed {run.seed}")
     print(f"queries {len(run.rows)} (distinct cells) in {run.trials} trials, {run.seconds:.1f} s")
@@ -102,18 +123,23 @@ def build_parser() -> argparse.ArgumentParser:
     p_list = sub.add_parser("list", help="print the benchmark and sampler names")
     p_list.set_defaults(func=cmd_list)
 
-    p_cmp = sub.add_parser("compare", help="samplers x seeds on one benchmark, counted in queries")
-    p_cmp.add_argument("--benchmark", default="nasbench-graph:cora", help="see `lso-sampler list`")
+    p_cmp = sub.add_parser("compare", help="samplers x seeds on one or more benchmarks, counted in queries")
+    p_cmp.add_argument(
+        "--benchmark",
+        default="nasbench-graph:cora",
+        help="see `lso-sampler list`; several comma-separated (a,b,c) add leaderboard.md over them",
+    )
     p_cmp.add_argument(
         "--samplers",
         default=None,
         help=f"comma-separated names (see `lso-sampler list`), each optionally with :constrained or :joint "
-        "on a latency benchmark "
+        "on a latency benchmark, or plug-ins [name=]module.path:factory (factory(space, seed) -> optuna "
+        "sampler) "
         f"(default: {','.join(DEFAULT_SAMPLERS)}, on a latency benchmark {','.join(DEFAULT_COST_SAMPLERS)}; "
         "gp is slow, name it to add it)",
     )
-    p_cmp.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 per sampler (default 10)")
-    p_cmp.add_argument("--budget", type=int, default=100, help="distinct cells per run (default 100)")
+    p_cmp.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per sampler (default 5)")
+    p_cmp.add_argument("--budget", type=int, default=40, help="distinct cells per run (default 40)")
     p_cmp.add_argument("--data-dir", default=None, help="benchmark data folder (default $LSO_SAMPLER_DATA)")
     p_cmp.add_argument("--out", default="lso-compare", help="output folder (default ./lso-compare)")
     p_cmp.add_argument("--jobs", type=int, default=1, help="parallel processes (default 1)")
@@ -145,12 +171,21 @@ def build_parser() -> argparse.ArgumentParser:
         "and latency); a sampler's own suffix wins, e.g. agnet:joint (default: constrained with a "
         "limit, else joint)",
     )
+    p_cmp.add_argument(
+        "--lead",
+        choices=LEADS,
+        default=None,
+        help="first table of summary.md: best search value ('search') or reported value of the "
+        "best-by-search cell ('reported') (default: search on nasbench-graph, else reported)",
+    )
     p_cmp.add_argument("--quiet", action="store_true", help="no progress bar")
     p_cmp.set_defaults(func=cmd_compare)
 
     p_search = sub.add_parser("search", help="run one sampler on a benchmark and print the best cell")
     p_search.add_argument("--benchmark", default="nasbench-graph:cora", help="see `lso-sampler list`")
-    p_search.add_argument("--sampler", default="tpe", help=f"one of {', '.join(sampler_names())}")
+    p_search.add_argument(
+        "--sampler", default="tpe", help=f"one of {', '.join(sampler_names())}, or a plug-in module.path:factory"
+    )
     p_search.add_argument("--budget", type=int, default=100, help="distinct cells to query")
     p_search.add_argument("--seed", type=int, default=0)
     p_search.add_argument("--data-dir", default=None, help="benchmark data folder (default $LSO_SAMPLER_DATA)")

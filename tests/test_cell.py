@@ -50,6 +50,7 @@ def isomorphic(a: Cell, b: Cell) -> bool:
     return False
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(dags(), st.randoms(use_true_random=False))
 def test_key_invariant_under_relabelling(cell: Cell, rnd: random.Random) -> None:
@@ -58,6 +59,7 @@ def test_key_invariant_under_relabelling(cell: Cell, rnd: random.Random) -> None
     assert other.canonical_form() == cell.canonical_form()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(dags(max_nodes=6, labels="ab"), dags(max_nodes=6, labels="ab"))
 def test_key_equal_iff_isomorphic(a: Cell, b: Cell) -> None:

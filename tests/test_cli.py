@@ -16,6 +16,7 @@ def test_list(capsys) -> None:
         assert f"  {name}\n" in out
 
 
+@pytest.mark.slow
 def test_search_on_the_embedded_benchmark(capsys) -> None:
     assert main(["search", "--budget", "30", "--sampler", "random", "--seed", "3"]) == 0
     out = capsys.readouterr().out
@@ -45,6 +46,7 @@ def test_console_script_runs() -> None:
     assert proc.returncode == 0 and "nasbench301" in proc.stdout
 
 
+@pytest.mark.slow
 def test_compare_command(tmp_path, capsys) -> None:
     out = tmp_path / "cmp"
     rc = main(["compare", "--samplers", "random,local-search", "--seeds", "2", "--budget", "16",
@@ -57,14 +59,19 @@ def test_compare_command(tmp_path, capsys) -> None:
     assert "unknown sampler 'nope'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_readme_main_job_compare_with_no_arguments(tmp_path, monkeypatch, capsys) -> None:
-    """`lso-sampler compare` with no arguments: the README's main job."""
+    """`lso-sampler compare` with no arguments: the README's main job (the LSO samplers beside
+    TPE and random, led by the best search value)."""
     monkeypatch.chdir(tmp_path)
     assert main(["compare"]) == 0
     out = tmp_path / "lso-compare"
     assert {p.name for p in out.iterdir()} >= {"queries.csv", "summary.md", "curves.png"}
     text = (out / "summary.md").read_text()
-    assert "nasbench-graph:cora: 5 samplers x 10 seeds, budget 100 queries" in text
+    assert "nasbench-graph:cora: 6 samplers x 5 seeds, budget 40 queries" in text
+    for name in ("random", "tpe", "agnet", "graph-vae", "convex-lso", "evolution"):
+        assert f"| {name} |" in text
+    assert text.index("Best search value") < text.index("Reported (test) value")
 
 
 def test_compare_command_with_a_latency_limit(tmp_path, capsys, monkeypatch) -> None:
@@ -80,3 +87,53 @@ def test_compare_command_with_a_latency_limit(tmp_path, capsys, monkeypatch) -> 
     assert "| nsga2:joint |" in text and "pareto.png" in text
     assert main(["compare", "--samplers", "random:sideways", "--out", str(out)]) == 2
     assert "unknown setting 'sideways'" in capsys.readouterr().err
+
+
+PLUGINS = "tests.compare.plugin_samplers"
+
+
+def test_compare_command_plugin_errors_name_the_spec(tmp_path, capsys) -> None:
+    out = str(tmp_path / "p")
+    assert main(["compare", "--samplers", "random,no_such_mod.x:make", "--out", out]) == 2
+    assert "plug-in 'no_such_mod.x:make': cannot import module 'no_such_mod.x'" in capsys.readouterr().err
+    assert main(["compare", "--samplers", f"bad={PLUGINS}:NOT_CALLABLE", "--out", out]) == 2
+    assert f"plug-in 'bad={PLUGINS}:NOT_CALLABLE': 42 is not callable" in capsys.readouterr().err
+    assert main(["compare", "--samplers", "agnet:sideways", "--out", out]) == 2
+    assert "unknown setting 'sideways'" in capsys.readouterr().err
+
+
+def test_compare_command_runs_a_plugin(tmp_path, capsys) -> None:
+    out = tmp_path / "p"
+    rc = main(["compare", "--samplers", f"random,mine={PLUGINS}:tpe_plugin,{PLUGINS}:integer_random",
+               "--seeds", "1", "--budget", "6", "--out", str(out), "--quiet", "--lead", "reported"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "| mine |" in text and "| integer_random |" in text
+    assert text.index("Reported value of the best-by-search cell") < text.index("Best search value")
+
+
+@pytest.mark.slow
+def test_compare_command_over_two_benchmarks_writes_a_leaderboard(tmp_path, capsys) -> None:
+    import pandas as pd
+
+    out = tmp_path / "lb"
+    rc = main(["compare", "--benchmark", "nasbench-graph:cora,nasbench-graph:citeseer", "--samplers", "random,tpe",
+               "--seeds", "2", "--budget", "8", "--out", str(out), "--quiet"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "# Leaderboard: 2 samplers x 2 benchmarks" in text and "win vs tpe" in text
+    for sub in ("nasbench-graph-cora", "nasbench-graph-citeseer"):
+        assert {p.name for p in (out / sub).iterdir()} >= {"queries.csv", "summary.md", "curves.png"}
+    assert (out / "leaderboard.md").exists()
+    board = pd.read_csv(out / "leaderboard.csv").set_index(["budget", "sampler"])
+    # recompute the mean rank and the win rate at q=8 from the two queries.csv files
+    ranks, wins = [], []
+    for sub in ("nasbench-graph-cora", "nasbench-graph-citeseer"):
+        q = pd.read_csv(out / sub / "queries.csv")
+        best = q[q["query"] <= 8].groupby(["sampler", "seed"])["search_value"].max().unstack()
+        ranks.append(best.mean(axis=1).rank(ascending=False))
+        wins += [1.0 if r > t else 0.5 if r == t else 0.0 for r, t in zip(best.loc["random"], best.loc["tpe"])]
+    expected = (ranks[0] + ranks[1]) / 2
+    assert board.loc[(8, "random"), "mean_rank"] == pytest.approx(expected["random"])
+    assert board.loc[(8, "tpe"), "mean_rank"] == pytest.approx(expected["tpe"])
+    assert board.loc[(8, "random"), "win_rate"] == pytest.approx(sum(wins) / len(wins))

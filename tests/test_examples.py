@@ -26,6 +26,7 @@ def _run(script: str, *args: str, timeout: int = 600) -> str:
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_ray_tune_nas(tmp_path: Path) -> None:
     pytest.importorskip("ray.tune")
     out = _run("ray_tune_nas.py", "--samples", "8", "--num-init", "4", "--storage", str(tmp_path))
@@ -45,6 +46,7 @@ def _runs(out: str) -> dict[str, tuple[float, float, int]]:
     return runs
 
 
+@pytest.mark.slow
 def test_search_on_your_data() -> None:
     pytest.importorskip("sklearn")
     out = _run("search_on_your_data.py", "--trials", "20", "--seeds", "1", "--epochs", "2", "--samplers", "agnet,tpe")
@@ -60,6 +62,7 @@ def test_search_on_your_data() -> None:
     assert NASBench201Space().from_arch_str(best)  # a real cell of the space
 
 
+@pytest.mark.slow
 def test_graph_nas() -> None:
     out = _run("graph_nas.py", "--trials", "20", "--seeds", "1", "--epochs", "10", "--samplers", "agnet,tpe")
     runs = _runs(out)

@@ -101,6 +101,7 @@ def test_a_registered_toy_method_gets_a_sampler_with_its_options_in_the_signatur
         cls(SPACE, stpe=2)
 
 
+@pytest.mark.slow
 def test_a_registered_toy_method_gets_a_searcher(toy: Method) -> None:
     pytest.importorskip("ray.tune")
     from lso_sampler.integrations import ray as integration
@@ -113,6 +114,7 @@ def test_a_registered_toy_method_gets_a_searcher(toy: Method) -> None:
     assert len(searcher.history) == 4 and config is not None
 
 
+@pytest.mark.slow
 def test_a_registered_toy_method_runs_in_compare(toy: Method, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from lso_sampler.compare import compare, sampler_names
 

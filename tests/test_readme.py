@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -24,6 +26,7 @@ def test_test_command_is_marked_for_ci() -> None:
     assert lines[i + 1] == "```bash" and "pytest" in lines[i + 2]
 
 
+@pytest.mark.slow
 def test_agnet_example_runs(capsys, data_dir, monkeypatch) -> None:
     monkeypatch.setenv("LSO_SAMPLER_DATA", str(data_dir))
     section = README.read_text().split("## AG-Net on NAS-Bench-201", 1)[1]
@@ -34,6 +37,7 @@ def test_agnet_example_runs(capsys, data_dir, monkeypatch) -> None:
     assert arch_str.startswith("|") and 10.0 < float(test_acc) <= 94.37
 
 
+@pytest.mark.slow
 def test_hardware_example_runs(data_dir, monkeypatch) -> None:
     """The multi-objective example of "Several objectives and hardware limits" as written."""
     monkeypatch.setenv("LSO_SAMPLER_DATA", str(data_dir))
@@ -49,6 +53,7 @@ def test_hardware_example_runs(data_dir, monkeypatch) -> None:
     assert all(t.user_attrs["latency"] <= 4.0 for t in study.best_trials)
 
 
+@pytest.mark.slow
 def test_own_data_example_runs(capsys) -> None:
     """The example of "Search on your own data" as written."""
     section = README.read_text().split("## Search on your own data", 1)[1]

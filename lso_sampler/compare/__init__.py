@@ -10,6 +10,8 @@ submodules, all re-exported here:
   or a process each;
 - :mod:`~lso_sampler.compare.metrics`: anytime curves, hypervolume, fronts, per-run stats;
 - :mod:`~lso_sampler.compare.report`: the ``summary.md`` text;
+- :mod:`~lso_sampler.compare.leaderboard`: mean rank, normalised regret and win rate over
+  several benchmarks (``leaderboard.md``, ``leaderboard.csv``);
 - :mod:`~lso_sampler.compare.plots`: the figures.
 
 Every sampler is used as an Optuna user would use it: a study, ``space.suggest(trial)``
@@ -22,12 +24,15 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+import pickle
+import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from lso_sampler.compare.leaderboard import leaderboard, leaderboard_markdown
 from lso_sampler.compare.metrics import (
     CostScale,
     RunStats,
@@ -41,18 +46,23 @@ from lso_sampler.compare.registry import (
     DEFAULT_COST_SAMPLERS,
     DEFAULT_SAMPLERS,
     SETTINGS,
+    SamplerEntry,
+    is_plugin_spec,
+    load_plugin,
     make_sampler,
     methods_of,
     parse_sampler,
+    plugin_entry,
     resolve_setting,
     sampler_names,
 )
-from lso_sampler.compare.report import REPORT_BUDGETS, cost_summary, summarize
+from lso_sampler.compare.report import LEADS, REPORT_BUDGETS, cost_summary, default_lead, summarize
 from lso_sampler.compare.running import RunResult, _benchmark, run_all, run_one
 
 __all__ = [
     "DEFAULT_COST_SAMPLERS",
     "DEFAULT_SAMPLERS",
+    "LEADS",
     "REPORT_BUDGETS",
     "SAMPLER_NAMES",
     "SETTINGS",
@@ -60,9 +70,14 @@ __all__ = [
     "RunResult",
     "RunStats",
     "anytime_curves",
+    "bench_dir_name",
     "compare",
     "cost_summary",
+    "default_lead",
     "hypervolume_2d",
+    "is_plugin_spec",
+    "leaderboard",
+    "load_plugin",
     "make_sampler",
     "pareto_front",
     "parse_sampler",
@@ -84,11 +99,64 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def bench_dir_name(benchmark: str) -> str:
+    """The folder name of ``benchmark``'s outputs in a several-benchmark run:
+    ``"nasbench-graph:cora"`` -> ``"nasbench-graph-cora"``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", benchmark).strip("-") or "benchmark"
+
+
+def _benchmark_list(benchmark: str | Sequence[str]) -> list[str]:
+    names = benchmark.split(",") if isinstance(benchmark, str) else list(benchmark)
+    names = [n.strip() for n in names if n.strip()]
+    if not names:
+        raise ValueError("benchmark: give at least one benchmark name")
+    if len(set(names)) != len(names):
+        raise ValueError(f"benchmark: each benchmark once, got {names}")
+    return names
+
+
+def _plugins(
+    samplers: Sequence[str], extra_samplers: Mapping[str, Callable[..., Any] | str] | None
+) -> tuple[list[str], dict[str, SamplerEntry]]:
+    """The run names of ``samplers`` + ``extra_samplers`` and the plug-ins' entries by name."""
+    names: list[str] = []
+    plugins: dict[str, SamplerEntry] = {}
+    for spec in samplers:
+        if is_plugin_spec(spec):
+            name, entry = load_plugin(spec)
+            plugins[name] = entry
+            names.append(name)
+        else:
+            names.append(spec)
+    for name, factory in (extra_samplers or {}).items():
+        if isinstance(factory, str):
+            _, entry = load_plugin(f"{name}={factory}")
+        else:
+            entry = plugin_entry(name, factory, f"extra_samplers[{name!r}]")
+        plugins[name] = entry
+        names.append(name)
+    return names, plugins
+
+
+def _check_picklable(plugins: Mapping[str, SamplerEntry]) -> None:
+    """Refuse a plug-in that cannot travel to a process of its own (``jobs`` > 1 or
+    ``isolate``)."""
+    for name, entry in plugins.items():
+        try:
+            pickle.dumps(entry.factory)
+        except Exception as exc:
+            raise ValueError(
+                f"extra_samplers: the factory of {name!r} cannot be sent to a worker process ({exc}); "
+                "with jobs > 1 (or isolate) give a module-level function (importable by its module "
+                "path, not a lambda or a function defined inside another), or run with jobs=1"
+            ) from None
+
+
 def compare(
-    benchmark: str = "nasbench-graph:cora",
+    benchmark: str | Sequence[str] = "nasbench-graph:cora",
     samplers: Sequence[str] | None = None,
-    seeds: int = 10,
-    budget: int = 100,
+    seeds: int = 5,
+    budget: int = 40,
     data_dir: str | os.PathLike[str] | None = None,
     out: str | os.PathLike[str] = "lso-compare",
     jobs: int = 1,
@@ -99,9 +167,26 @@ def compare(
     latency_limit: float | None = None,
     setting: str | None = None,
     in_flight: int = 1,
+    lead: str | None = None,
+    extra_samplers: Mapping[str, Callable[..., Any] | str] | None = None,
 ) -> pd.DataFrame:
     """Run every sampler on ``seeds`` seeds and write ``queries.csv``, ``summary.md`` and
     ``curves.png`` under ``out``. Returns the queries table.
+
+    ``benchmark`` may name several benchmarks (a list, or one comma-separated string): each
+    gets the outputs above in ``out/<name>/`` (``nasbench-graph:cora`` ->
+    ``nasbench-graph-cora``), and ``out`` gets ``leaderboard.md`` and ``leaderboard.csv``
+    (mean rank, normalised regret, win rate against TPE with bootstrap intervals, see
+    :mod:`~lso_sampler.compare.leaderboard`); the returned table then has a ``benchmark``
+    column.
+
+    ``samplers`` are names of :func:`sampler_names` (with an optional ``:setting``) or
+    plug-in specs ``[name=]module.path:factory``; ``extra_samplers`` adds plug-ins from
+    Python, run name -> factory ``factory(space, seed) -> optuna sampler`` (or its
+    ``"module.path:factory"``), run after ``samplers`` (after the defaults when
+    ``samplers`` is None). A plug-in runs on the categorical encoding unless the factory
+    has ``encoding = "integer"``. With ``jobs`` > 1 (or ``isolate``) the factory must be
+    picklable: a module-level function.
 
     On a benchmark with a cost (``nasbench201-latency:<device>``), ``latency_limit`` makes
     ``latency <= limit`` a constraint (passed to every sampler as ``constraints_func``)
@@ -109,8 +194,12 @@ def compare(
     (``"agnet:joint"``), else ``setting``, else ``constrained`` with a limit and ``joint``
     without. The summary then adds hypervolume, best feasible accuracy, feasibility and
     the constrained optimum, and ``pareto.png`` shows the fronts. ``samplers`` defaults to
-    :data:`DEFAULT_SAMPLERS`, or :data:`DEFAULT_COST_SAMPLERS` on such a benchmark; any
-    name of :func:`sampler_names` may be given.
+    :data:`DEFAULT_SAMPLERS`, or :data:`DEFAULT_COST_SAMPLERS` on such a benchmark.
+
+    ``lead`` (:data:`LEADS`) chooses the first table of ``summary.md``: ``search`` (best
+    search value after q queries) or ``reported`` (reported value of the best-by-search
+    cell); the default is the benchmark's (:func:`default_lead`: ``search`` on
+    NAS-Bench-Graph, ``reported`` on NAS-Bench-201).
 
     ``in_flight`` keeps that many trials of each run asked and not yet told (told in ask
     order), as that many parallel workers would; ``queries.csv``'s ``origin`` column says
@@ -118,24 +207,19 @@ def compare(
 
     With ``jobs`` > 1, or ``isolate``, every run gets a fresh process (so its peak memory
     is its own and is reported) and torch gets ``cpu_count // jobs`` threads per run, so
-    parallel runs do not oversubscribe the cores.
+    parallel runs do not oversubscribe the cores. Runs in this process (``jobs`` = 1) use one
+    torch thread (the caller's setting is restored after each run): the models are small.
 
     Example:
         >>> table = compare(samplers=["random", "tpe"], seeds=2, budget=20, out=tmp, progress=False)  # doctest: +SKIP
+        >>> table = compare(samplers=["tpe"], extra_samplers={"mine": my_factory}, out=tmp)  # doctest: +SKIP
     """
     if setting is not None and setting not in SETTINGS:
         raise ValueError(f"setting: must be one of {list(SETTINGS)}, got {setting!r}")
+    if lead is not None and lead not in LEADS:
+        raise ValueError(f"lead: must be one of {list(LEADS)}, got {lead!r}")
     if latency_limit is not None and not latency_limit > 0:
         raise ValueError(f"latency_limit: must be a positive number of ms, got {latency_limit}")
-    check_bench = _benchmark(benchmark, None if data_dir is None else str(data_dir))
-    if samplers is None:
-        samplers = DEFAULT_COST_SAMPLERS if check_bench.cost_name else DEFAULT_SAMPLERS
-    for s in samplers:
-        resolve_setting(s, check_bench, latency_limit, setting)
-    if latency_limit is not None:
-        check_bench.constrained_optimum(latency_limit)  # a limit no cell meets is refused here
-    if len(set(samplers)) != len(samplers):
-        raise ValueError(f"samplers: each sampler once, got {list(samplers)}")
     if seeds < 1:
         raise ValueError(f"seeds: must be at least 1, got {seeds}")
     if budget < 1:
@@ -147,30 +231,105 @@ def compare(
     if isinstance(in_flight, bool) or not isinstance(in_flight, int) or in_flight < 1:
         raise ValueError(f"in_flight: must be an int of at least 1 (1: sequential), got {in_flight!r}")
     ddir = None if data_dir is None else str(data_dir)
-    bench = _benchmark(benchmark, ddir)
+    names = _benchmark_list(benchmark)
+    benches = [_benchmark(b, ddir) for b in names]
+    if samplers is None:
+        samplers = DEFAULT_COST_SAMPLERS if any(b.cost_name for b in benches) else DEFAULT_SAMPLERS
+    specs = list(samplers)
+    run_names, plugins = _plugins(specs, extra_samplers)
+    if len(set(run_names)) != len(run_names):
+        raise ValueError(f"samplers: each sampler once, got {run_names}")
+    for check_bench in benches:
+        for s in run_names:
+            resolve_setting(s, check_bench, latency_limit, setting, plugins.get(s))
+        if latency_limit is not None:
+            check_bench.constrained_optimum(latency_limit)  # a limit no cell meets is refused here
     own = jobs > 1 or isolate
-    threads = max(1, (os.cpu_count() or 1) // jobs) if own else None
-    tasks = [
-        (benchmark, s, seed, budget, ddir, trial_cap_factor, threads, own, latency_limit, setting, in_flight)
-        for s in samplers
-        for seed in range(seeds)
-    ]
-    runs = run_all(
-        tasks, jobs, own_process=own, progress=progress, desc=f"compare {benchmark}", methods=methods_of(samplers)
-    )
-    queries = pd.DataFrame([row for r in runs for row in r.rows])
+    if own:
+        _check_picklable(plugins)
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    queries.to_csv(out_dir / "queries.csv", index=False)
-    cmd = command or (
-        f"lso-sampler compare --benchmark {benchmark} --samplers {','.join(samplers)} "
+    cmd_base = command or (
+        f"lso-sampler compare --benchmark {','.join(names)} --samplers {','.join(specs)} "
         f"--seeds {seeds} --budget {budget} --jobs {jobs}" + (" --isolate" if isolate and jobs == 1 else "")
         + (f" --latency-limit {latency_limit:g}" if latency_limit is not None else "")
         + (f" --setting {setting}" if setting else "")
         + (f" --in-flight {in_flight}" if in_flight > 1 else "")
+        + (f" --lead {lead}" if lead else "")
+        + (" (+ extra_samplers " + ",".join(extra_samplers) + ")" if extra_samplers else "")
     )
+    if len(names) == 1:
+        return _compare_one(
+            names[0], benches[0], run_names, plugins, seeds, budget, ddir, out_dir, jobs, progress, cmd_base,
+            trial_cap_factor, own, latency_limit, setting, in_flight, lead,
+        )
+    tables = []
+    for name, bench in zip(names, benches):
+        table = _compare_one(
+            name, bench, run_names, plugins, seeds, budget, ddir, out_dir / bench_dir_name(name), jobs, progress,
+            cmd_base, trial_cap_factor, own, latency_limit, setting, in_flight, lead,
+        )
+        tables.append(table.assign(benchmark=name))
+    queries = pd.concat(tables, ignore_index=True)
+    board_frame = queries
+    if "feasible" in queries.columns and latency_limit is not None:
+        board_frame = queries.assign(search_value=queries["search_value"].where(queries["feasible"], -math.inf))
+    budgets = [b for b in REPORT_BUDGETS if b <= budget] or [budget]
+    if budget not in budgets and budget > budgets[-1]:
+        budgets.append(budget)
+    optima: dict[str, float | None] = {}
+    for name, bench in zip(names, benches):
+        try:
+            opt = bench.optimum if latency_limit is None else bench.constrained_optimum(latency_limit)
+            optima[name] = float(opt.search_value)
+        except NotImplementedError:
+            optima[name] = None
+    board = leaderboard(board_frame, budgets, optima)
+    board.to_csv(out_dir / "leaderboard.csv", index=False)
+    (out_dir / "leaderboard.md").write_text(leaderboard_markdown(board, names, cmd_base))
+    return queries
+
+
+def _compare_one(
+    benchmark: str,
+    bench: Any,
+    samplers: Sequence[str],
+    plugins: Mapping[str, SamplerEntry],
+    seeds: int,
+    budget: int,
+    ddir: str | None,
+    out_dir: Path,
+    jobs: int,
+    progress: bool,
+    cmd: str,
+    trial_cap_factor: int,
+    own: bool,
+    latency_limit: float | None,
+    setting: str | None,
+    in_flight: int,
+    lead: str | None,
+) -> pd.DataFrame:
+    """One benchmark of :func:`compare`: run, then write its three (or four) files to ``out_dir``."""
+    if own:
+        threads: int | None = max(1, (os.cpu_count() or 1) // jobs)
+    else:
+        # the package's models are small: one torch thread is faster than several, whose
+        # OpenMP workers spin on a busy machine (the main job took ~5x longer with 2 on 2 cores)
+        threads = 1 if plugins or methods_of([s for s in samplers if s not in plugins]) else None
+    tasks = [
+        (benchmark, s, seed, budget, ddir, trial_cap_factor, threads, own, latency_limit, setting, in_flight,
+         plugins.get(s))
+        for s in samplers
+        for seed in range(seeds)
+    ]
+    builtin = [s for s in samplers if s not in plugins]
+    runs = run_all(
+        tasks, jobs, own_process=own, progress=progress, desc=f"compare {benchmark}", methods=methods_of(builtin)
+    )
+    queries = pd.DataFrame([row for r in runs for row in r.rows])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    queries.to_csv(out_dir / "queries.csv", index=False)
     (out_dir / "summary.md").write_text(
-        summarize(queries, runs, bench, budget, cmd, trial_cap_factor, latency_limit)
+        summarize(queries, runs, bench, budget, cmd, trial_cap_factor, latency_limit, lead)
     )
     curve_frame = queries
     if "feasible" in queries.columns and latency_limit is not None:

@@ -11,7 +11,15 @@ import pandas as pd
 
 from lso_sampler.benchmarks import Benchmark
 
-__all__ = ["CostScale", "RunStats", "anytime_curves", "hypervolume_2d", "pareto_front", "run_stats"]
+__all__ = [
+    "CostScale",
+    "RunStats",
+    "anytime_curves",
+    "hypervolume_2d",
+    "pareto_front",
+    "run_stats",
+    "search_curves",
+]
 
 
 def anytime_curves(queries: pd.DataFrame, budget: int) -> dict[str, np.ndarray]:
@@ -29,6 +37,24 @@ def anytime_curves(queries: pd.DataFrame, budget: int) -> dict[str, np.ndarray]:
                 out.append(best_r)
             out += [out[-1] if out else math.nan] * (budget - len(out))
             rows.append(out[:budget])
+        curves[str(sampler)] = np.asarray(rows, dtype=float)
+    return curves
+
+
+def search_curves(queries: pd.DataFrame, budget: int) -> dict[str, np.ndarray]:
+    """Per sampler, a ``[seeds, budget]`` array: the best search value among the first q
+    queries (carried forward if a run ended early; NaN before a run's first query)."""
+    curves: dict[str, np.ndarray] = {}
+    for sampler, frame in queries.groupby("sampler", sort=False):
+        rows = []
+        for _, run in frame.groupby("seed"):
+            vals = run.sort_values("query")["search_value"].to_numpy(dtype=float)[:budget]
+            best = np.maximum.accumulate(vals) if len(vals) else vals
+            out = np.full(budget, math.nan)
+            out[: len(best)] = best
+            if len(best):
+                out[len(best) :] = best[-1]
+            rows.append(out)
         curves[str(sampler)] = np.asarray(rows, dtype=float)
     return curves
 

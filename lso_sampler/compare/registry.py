@@ -12,11 +12,20 @@ Example:
     ('random', 'tpe', 'cmaes', 'gp', 'nsga2')
     >>> parse_sampler("agnet:joint")
     ('agnet', 'joint')
+
+Any other sampler runs as a *plug-in*: a callable ``factory(space, seed) -> optuna
+sampler``, named on the command line by its import path (``"my_pkg.samplers:make"``, run
+name ``make``, or ``"mine=my_pkg.samplers:make"``, run name ``mine``; see
+:func:`is_plugin_spec` for how such a spec is told from ``name:setting``), or handed to
+``compare(extra_samplers={"mine": make})`` from Python. A plug-in runs on the categorical
+encoding unless the factory carries ``encoding = "integer"``; ``multi_objective = False``
+keeps it out of the ``joint`` setting and ``constraints = True`` says it takes a
+``constraints_func=`` keyword (it is then handed the latency constraint).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +39,12 @@ __all__ = [
     "PEERS",
     "SETTINGS",
     "SamplerEntry",
+    "is_plugin_spec",
+    "load_plugin",
     "make_sampler",
     "methods_of",
     "parse_sampler",
+    "plugin_entry",
     "resolve_setting",
     "sampler_names",
     "sampler_table",
@@ -44,9 +56,13 @@ __all__ = [
 #: (AG-Net's Joint=1).
 SETTINGS = ("constrained", "joint")
 
-#: What ``compare`` runs when no samplers are named: all but ``gp``, whose trials get slow
-#: (seconds each past ~100 trials on 2 cores) and which often repeats cells.
-DEFAULT_SAMPLERS = ("random", "tpe", "cmaes", "evolution", "local-search")
+#: What ``compare`` runs when no samplers are named (the README's main job): Optuna's random
+#: and TPE samplers beside the package's latent-space samplers (AG-Net, the graph VAE,
+#: convex LSO) and regularised evolution; 5 seeds x 40 queries take under 3 minutes on 2
+#: cores. Not ``gp``, which refits its Gaussian process on every completed trial, so each
+#: trial costs more as the run grows (its cost is in benchmarks/README.md), and which often
+#: repeats cells.
+DEFAULT_SAMPLERS = ("random", "tpe", "agnet", "graph-vae", "convex-lso", "evolution")
 #: The default on a benchmark with a latency: those that handle two objectives and constraints.
 DEFAULT_COST_SAMPLERS = ("random", "tpe", "nsga2", "evolution")
 
@@ -66,6 +82,9 @@ class SamplerEntry:
         pass_constraints: Whether a peer is handed ``constraints_func`` (``random`` runs
             with a limit but ignores it, so it gets none).
         method: The registered method of an LSO name, ``None`` for a peer.
+        factory: For a plug-in, the callable ``factory(space, seed) -> optuna sampler``
+            (called with ``constraints_func=`` too when :attr:`constraints`); ``None``
+            otherwise.
     """
 
     name: str
@@ -75,6 +94,7 @@ class SamplerEntry:
     optuna_class: str | None = None
     pass_constraints: bool = True
     method: Method | None = None
+    factory: Callable[..., Any] | None = None
 
     def build(self, space: SearchSpace, seed: int, constraints_func: Any = None) -> Any:
         """The Optuna sampler on ``space`` (already in :attr:`encoding`) with ``seed``.
@@ -83,6 +103,9 @@ class SamplerEntry:
         :attr:`pass_constraints`); the sampler's other options are its defaults, or the
         ablation's fixed strategy options for an ablation name.
         """
+        if self.factory is not None:
+            extra = {"constraints_func": constraints_func} if self.constraints and constraints_func else {}
+            return self.factory(space, seed, **extra)
         if self.optuna_class is not None:
             import optuna
 
@@ -145,14 +168,20 @@ def parse_sampler(spec: str) -> tuple[str, str | None]:
     return name, setting or None
 
 
-def resolve_setting(spec: str, bench: Benchmark, latency_limit: float | None, setting: str | None = None) -> str | None:
+def resolve_setting(
+    spec: str,
+    bench: Benchmark,
+    latency_limit: float | None,
+    setting: str | None = None,
+    entry: SamplerEntry | None = None,
+) -> str | None:
     """The setting a sampler spec runs in on ``bench`` (``None``: single objective, no cost).
 
     A spec's own suffix wins, then ``setting``; the default is ``constrained`` when a limit
     is given and ``joint`` otherwise. Raises a ValueError for a setting the benchmark or the
-    sampler cannot run.
+    sampler cannot run. ``entry`` is a plug-in's entry (``spec`` is then its run name).
     """
-    name, own = parse_sampler(spec)
+    name, own = (spec, None) if entry is not None else parse_sampler(spec)
     chosen = own or setting
     if bench.cost_name is None:
         if chosen is not None:
@@ -165,7 +194,7 @@ def resolve_setting(spec: str, bench: Benchmark, latency_limit: float | None, se
         return None
     if chosen is None:
         chosen = "constrained" if latency_limit is not None else "joint"
-    entry = sampler_table()[name]
+    entry = entry if entry is not None else sampler_table()[name]
     if chosen == "joint" and not entry.multi_objective:
         raise ValueError(f"samplers: {name} handles one objective only; run it as {name}:constrained")
     if latency_limit is not None and not entry.constraints:
@@ -174,13 +203,100 @@ def resolve_setting(spec: str, bench: Benchmark, latency_limit: float | None, se
 
 
 def make_sampler(
-    name: str, space: SearchSpace, seed: int, constraints_func: Any = None
+    name: str, space: SearchSpace, seed: int, constraints_func: Any = None, entry: SamplerEntry | None = None
 ) -> tuple[Any, SearchSpace]:
-    """The Optuna sampler called ``name`` and the space in the encoding it is run with."""
-    base, _ = parse_sampler(name)
-    entry = sampler_table()[base]
+    """The Optuna sampler called ``name`` (or built by the plug-in ``entry``) and the space
+    in the encoding it is run with."""
+    if entry is None:
+        entry = sampler_table()[parse_sampler(name)[0]]
     run_space = space.with_encoding(entry.encoding)
     return entry.build(run_space, seed, constraints_func), run_space
+
+
+def is_plugin_spec(spec: str) -> bool:
+    """Whether the sampler spec ``spec`` names a plug-in rather than ``name[:setting]``.
+
+    A plug-in spec is ``run_name=module.path:attr``, or ``module.path:attr`` whose part
+    before the colon is not a known sampler name and either holds a dot (a module path) or
+    is followed by something that is not a setting. So ``agnet:joint``,
+    ``tpe:constrained`` and ``random:sideways`` stay name:setting specs (the last an
+    unknown setting), ``my_pkg.samplers:make`` and ``mymod:make`` are plug-ins.
+    """
+    if "=" in spec:
+        return True
+    head, colon, tail = spec.partition(":")
+    if not colon or head in sampler_names():
+        return False
+    return "." in head or tail not in SETTINGS
+
+
+def plugin_entry(name: str, factory: Callable[..., Any], where: str | None = None) -> SamplerEntry:
+    """The :class:`SamplerEntry` of a plug-in run as ``name``: ``factory(space, seed)``
+    builds its Optuna sampler. Reads the factory's optional attributes ``encoding``
+    (``"categorical"``, the default, or ``"integer"``), ``multi_objective`` (default True)
+    and ``constraints`` (default False: it takes no ``constraints_func``).
+
+    Raises:
+        ValueError: for a name that a built-in sampler has, a factory that is not callable
+            or an unknown encoding, naming ``where`` (the spec) when given.
+    """
+    what = where or name
+    if not name or "," in name or ":" in name or "=" in name:
+        raise ValueError(f"samplers: plug-in {what!r}: the run name {name!r} must be non-empty, without , : =")
+    if name in sampler_names():
+        raise ValueError(
+            f"samplers: plug-in {what!r}: the run name {name!r} is a built-in sampler's; "
+            "name it otherwise (name=module.path:factory)"
+        )
+    if not callable(factory):
+        raise ValueError(
+            f"samplers: plug-in {what!r}: {factory!r} is not callable; give a callable "
+            "factory(space, seed) -> optuna sampler"
+        )
+    encoding = getattr(factory, "encoding", "categorical")
+    if encoding not in ("categorical", "integer"):
+        raise ValueError(
+            f"samplers: plug-in {what!r}: encoding must be 'categorical' or 'integer', got {encoding!r}"
+        )
+    return SamplerEntry(
+        name,
+        encoding,
+        multi_objective=bool(getattr(factory, "multi_objective", True)),
+        constraints=bool(getattr(factory, "constraints", False)),
+        factory=factory,
+    )
+
+
+def load_plugin(spec: str) -> tuple[str, SamplerEntry]:
+    """``"mine=my_pkg.samplers:make"`` -> ``("mine", entry)``; ``"my_pkg.samplers:make"``
+    -> ``("make", entry)``: imports the module and takes the attribute (dotted attribute
+    paths such as ``module:Class.method`` are followed).
+
+    Raises:
+        ValueError: for a malformed spec, a module that does not import, a missing
+            attribute or one that is not callable, naming the spec.
+    """
+    import importlib
+
+    name, eq, target = spec.partition("=")
+    if not eq:
+        name, target = "", spec
+    module_path, colon, attr = target.partition(":")
+    if not colon or not module_path or not attr:
+        raise ValueError(f"samplers: plug-in {spec!r}: expected [name=]module.path:factory")
+    name = name.strip() or attr.rsplit(".", 1)[-1]
+    try:
+        obj: Any = importlib.import_module(module_path)
+    except Exception as exc:  # ImportError, or an error raised while importing
+        raise ValueError(
+            f"samplers: plug-in {spec!r}: cannot import module {module_path!r} ({type(exc).__name__}: {exc})"
+        ) from None
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ValueError(f"samplers: plug-in {spec!r}: module {module_path!r} has no attribute {attr!r}") from None
+    return name, plugin_entry(name, obj, spec)
 
 
 def methods_of(specs: Sequence[str]) -> list[Method]:
@@ -192,6 +308,8 @@ def methods_of(specs: Sequence[str]) -> list[Method]:
     table = sampler_table()
     out: list[Method] = []
     for spec in specs:
+        if is_plugin_spec(spec):
+            continue
         method = table[parse_sampler(spec)[0]].method
         if method is not None and method not in out:
             out.append(method)

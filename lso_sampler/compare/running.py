@@ -18,14 +18,15 @@ from functools import lru_cache
 from typing import Any
 
 from lso_sampler.benchmarks import Benchmark, get_benchmark
-from lso_sampler.compare.registry import make_sampler, resolve_setting
+from lso_sampler.compare.registry import SamplerEntry, make_sampler, resolve_setting
 from lso_sampler.methods import METHODS, Method, register
 
 __all__ = ["RunResult", "RunTask", "run_all", "run_one"]
 
 #: The arguments of one :func:`run_one` call, in its order: ``(benchmark, sampler, seed,
-#: budget, data_dir, trial_cap_factor, threads, own_process, latency_limit, setting, in_flight)``.
-RunTask = tuple[str, str, int, int, str | None, int, int | None, bool, float | None, str | None, int]
+#: budget, data_dir, trial_cap_factor, threads, own_process, latency_limit, setting, in_flight,
+#: plugin)``, ``plugin`` (a plug-in's :class:`SamplerEntry`) optional.
+RunTask = tuple[Any, ...]
 
 
 @lru_cache(maxsize=4)
@@ -77,6 +78,7 @@ def run_one(
     latency_limit: float | None = None,
     setting: str | None = None,
     in_flight: int = 1,
+    plugin: SamplerEntry | None = None,
 ) -> RunResult:
     """Run ``sampler`` with ``seed`` on ``benchmark`` until ``budget`` distinct queries.
 
@@ -85,26 +87,56 @@ def run_one(
     row says where the sampler took its cell from (``origin``: ``initial``, ``model``,
     ``random-top-up``, ... for the package's samplers, ``sampler`` for others).
 
-    ``threads`` sets torch's intra-op threads for the run (``None`` leaves them);
+    ``threads`` sets torch's intra-op threads for the run (``None`` leaves them; an
+    in-process run puts the previous number back afterwards);
     ``own_process`` says the run has its process to itself, so its peak memory is recorded.
     On a benchmark with a cost (latency), ``sampler`` may carry a setting
     (``"agnet:joint"``, see :data:`~lso_sampler.compare.registry.SETTINGS`);
     ``latency_limit`` adds the constraint ``latency <= limit`` through the samplers'
-    ``constraints_func``.
+    ``constraints_func``. ``plugin`` is the entry of a plug-in sampler
+    (:func:`~lso_sampler.compare.registry.load_plugin`), run under the name ``sampler``.
     """
+    previous_threads = None
+    if threads is not None:
+        import torch
+
+        previous_threads = torch.get_num_threads()
+        torch.set_num_threads(threads)
+    try:
+        return _run(
+            benchmark, sampler, seed, budget, data_dir, trial_cap_factor, own_process, latency_limit, setting,
+            in_flight, plugin,
+        )
+    finally:
+        if previous_threads is not None and not own_process:
+            import torch
+
+            torch.set_num_threads(previous_threads)  # an in-process run leaves the caller's setting
+
+
+def _run(
+    benchmark: str,
+    sampler: str,
+    seed: int,
+    budget: int,
+    data_dir: str | None,
+    trial_cap_factor: int,
+    own_process: bool,
+    latency_limit: float | None,
+    setting: str | None,
+    in_flight: int,
+    plugin: SamplerEntry | None,
+) -> RunResult:
+    """The body of :func:`run_one` (torch's threads already set)."""
     import optuna
     from optuna.trial import TrialState
 
     from lso_sampler.integrations.optuna import ORIGIN_ATTR
 
-    if threads is not None:
-        import torch
-
-        torch.set_num_threads(threads)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     bench = _benchmark(benchmark, data_dir)
     bench.reset()
-    mode = resolve_setting(sampler, bench, latency_limit, setting)
+    mode = resolve_setting(sampler, bench, latency_limit, setting, plugin)
     constraints_func = None
     if latency_limit is not None:
         limit = float(latency_limit)
@@ -114,7 +146,7 @@ def run_one(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # experimental-feature warnings of Optuna's samplers
-        opt_sampler, space = make_sampler(sampler, bench.space, seed, constraints_func)
+        opt_sampler, space = make_sampler(sampler, bench.space, seed, constraints_func, plugin)
     directions = ["maximize", "minimize"] if mode == "joint" else ["maximize"]
     study = optuna.create_study(directions=directions, sampler=opt_sampler)
     result = RunResult(sampler, seed)
@@ -195,7 +227,9 @@ def run_all(
     Without ``own_process`` the runs go one after another in this process. With it, each
     run gets a fresh process of its own (``spawn``, one run per process, ``jobs`` at a
     time); ``methods`` are the registered methods the tasks use, registered again in each
-    such process so that methods registered at run time are known there.
+    such process so that methods registered at run time are known there. A plug-in's
+    factory travels to such a process pickled (a module-level function is imported there
+    by its module path).
     """
     from tqdm.auto import tqdm
 

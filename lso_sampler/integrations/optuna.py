@@ -146,6 +146,8 @@ class LSOSampler(BaseSampler):
             raise ValueError(f"{owner}: max_failures must be an int of at least 1, got {max_failures!r}")
         self._max_failures = max_failures
         self._reported_failures: set[str] = set()
+        #: (storage, study, directions) -> trial id -> decoded finished trial (see history)
+        self._decoded: dict[tuple[Any, ...], dict[int, tuple[str, Any]]] = {}
         self._warned_exhausted = False
         check_adapter(space, strategy, owner)
         check_batch_size(batch_size, owner)
@@ -179,6 +181,7 @@ class LSOSampler(BaseSampler):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_lock"]
+        state["_decoded"] = {}  # keyed by in-process ids: rebuilt where it is unpickled
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -251,34 +254,29 @@ class LSOSampler(BaseSampler):
             deepcopy=False,
             states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL),
         )
+        # finished trials never change: each is decoded once per study and sampler
+        cache = self._decoded.setdefault((id(study._storage), study._study_id, tuple(signs)), {})
         observations: list[Observation] = []
         pending: list[Cell] = []
         failed: dict[str, tuple[Cell, list[int]]] = {}
         for t in sorted(trials, key=lambda t: t.number):
             if t.number == exclude:
                 continue
-            if t.state == TrialState.FAIL:
-                cell = self._cell_of(t)
-                if cell is not None:
-                    failed.setdefault(self._space.key(cell), (cell, []))[1].append(t.number)
-                continue
-            if t.state not in (TrialState.COMPLETE, TrialState.PRUNED):
+            if t.state in (TrialState.RUNNING, TrialState.WAITING):
                 cell = self._cell_of(t)
                 if cell is not None:
                     pending.append(cell)
                 continue
-            if t.state == TrialState.COMPLETE and (t.values is None or len(t.values) != len(signs)):
-                continue
-            if _trial_encoding(self._space, t) is None:
-                continue
-            cell = self._cell_of(t)
-            if cell is None:
-                continue
-            raw = _usable_values(t, len(signs))
-            if raw is None:
-                pending.append(cell)  # evaluated, no usable value: not for the model, nor again
-                continue
-            observations.append(observation(self._space, cell, raw, signs, self._constraints_of(t)))
+            entry = cache.get(t._trial_id)
+            if entry is None:
+                entry = cache[t._trial_id] = self._decode_finished(t, signs)
+            kind, payload = entry
+            if kind == "observation":
+                observations.append(payload)
+            elif kind == "held":  # evaluated, no usable value: not for the model, nor again
+                pending.append(payload)
+            elif kind == "failed":
+                failed.setdefault(self._space.key(payload), (payload, []))[1].append(t.number)
         for key, (cell, numbers) in failed.items():
             if len(numbers) >= self._max_failures:  # not proposed again
                 pending.append(cell)
@@ -290,6 +288,24 @@ class LSOSampler(BaseSampler):
                         f"{self._space.to_params(cell, 'categorical')}"
                     )
         return observations, pending
+
+    def _decode_finished(self, t: FrozenTrial, signs: Sequence[float]) -> tuple[str, Any]:
+        """What a finished trial is to the history: ``("observation", Observation)``,
+        ``("held", cell)`` (no usable value), ``("failed", cell)`` or ``("skip", None)``."""
+        if t.state == TrialState.FAIL:
+            cell = self._cell_of(t)
+            return ("failed", cell) if cell is not None else ("skip", None)
+        if t.state == TrialState.COMPLETE and (t.values is None or len(t.values) != len(signs)):
+            return ("skip", None)
+        if _trial_encoding(self._space, t) is None:
+            return ("skip", None)
+        cell = self._cell_of(t)
+        if cell is None:
+            return ("skip", None)
+        raw = _usable_values(t, len(signs))
+        if raw is None:
+            return ("held", cell)
+        return ("observation", observation(self._space, cell, raw, signs, self._constraints_of(t)))
 
     def failed_cells(self, study: Study) -> dict[str, list[int]]:
         """Cells whose trials failed, by key: the failed trials' numbers (a cell with

@@ -277,9 +277,11 @@ class SearchSpace(ABC):
         for name, var in vmap.items():
             raw = params[name]
             if enc == "categorical":
-                if raw not in var.choices or isinstance(raw, bool) != isinstance(
-                    var.choices[0], bool
-                ):
+                try:
+                    known = raw in var.choices
+                except (TypeError, ValueError):  # e.g. a numpy array: its == is elementwise
+                    known = False
+                if not known or isinstance(raw, bool) != isinstance(var.choices[0], bool):
                     raise ValueError(
                         f"params[{name!r}]: {raw!r} is not allowed; choose one of {list(var.choices)}"
                     )

@@ -4,9 +4,12 @@ import ast
 import random
 from pathlib import Path
 
+import pytest
+
 from lso_sampler.benchmarks import ENASDataset
 
 
+@pytest.mark.slow
 def test_dvae_conventions(data_dir: Path) -> None:
     data = ENASDataset(data_dir=data_dir)
     assert len(data) == 19020

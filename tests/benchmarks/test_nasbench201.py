@@ -8,6 +8,7 @@ import pytest
 from lso_sampler.benchmarks import NASBench201
 
 
+@pytest.mark.slow
 def test_all_cells_reproduce_the_published_optimum(data_dir: Path) -> None:
     bench = NASBench201("cifar10", data_dir=data_dir)
     for cell in bench.space.enumerate():

@@ -6,6 +6,7 @@ from nas_bench_graph import light_read
 from lso_sampler.benchmarks import InvalidCellError, NASBenchGraph
 
 
+@pytest.mark.slow
 def test_every_record_is_reachable_and_matches_the_package() -> None:
     bench = NASBenchGraph("cora")
     table = light_read("cora")
@@ -17,6 +18,7 @@ def test_every_record_is_reachable_and_matches_the_package() -> None:
     assert bench.num_queries == len(table) == 26206
 
 
+@pytest.mark.slow
 def test_optimum_is_the_best_validation_record() -> None:
     bench = NASBenchGraph("citeseer")
     table = light_read("citeseer")

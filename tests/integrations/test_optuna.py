@@ -116,6 +116,7 @@ def _every_sampler() -> dict[str, Callable[[], LSOSampler]]:
     return {name: (lambda name=name: cheap_sampler(name, SPACE, seed=0)) for name in METHOD_NAMES}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", METHOD_NAMES)
 def test_every_failure_mode_leaves_the_study_and_the_sampler_intact(name: str) -> None:
     sampler = _every_sampler()[name]()
@@ -248,6 +249,7 @@ def _run(storage, sampler, n: int) -> list[str]:
     return keys_of(study)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["evolution", "local-search"])
 def test_fresh_sampler_reaches_the_same_state_from_stored_trials(name: str, tmp_path: Path) -> None:
     db1 = tmp_path / "a.db"
@@ -301,6 +303,7 @@ def test_bad_construction() -> None:
         RegularizedEvolutionSampler(SPACE, population_size=5, sample_size=6)
 
 
+@pytest.mark.slow
 def test_small_space_is_exhausted_without_repeats() -> None:
     from lso_sampler.spaces import DAGSpace
 
@@ -370,6 +373,7 @@ def _shared_study(backend: str, tmp_path: Path) -> tuple[str, object]:
     return url, storage
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 @pytest.mark.parametrize("backend", ["journal", "sqlite"])
 @pytest.mark.parametrize("cls", ["RegularizedEvolutionSampler", "LocalSearchSampler"])
@@ -401,6 +405,7 @@ def test_four_processes_share_one_study(backend: str, cls: str, tmp_path: Path) 
     assert reads >= 200
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 @pytest.mark.parametrize("backend", ["sqlite", "journal"])
 def test_a_worker_killed_mid_trial_loses_nothing(backend: str, tmp_path: Path) -> None:
@@ -456,6 +461,7 @@ def test_a_batch_is_handed_out_one_cell_per_trial_and_survives_a_fresh_sampler(t
     assert keys_of(fresh)[10:] == batch[2:]
 
 
+@pytest.mark.slow
 def test_agnet_sampler_resumes_in_a_fresh_sampler_with_the_same_proposals(tmp_path: Path, monkeypatch) -> None:
     from lso_sampler.optuna_samplers import AGNetSampler
 
@@ -510,6 +516,7 @@ def test_agnet_sampler_searches_every_space(space, tmp_path: Path, monkeypatch) 
     + [("ConvexLSOSampler", NASBench201Space()), ("ConvexLSOSampler", DAGSpace(5, ["a", "b"], max_edges=6))],
     ids=lambda v: v if isinstance(v, str) else v.name,
 )
+@pytest.mark.slow
 def test_graph_vae_samplers_search_every_space(name: str, space, tmp_path: Path, monkeypatch) -> None:
     import lso_sampler
 
@@ -533,6 +540,7 @@ def test_graph_vae_samplers_search_every_space(name: str, space, tmp_path: Path,
     assert sampler.strategy.model is not None  # the VAE really ran
 
 
+@pytest.mark.slow
 def test_graph_vae_sampler_resumes_in_a_fresh_sampler_with_the_same_proposals(tmp_path: Path) -> None:
     from lso_sampler import GraphVAESampler
 
@@ -564,6 +572,7 @@ def _fast(name: str, seed: int = 0, epochs: int = 10, **kw):
     return {"evolution": lambda: S.RegularizedEvolutionSampler(SPACE, 16, 4, seed=seed, **kw)}[name]()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["agnet", "graph-vae"])
 def test_constrained_search_finds_the_feasible_region_random_rarely_hits(name: str, tmp_path: Path) -> None:
     # feasible: at least four 3x3 convolutions (1.7 % of random cells); the objective (skip
@@ -585,6 +594,7 @@ def test_constrained_search_finds_the_feasible_region_random_rarely_hits(name: s
     assert len(set(keys_of(study))) == 64
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["agnet", "graph-vae", "convex-lso", "evolution"])
 def test_two_objective_studies_run_and_spread_along_the_front(name: str) -> None:
     def objective(trial: optuna.Trial) -> tuple[float, float]:

@@ -69,6 +69,7 @@ def test_without_ray_the_error_names_the_extra() -> None:
 
 
 # -- the protocol, no runtime ------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SEARCHERS)
 def test_no_cell_twice_and_every_result_kept(name: str) -> None:
     searcher = _cheap(name, metric="acc", mode="max", seed=0)
@@ -240,6 +241,7 @@ def _keys(results) -> list[str]:
     return [SPACE.key(SPACE.from_params(r.config, strict=False)) for r in results]
 
 
+@pytest.mark.slow
 def test_tune_two_concurrent_trials(ray_runtime, tmp_path: Path) -> None:
     searcher = _cheap("agnet", metric="acc", mode="max", seed=0)
     results = _tuner(searcher, tmp_path, 12, "concurrent", max_concurrent_trials=2).fit()
@@ -248,6 +250,7 @@ def test_tune_two_concurrent_trials(ray_runtime, tmp_path: Path) -> None:
     assert results.get_best_result("acc", "max").metrics["acc"] == max(r.metrics["acc"] for r in results)
 
 
+@pytest.mark.slow
 def test_tune_concurrency_limiter_and_a_trial_that_raises(ray_runtime, tmp_path: Path) -> None:
     def make() -> RegularizedEvolutionSearcher:
         return RegularizedEvolutionSearcher(SPACE, metric="acc", mode="max", seed=0, population_size=4, sample_size=2)
@@ -269,6 +272,7 @@ def test_tune_concurrency_limiter_and_a_trial_that_raises(ray_runtime, tmp_path:
     assert bad in _keys(results)
 
 
+@pytest.mark.slow
 def test_tuner_restore_loses_nothing_and_repeats_nothing(ray_runtime, tmp_path: Path) -> None:
     flag = tmp_path / "interrupt"
     flag.touch()
@@ -294,6 +298,7 @@ def test_tuner_restore_loses_nothing_and_repeats_nothing(ray_runtime, tmp_path: 
     assert all(math.isfinite(o.value) for o in check.history)
 
 
+@pytest.mark.slow
 def test_optuna_search_with_an_lso_sampler(ray_runtime, tmp_path: Path) -> None:
     from ray.tune.search.optuna import OptunaSearch
 

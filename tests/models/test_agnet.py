@@ -35,6 +35,7 @@ def test_generator_is_differentiable_end_to_end() -> None:
     assert all(p.grad is not None for p in gen.node_head.parameters())
 
 
+@pytest.mark.slow
 def test_pretraining_lowers_the_reconstruction_loss() -> None:
     torch.manual_seed(0)
     model = AGNetModel(NASBenchGraphSpace())
@@ -62,6 +63,7 @@ def test_shipped_generators_decode_to_valid_cells(space, min_validity: float) ->
     assert len({space.key(c) for c in valid}) > 50  # not one cell over and over
 
 
+@pytest.mark.slow
 def test_user_space_is_pretrained_on_first_use_and_cached(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("LSO_SAMPLER_CACHE", str(tmp_path))
     space = DAGSpace(4, ["conv", "pool"], max_edges=5)

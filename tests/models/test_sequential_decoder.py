@@ -39,6 +39,7 @@ def test_every_decoded_cell_is_valid(space) -> None:
     assert len({space.key(c) for c in sampled}) > 1
 
 
+@pytest.mark.slow
 def test_decoder_learns_to_reconstruct_a_small_set() -> None:
     space = NASBench201Space()
     torch.manual_seed(0)

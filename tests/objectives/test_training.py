@@ -20,6 +20,7 @@ def _blobs(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
+@pytest.mark.slow
 def test_partial_training_learns_reports_and_stores_the_test_accuracy(tmp_path) -> None:
     objective = PartialTraining(SPACE, _blobs(128, 0), _blobs(64, 1), _blobs(64, 2), epochs=3, module_kwargs=KW)
     storage = f"sqlite:///{tmp_path / 'study.db'}"
@@ -70,6 +71,7 @@ def test_partial_training_rejects_bad_input() -> None:
         PartialTraining(SPACE, (x, y - 1), (x, y))
 
 
+@pytest.mark.slow
 def test_node_classification_training_beats_a_feature_only_model() -> None:
     space = NASBenchGraphSpace()
     graph = csbm_graph(num_nodes=400, num_classes=4, seed=0)

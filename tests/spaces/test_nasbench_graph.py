@@ -7,6 +7,7 @@ from lso_sampler.cell import Cell
 from lso_sampler.spaces import NASBenchGraphSpace
 
 
+@pytest.mark.slow
 def test_enumerate_reaches_exactly_the_packages_records() -> None:
     space = NASBenchGraphSpace("cora")
     keys = {space.record_key(c) for c in space.enumerate()}

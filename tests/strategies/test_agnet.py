@@ -31,6 +31,7 @@ def test_initial_design_then_top_k_of_new_valid_cells() -> None:
     assert agnet.last_stats["validity"] > 0.5 and agnet.last_stats["steps"] == 3 * 1
 
 
+@pytest.mark.slow
 def test_proposals_are_a_function_of_history_and_seed() -> None:
     history = history_of(AGNet(SPACE, seed=1, **FAST).propose([], [], 20))
     a = AGNet(SPACE, seed=5, **FAST)
@@ -39,6 +40,7 @@ def test_proposals_are_a_function_of_history_and_seed() -> None:
     assert a.propose(history, [], 8) == b.propose(history, [], 8)
 
 
+@pytest.mark.slow
 def test_search_improves_on_the_initial_design() -> None:
     agnet = AGNet(SPACE, seed=2, epochs=10)
     history = history_of(agnet.propose([], [], 16))
@@ -65,6 +67,7 @@ def test_ablation_switches_and_bad_arguments() -> None:
     assert len(agnet.propose(multi, [], 16)) == 16 and agnet.model.heads == 2
 
 
+@pytest.mark.slow
 def test_raised_temperature_keeps_candidates_coming_from_a_collapsed_generator() -> None:
     import torch
 

@@ -28,6 +28,7 @@ def _history(space, n: int, seed: int = 0) -> list[Observation]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", [GraphVAESearch, ConvexLSO])
 def test_gradient_steps_increase_the_predicted_objective(cls) -> None:
     search = cls(SPACE, seed=0, epochs=20, steps=5, step_size=0.05, num_unlabeled=16) if cls is ConvexLSO else cls(
@@ -45,6 +46,7 @@ def test_gradient_steps_increase_the_predicted_objective(cls) -> None:
     assert (after >= before - 1e-6).all() and (after > before).float().mean() > 0.9
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", [GraphVAESearch, ConvexLSO])
 def test_proposals_are_valid_new_and_learned(cls) -> None:
     search = cls(SPACE, seed=0, epochs=20)
@@ -60,6 +62,7 @@ def test_proposals_are_valid_new_and_learned(cls) -> None:
     assert np.mean([score(c) for c in cells]) > np.mean([score(o.cell) for o in history]) + 0.5
 
 
+@pytest.mark.slow
 def test_same_seed_same_proposals() -> None:
     history = _history(SPACE, 20)
     a = GraphVAESearch(SPACE, seed=3, epochs=5).propose(history, [], 8)
@@ -67,6 +70,7 @@ def test_same_seed_same_proposals() -> None:
     assert a == b
 
 
+@pytest.mark.slow
 def test_complexity_predictor_and_weight() -> None:
     space = NASBenchGraphSpace()
     with pytest.raises(ValueError, match="complexity: give a cell"):

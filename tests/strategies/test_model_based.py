@@ -53,6 +53,7 @@ def test_convex_lso_takes_every_graph_vae_option_with_its_own_defaults() -> None
     assert search.config.predictor == "icnn"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_train_batch_size_sets_the_training_steps_not_the_round_size(cls) -> None:
     search = cls(SPACE, seed=0, train_batch_size=8, **CHEAP[cls])
@@ -87,6 +88,7 @@ def test_default_epochs_depend_on_the_space_size() -> None:
     assert AGNet(SPACE, epochs=4).epochs == 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_fitting_leaves_the_global_torch_random_state_alone(cls) -> None:
     history = _history(8)
