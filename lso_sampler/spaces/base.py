@@ -255,9 +255,15 @@ class SearchSpace(ABC):
                 ignored (a study may mix architecture and other parameters).
 
         Raises:
+            TypeError: if ``params`` is not a mapping.
             ValueError: naming the parameter that is missing, unknown or out of range and
                 what is allowed.
         """
+        if not isinstance(params, Mapping):
+            raise TypeError(
+                f"params: expected a mapping of parameter names to values (a dict), got "
+                f"{type(params).__name__}"
+            )
         enc = self._check_encoding(encoding or self.encoding)
         vmap = self._var_map()
         missing = [n for n in vmap if n not in params]
