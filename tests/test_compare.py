@@ -341,3 +341,14 @@ def test_leaderboard_marks_differences_beyond_the_noise() -> None:
     assert table.loc["tpe", "regret_beyond_noise"]
     text = leaderboard_markdown(table.reset_index(), ["A", "B"], "cmd")
     assert "| good | 1.00 [1.00, 1.00] **best** |" in text and "(baseline)" in text
+
+
+def test_gp_runs_on_either_encoding() -> None:
+    import optuna
+
+    from lso_sampler.compare import make_sampler
+    from lso_sampler.spaces import NASBench201Space
+
+    for name, encoding in (("gp", "integer"), ("gp-categorical", "categorical")):
+        sampler, space = make_sampler(name, NASBench201Space(), 0)
+        assert isinstance(sampler, optuna.samplers.GPSampler) and space.encoding == encoding

@@ -125,6 +125,8 @@ PEERS: dict[str, SamplerEntry] = {
     "tpe": SamplerEntry("tpe", "categorical", optuna_class="TPESampler"),
     "cmaes": SamplerEntry("cmaes", "integer", False, False, optuna_class="CmaEsSampler", pass_constraints=False),
     "gp": SamplerEntry("gp", "integer", optuna_class="GPSampler"),
+    # the same GP on the categorical encoding, as an Optuna user runs it on op choices
+    "gp-categorical": SamplerEntry("gp-categorical", "categorical", optuna_class="GPSampler"),
     "nsga2": SamplerEntry("nsga2", "categorical", optuna_class="NSGAIISampler"),
 }
 
