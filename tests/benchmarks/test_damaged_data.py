@@ -15,8 +15,14 @@ import pytest
 
 from lso_sampler.benchmarks import BenchmarkDataError, ENASDataset, NASBench201, NASBenchGraph, nasbench_graph
 
-REAL = Path(os.environ.get("LSO_SAMPLER_DATA", "/work/shared/benchmarks"))
-needs_data = pytest.mark.skipif(not (REAL / "nasbench201").is_dir(), reason="needs $LSO_SAMPLER_DATA")
+_ENV = os.environ.get("LSO_SAMPLER_DATA")
+#: The real data, as an absolute path (the links made below point at it from tmp_path).
+REAL = Path(_ENV).resolve() if _ENV else Path("LSO_SAMPLER_DATA-not-set")
+# skip without the data, except under CI=true, where the tests then fail (as tests/conftest.py)
+needs_data = pytest.mark.skipif(
+    not (REAL / "nasbench201").is_dir() and os.environ.get("CI", "").lower() != "true",
+    reason="needs $LSO_SAMPLER_DATA",
+)
 HP200 = "nasbench201/nb201_hp200.csv.gz"
 LATENCY = "nasbench201_latency/nb201_latency_help.csv.gz"
 
