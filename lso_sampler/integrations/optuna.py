@@ -10,6 +10,7 @@ loads no torch.
 
 from __future__ import annotations
 
+import bisect
 import inspect
 import math
 import threading
@@ -87,6 +88,31 @@ def _trial_encoding(space: SearchSpace, trial: FrozenTrial) -> str | None:
     return None
 
 
+class _History:
+    """What a study's finished trials give a sampler's history, built up one trial at a
+    time: observations in trial-number order, cells held back (no usable value) and failed
+    cells with their trials' numbers."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.numbers: list[int] = []
+        self.observations: list[Observation] = []
+        self.held: list[Cell] = []
+        self.failed: dict[str, tuple[Cell, list[int]]] = {}
+
+    def add(self, number: int, kind: str, payload: Any, space: SearchSpace) -> None:
+        """Add finished trial ``number`` decoded as ``(kind, payload)``."""
+        if kind == "observation":
+            i = bisect.bisect(self.numbers, number)  # trials may finish out of order
+            self.numbers.insert(i, number)
+            self.observations.insert(i, payload)
+        elif kind == "held":
+            self.held.append(payload)
+        elif kind == "failed":
+            entry = self.failed.setdefault(space.key(payload), (payload, []))
+            bisect.insort(entry[1], number)
+
+
 class LSOSampler(BaseSampler):
     """Optuna sampler that lets a :class:`~lso_sampler.strategies.Strategy` pick whole cells.
 
@@ -146,8 +172,8 @@ class LSOSampler(BaseSampler):
             raise ValueError(f"{owner}: max_failures must be an int of at least 1, got {max_failures!r}")
         self._max_failures = max_failures
         self._reported_failures: set[str] = set()
-        #: (storage, study, directions) -> trial id -> decoded finished trial (see history)
-        self._decoded: dict[tuple[Any, ...], dict[int, tuple[str, Any]]] = {}
+        #: (storage, study, directions) -> what the study's finished trials give the history
+        self._books: dict[tuple[Any, ...], _History] = {}
         self._warned_exhausted = False
         check_adapter(space, strategy, owner)
         check_batch_size(batch_size, owner)
@@ -181,7 +207,7 @@ class LSOSampler(BaseSampler):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_lock"]
-        state["_decoded"] = {}  # keyed by in-process ids: rebuilt where it is unpickled
+        state["_books"] = {}  # keyed by in-process ids: rebuilt where it is unpickled
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -254,29 +280,25 @@ class LSOSampler(BaseSampler):
             deepcopy=False,
             states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL),
         )
-        # finished trials never change: each is decoded once per study and sampler
-        cache = self._decoded.setdefault((id(study._storage), study._study_id, tuple(signs)), {})
-        observations: list[Observation] = []
+        # finished trials never change: each is decoded once, and what it gives the history
+        # is kept per study (so the work per call grows with the new trials, not the study)
+        book = self._books.get((id(study._storage), study._study_id, tuple(signs)))
+        if book is None:
+            book = self._books[(id(study._storage), study._study_id, tuple(signs))] = _History()
         pending: list[Cell] = []
-        failed: dict[str, tuple[Cell, list[int]]] = {}
-        for t in sorted(trials, key=lambda t: t.number):
-            if t.number == exclude:
-                continue
+        for t in trials:
             if t.state in (TrialState.RUNNING, TrialState.WAITING):
-                cell = self._cell_of(t)
-                if cell is not None:
-                    pending.append(cell)
+                if t.number != exclude:
+                    cell = self._cell_of(t)
+                    if cell is not None:
+                        pending.append(cell)
                 continue
-            entry = cache.get(t._trial_id)
-            if entry is None:
-                entry = cache[t._trial_id] = self._decode_finished(t, signs)
-            kind, payload = entry
-            if kind == "observation":
-                observations.append(payload)
-            elif kind == "held":  # evaluated, no usable value: not for the model, nor again
-                pending.append(payload)
-            elif kind == "failed":
-                failed.setdefault(self._space.key(payload), (payload, []))[1].append(t.number)
+            if t._trial_id not in book.seen:
+                book.add(t.number, *self._decode_finished(t, signs), self._space)
+                book.seen.add(t._trial_id)
+        observations = list(book.observations)
+        pending += book.held
+        failed = book.failed
         for key, (cell, numbers) in failed.items():
             if len(numbers) >= self._max_failures:  # not proposed again
                 pending.append(cell)

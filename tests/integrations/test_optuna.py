@@ -20,6 +20,7 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.testing.pytest_samplers import (
     BasicSamplerTestCase,
     MultiObjectiveSamplerTestCase,
+    RelativeSamplerTestCase,
     SingleOnlySamplerTestCase,
 )
 from optuna.trial import TrialState
@@ -51,22 +52,65 @@ def conv_count(trial: optuna.Trial) -> float:
 
 
 # -- Optuna's own sampler test kit -----------------------------------------------------------
-class TestEvolutionKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase):
+#: Why Optuna's RelativeSamplerTestCase cannot apply to an LSOSampler as it is (design, not a bug).
+CELL_IS_THE_RELATIVE_SPACE = (
+    "the cell space is the relative search space: sample_relative proposes whole cells and returns "
+    "{} for any other search space (this test hands it {'x', 'y'} directly); other parameters are "
+    "sampled independently (issue: joint search of cell and hyperparameters)"
+)
+
+
+class _CellRelativeKit(RelativeSamplerTestCase):
+    """RelativeSamplerTestCase less the tests that call ``sample_relative`` on a search space
+    other than the cell's; ``test_trial_relative_params`` runs (and passes)."""
+
+    def test_sample_relative_numerical(self) -> None:
+        pytest.skip(CELL_IS_THE_RELATIVE_SPACE)
+
+    def test_sample_relative_categorical(self) -> None:
+        pytest.skip(CELL_IS_THE_RELATIVE_SPACE)
+
+    def test_sample_relative_mixed(self) -> None:
+        pytest.skip(CELL_IS_THE_RELATIVE_SPACE)
+
+
+class TestEvolutionKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase, _CellRelativeKit):
     @pytest.fixture
     def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
         return lambda: RegularizedEvolutionSampler(SPACE, population_size=10, sample_size=3, seed=0)
 
 
-class TestLocalSearchKit(BasicSamplerTestCase, SingleOnlySamplerTestCase):
+class TestLocalSearchKit(BasicSamplerTestCase, SingleOnlySamplerTestCase, _CellRelativeKit):
     @pytest.fixture
     def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
         return lambda: LocalSearchSampler(SPACE, seed=0)
 
 
-class TestRandomSearchKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase):
+class TestRandomSearchKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase, _CellRelativeKit):
     @pytest.fixture
     def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
         return lambda: RandomSearchSampler(SPACE, seed=0)
+
+
+# The model-based samplers with the registry's cheap test settings. All three take several
+# objectives (GraphVAE and ConvexLSO at most two): Optuna's MultiObjectiveSamplerTestCase uses
+# two, so no kit test needs skipping for that.
+class TestAGNetKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase, _CellRelativeKit):
+    @pytest.fixture
+    def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
+        return lambda: cheap_sampler("agnet", SPACE, seed=0)
+
+
+class TestGraphVAEKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase, _CellRelativeKit):
+    @pytest.fixture
+    def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
+        return lambda: cheap_sampler("graph-vae", SPACE, seed=0)
+
+
+class TestConvexLSOKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase, _CellRelativeKit):
+    @pytest.fixture
+    def sampler(self) -> Callable[[], optuna.samplers.BaseSampler]:
+        return lambda: cheap_sampler("convex-lso", SPACE, seed=0)
 
 
 # -- behaviour ------------------------------------------------------------------------------
