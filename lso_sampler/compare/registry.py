@@ -1,15 +1,15 @@
 """The samplers ``compare`` can run: Optuna's own samplers and every registered method.
 
 The table is read at call time: the Optuna peers below (``random``, ``tpe``, ``cmaes``,
-``gp``, ``nsga2``) followed by every runnable name of :func:`lso_sampler.methods.variants`
+``gp``, ``gp-categorical``, ``nsga2``) followed by every runnable name of :func:`lso_sampler.methods.variants`
 (each method and its ablations), so a method registered after this module was imported
 shows up here with no other edit. The methods run on the categorical encoding, with the
 capabilities their :class:`~lso_sampler.methods.Method` declares.
 
 Example:
     >>> from lso_sampler.compare.registry import parse_sampler, sampler_names
-    >>> sampler_names()[:5]
-    ('random', 'tpe', 'cmaes', 'gp', 'nsga2')
+    >>> sampler_names()[:6]
+    ('random', 'tpe', 'cmaes', 'gp', 'gp-categorical', 'nsga2')
     >>> parse_sampler("agnet:joint")
     ('agnet', 'joint')
 
