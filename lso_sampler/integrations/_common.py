@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from lso_sampler.cell import Cell
-from lso_sampler.methods import Method, Variant, get_method, variants
+from lso_sampler.methods import METHODS, Method, Variant, get_method, variants
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy
 
@@ -130,6 +131,37 @@ class AdapterSpec:
         self.suffix = suffix
         self.args_doc = args_doc
         self.example = example
+        self._classes: dict[str, type] = {}
+
+    def class_for(self, method: Method | str, module: str) -> type:
+        """The adapter class of a registered method, made once and cached (its module's
+        ``__getattr__`` returns the same class, so instances pickle by module path)."""
+        method = get_method(method) if isinstance(method, str) else method
+        name = getattr(method, self.suffix)
+        cls = self._classes.get(name)
+        if cls is None or cls.method is not method:  # type: ignore[attr-defined]
+            cls = self._classes[name] = make_adapter_class(self, method, module)
+        return cls
+
+    def module_attribute(self, name: str, module: str) -> type:
+        """What ``module.<name>`` is: the class of the method whose adapter class is called
+        ``name``, or of which ``name`` is a deprecated alias (with a DeprecationWarning).
+
+        Raises:
+            AttributeError: for any other name.
+        """
+        for method in METHODS.values():
+            own = getattr(method, self.suffix)
+            if name == own:
+                return self.class_for(method, module)
+            if method.aliases.get(name) == own:
+                warnings.warn(f"{name} is deprecated; use {own} (same class)", DeprecationWarning, stacklevel=3)
+                return self.class_for(method, module)
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    def class_names(self) -> list[str]:
+        """The adapter class names of the registered methods."""
+        return [getattr(m, self.suffix) for m in METHODS.values()]
 
 
 def _strategy_args_doc(cls: type) -> str:

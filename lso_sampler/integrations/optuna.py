@@ -32,11 +32,10 @@ from lso_sampler.integrations._common import (
     build_variant,
     check_adapter,
     check_batch_size,
-    make_adapter_class,
     observation,
     resolve_seed,
 )
-from lso_sampler.methods import METHODS, Method, get_method
+from lso_sampler.methods import Method
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy, propose_round
 
@@ -566,23 +565,16 @@ _SPEC = AdapterSpec(
     >>> study = optuna.create_study(direction="maximize", sampler={cls}(NASBench201Space(), seed=0))""",
 )
 
-_CLASSES: dict[str, type[LSOSampler]] = {}
-
 
 def sampler_class(method: Method | str) -> type[LSOSampler]:
-    """The Optuna sampler class of a registered method (built once, then cached here and
-    as an attribute of this module, so its instances pickle).
+    """The Optuna sampler class of a registered method (made once, then cached; it is also
+    this module's attribute of that name, so its instances pickle).
 
     Example:
         >>> sampler_class("evolution").__name__
         'RegularizedEvolutionSampler'
     """
-    method = get_method(method) if isinstance(method, str) else method
-    cls = _CLASSES.get(method.sampler_name)
-    if cls is None or cls.method is not method:  # type: ignore[attr-defined]
-        cls = make_adapter_class(_SPEC, method, __name__)
-        _CLASSES[method.sampler_name] = cls
-    return cls
+    return _SPEC.class_for(method, __name__)
 
 
 def make_sampler(name: str, space: SearchSpace, **options: Any) -> LSOSampler:
@@ -599,14 +591,11 @@ def make_sampler(name: str, space: SearchSpace, **options: Any) -> LSOSampler:
 
 def sampler_names() -> list[str]:
     """The sampler class names of the registered methods."""
-    return [m.sampler_name for m in METHODS.values()]
+    return _SPEC.class_names()
 
 
 def __getattr__(name: str) -> Any:
-    for method in METHODS.values():
-        if name == method.sampler_name:
-            return sampler_class(method)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _SPEC.module_attribute(name, __name__)
 
 
 def __dir__() -> list[str]:

@@ -27,7 +27,6 @@ import inspect
 import logging
 import math
 import pickle
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,11 +44,10 @@ from lso_sampler.integrations._common import (
     build_variant,
     check_adapter,
     check_batch_size,
-    make_adapter_class,
     observation,
     resolve_seed,
 )
-from lso_sampler.methods import METHODS, Method, get_method
+from lso_sampler.methods import Method
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy, propose_round
 
@@ -417,23 +415,16 @@ _SPEC = AdapterSpec(
     >>> searcher = {cls}(NASBench201Space(), metric="acc", mode="max", seed=0)""",
 )
 
-_CLASSES: dict[str, type[LSOSearcher]] = {}
-
 
 def searcher_class(method: Method | str) -> type[LSOSearcher]:
-    """The Ray Tune searcher class of a registered method (built once, then cached here and
-    as an attribute of this module, so its instances pickle).
+    """The Ray Tune searcher class of a registered method (made once, then cached; it is
+    also this module's attribute of that name, so its instances pickle).
 
     Example:
         >>> searcher_class("agnet").__name__
         'AGNetSearcher'
     """
-    method = get_method(method) if isinstance(method, str) else method
-    cls = _CLASSES.get(method.searcher_name)
-    if cls is None or cls.method is not method:  # type: ignore[attr-defined]
-        cls = make_adapter_class(_SPEC, method, __name__)
-        _CLASSES[method.searcher_name] = cls
-    return cls
+    return _SPEC.class_for(method, __name__)
 
 
 def make_searcher(name: str, space: SearchSpace, **options: Any) -> LSOSearcher:
@@ -443,21 +434,11 @@ def make_searcher(name: str, space: SearchSpace, **options: Any) -> LSOSearcher:
 
 def searcher_names() -> list[str]:
     """The searcher class names of the registered methods."""
-    return [m.searcher_name for m in METHODS.values()]
+    return _SPEC.class_names()
 
 
 def __getattr__(name: str) -> Any:
-    for method in METHODS.values():
-        if name == method.searcher_name:
-            return searcher_class(method)
-        if name in method.aliases and method.aliases[name] == method.searcher_name:
-            warnings.warn(
-                f"{name} is deprecated; use {method.searcher_name} (same class)",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            return searcher_class(method)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _SPEC.module_attribute(name, __name__)
 
 
 def __dir__() -> list[str]:
