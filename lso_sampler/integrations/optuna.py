@@ -75,6 +75,11 @@ def _usable_values(trial: FrozenTrial, n_objectives: int) -> tuple[float, ...] |
     return values if all(math.isfinite(v) for v in values) else None
 
 
+def _signs(study: Study) -> list[float]:
+    """Per objective, +1 when maximised and -1 when minimised (observations: larger is better)."""
+    return [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
+
+
 def _trial_encoding(space: SearchSpace, trial: FrozenTrial) -> str | None:
     """Which encoding a trial's space parameters use, or ``None`` if it has not all of them."""
     dists = [trial.distributions.get(n) for n in space.param_names]
@@ -274,27 +279,18 @@ class LSOSampler(BaseSampler):
         A pruned trial (single objective) counts with the last value it reported, as
         Optuna's TPE uses it: the pruner stopped it because it was behind; one that
         reported nothing finite is only kept from being proposed again."""
-        signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
+        signs = _signs(study)
         trials = study.get_trials(
             deepcopy=False,
             states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL),
         )
-        # finished trials never change: each is decoded once, and what it gives the history
-        # is kept per study (so the work per call grows with the new trials, not the study)
-        book = self._books.get((id(study._storage), study._study_id, tuple(signs)))
-        if book is None:
-            book = self._books[(id(study._storage), study._study_id, tuple(signs))] = _History()
         pending: list[Cell] = []
         for t in trials:
-            if t.state in (TrialState.RUNNING, TrialState.WAITING):
-                if t.number != exclude:
-                    cell = self._cell_of(t)
-                    if cell is not None:
-                        pending.append(cell)
-                continue
-            if t._trial_id not in book.seen:
-                book.add(t.number, *self._decode_finished(t, signs), self._space)
-                book.seen.add(t._trial_id)
+            if t.state in (TrialState.RUNNING, TrialState.WAITING) and t.number != exclude:
+                cell = self._cell_of(t)
+                if cell is not None:
+                    pending.append(cell)
+        book = self._book(study, signs, trials)
         observations = list(book.observations)
         pending += book.held
         failed = book.failed
@@ -328,15 +324,25 @@ class LSOSampler(BaseSampler):
             return ("held", cell)
         return ("observation", observation(self._space, cell, raw, signs, self._constraints_of(t)))
 
+    def _book(self, study: Study, signs: Sequence[float], trials: Sequence[FrozenTrial]) -> _History:
+        """The study's :class:`_History` with the finished ones of ``trials`` added. Finished
+        trials never change: each is decoded once, and what it gives the history is kept per
+        study (so the work per call grows with the new trials, not with the study)."""
+        book = self._books.get((id(study._storage), study._study_id, tuple(signs)))
+        if book is None:
+            book = self._books[(id(study._storage), study._study_id, tuple(signs))] = _History()
+        for t in trials:
+            if t.state.is_finished() and t._trial_id not in book.seen:
+                book.add(t.number, *self._decode_finished(t, signs), self._space)
+                book.seen.add(t._trial_id)
+        return book
+
     def failed_cells(self, study: Study) -> dict[str, list[int]]:
         """Cells whose trials failed, by key: the failed trials' numbers (a cell with
         ``max_failures`` of them is not proposed again)."""
-        out: dict[str, list[int]] = {}
-        for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)):
-            cell = self._cell_of(t)
-            if cell is not None:
-                out.setdefault(self._space.key(cell), []).append(t.number)
-        return out
+        signs = _signs(study)
+        book = self._book(study, signs, study.get_trials(deepcopy=False, states=(TrialState.FAIL,)))
+        return {key: list(numbers) for key, (_, numbers) in book.failed.items()}
 
     def _constraints_of(self, trial: FrozenTrial) -> tuple[float, ...]:
         """The trial's stored constraint values (``()`` without ``constraints_func``;
