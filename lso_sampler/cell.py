@@ -286,6 +286,11 @@ class Cell:
     __slots__ = ("_ops", "_adj", "_key", "_hash")
 
     def __init__(self, ops: Sequence[str], adjacency: Iterable[Iterable[Any]]) -> None:
+        if not isinstance(ops, Iterable):
+            raise TypeError(
+                f"ops: expected a sequence of op labels (str), got {type(ops).__name__}; e.g. "
+                "Cell(['input', 'conv3x3', 'output'], adjacency)"
+            )
         ops_t = tuple(_label(o, i) for i, o in enumerate(ops))
         rows = _rows(adjacency)
         n = len(ops_t)

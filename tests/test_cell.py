@@ -466,3 +466,9 @@ def test_ops_string_subclasses_are_plain_strings() -> None:
     c = Cell(["input", np.str_("conv")], [[0, 1], [0, 0]])
     assert c.ops == ("input", "conv")
     assert type(c.ops[1]) is str
+
+
+@pytest.mark.parametrize("ops", [None, 3, 2.5])
+def test_ops_that_are_not_a_sequence_of_labels_are_refused_by_name(ops: object) -> None:
+    with pytest.raises(TypeError, match=r"^ops: expected a sequence of op labels \(str\), got "):
+        Cell(ops, [[0]])  # type: ignore[arg-type]

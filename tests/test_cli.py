@@ -41,6 +41,17 @@ def test_errors_are_clear(capsys, monkeypatch) -> None:
     assert "unknown name 'nope'" in capsys.readouterr().err
 
 
+def test_an_out_that_is_a_file_is_refused_before_any_run(tmp_path, capsys) -> None:
+    file = tmp_path / "results.txt"
+    file.write_text("keep me")
+    for out in (file, file / "sub"):
+        argv = ["compare", "--samplers", "random", "--seeds", "1", "--budget", "2", "--quiet", "--out", str(out)]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert f"out: '{file}' is a file, not a folder" in err and "Traceback" not in err
+    assert file.read_text() == "keep me"
+
+
 def test_console_script_runs() -> None:
     proc = subprocess.run([sys.executable, "-m", "lso_sampler.cli", "list"], capture_output=True, text=True)
     assert proc.returncode == 0 and "nasbench301" in proc.stdout

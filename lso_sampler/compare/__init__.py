@@ -248,6 +248,9 @@ def compare(
     if own:
         _check_picklable(plugins)
     out_dir = Path(out)
+    for folder in (out_dir, *out_dir.parents):  # refused before any run, not after the last
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"out: {str(folder)!r} is a file, not a folder; name a folder for the results")
     cmd_base = command or (
         f"lso-sampler compare --benchmark {','.join(names)} --samplers {','.join(specs)} "
         f"--seeds {seeds} --budget {budget} --jobs {jobs}" + (" --isolate" if isolate and jobs == 1 else "")

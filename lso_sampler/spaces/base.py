@@ -98,6 +98,15 @@ def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     return np.random.default_rng(rng)
 
 
+
+def require_cell(space: object, cell: object, method: str) -> None:
+    """Raise a ``TypeError`` naming ``space.method`` when ``cell`` is not a :class:`Cell`."""
+    if not isinstance(cell, Cell):
+        raise TypeError(
+            f"{type(space).__name__}.{method}: expected a Cell, got {type(cell).__name__}; build one with "
+            "space.from_params(params), space.sample(rng) or Cell(ops, adjacency)"
+        )
+
 class SearchSpace(ABC):
     """A NAS search space mapping trial parameters to node-labelled DAG cells and back.
 
@@ -316,7 +325,12 @@ class SearchSpace(ABC):
         return Validity(reason is None, reason or "")
 
     def key(self, cell: Cell) -> str:
-        """Canonical key: equal for cells that are the same architecture in this space."""
+        """Canonical key: equal for cells that are the same architecture in this space.
+
+        Raises:
+            TypeError: if ``cell`` is not a :class:`~lso_sampler.cell.Cell`.
+        """
+        require_cell(self, cell, "key")
         return cell.key
 
     def describe(self, cell: Cell) -> str:
@@ -341,8 +355,7 @@ class SearchSpace(ABC):
             >>> DAGSpace(3, ["conv", "pool"]).describe(cell)
             '0:input -> 1,2; 1:conv -> 2; 2:output'
         """
-        if not isinstance(cell, Cell):
-            raise TypeError(f"cell: expected a Cell, got {type(cell).__name__}")
+        require_cell(self, cell, "describe")
         parts = []
         for i, op in enumerate(cell.ops):
             succ = cell.successors(i)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, require_cell
 
 __all__ = ["DAGSpace"]
 
@@ -172,6 +172,7 @@ class DAGSpace(SearchSpace):
         return DecodeStep(out_type, tuple(allowed))
 
     def key(self, cell: Cell) -> str:
+        require_cell(self, cell, "key")
         return cell.pruned().key if self.prune else cell.key
 
     def signature(self) -> str:

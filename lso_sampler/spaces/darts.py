@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class, require_cell
 
 __all__ = ["DartsSpace"]
 
@@ -178,6 +178,7 @@ class DartsSpace(SearchSpace):
             Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ...], normal_concat=[2, 3, 4, 5],
             reduce=[...], reduce_concat=[2, 3, 4, 5])
         """
+        require_cell(self, cell, "describe")
         g = self.genotype(cell)
         concat = list(NODES)
         return (

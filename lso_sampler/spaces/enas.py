@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class, require_cell
 
 __all__ = ["ENASSpace"]
 
@@ -172,6 +172,7 @@ class ENASSpace(SearchSpace):
             >>> space.describe(space.from_dvae(row))
             '[[1], [4, 0], [5, 0, 0], [0, 1, 1, 1], [2, 1, 1, 1, 1], [3, 0, 0, 0, 0, 1]]'
         """
+        require_cell(self, cell, "describe")
         return str(self.to_dvae(cell))
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import network_class
+from lso_sampler.spaces.base import network_class, require_cell
 from lso_sampler.spaces.dag import DAGSpace
 
 __all__ = ["NASBench101Space"]
@@ -80,6 +80,7 @@ class NASBench101Space(DAGSpace):
             >>> NASBench101Space().describe(cell)
             "ops=['input', 'conv3x3-bn-relu', 'output'] matrix=011/001/000"
         """
+        require_cell(self, cell, "describe")
         self._encode(cell)  # a clear error for a cell of another space
         rows = "/".join("".join(map(str, row)) for row in cell.adjacency)
         return f"ops={list(cell.ops)!r} matrix={rows}"

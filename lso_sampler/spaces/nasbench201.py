@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class, require_cell
 
 __all__ = ["NASBench201Space"]
 
@@ -171,6 +171,7 @@ class NASBench201Space(SearchSpace):
             >>> NASBench201Space().describe(NASBench201Space().from_index(0))
             '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|'
         """
+        require_cell(self, cell, "describe")
         return self.to_arch_str(cell)
 
     def from_arch_str(self, arch_str: str) -> Cell:

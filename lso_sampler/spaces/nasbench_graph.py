@@ -8,7 +8,7 @@ from typing import Any
 from nas_bench_graph import Arch, gnn_list, gnn_list_proteins, link_list
 
 from lso_sampler.cell import Cell
-from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class
+from lso_sampler.spaces.base import DecodeStep, SearchSpace, Variable, network_class, require_cell
 
 __all__ = ["NASBenchGraphSpace"]
 
@@ -156,6 +156,7 @@ class NASBenchGraphSpace(SearchSpace):
         return NBGraphNetwork(link, ops, in_dim, num_classes, hidden, dropout, pre_layers, post_layers)
 
     def key(self, cell: Cell) -> str:
+        require_cell(self, cell, "key")
         values = self._encode(cell)
         link, ops = self._link_ops(values)
         return f"nbg:{Arch(link, ops).valid_hash()}"
@@ -173,6 +174,7 @@ class NASBenchGraphSpace(SearchSpace):
             ...                                   "op_3": "sage", "op_4": "skip"}))
             "link=[0, 0, 1, 2] ops=['gcn', 'gat', 'sage', 'skip']"
         """
+        require_cell(self, cell, "describe")
         link, ops = self._link_ops(self._encode(cell))
         return f"link={link!r} ops={ops!r}"
 

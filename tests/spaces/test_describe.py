@@ -29,6 +29,19 @@ def test_generic_form_lists_each_node_and_what_it_feeds() -> None:
         space.describe("not a cell")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "space",
+    [DAGSpace(4, ["conv"]), NASBench201Space(), NASBench101Space(), NASBenchGraphSpace(), DartsSpace(), ENASSpace()],
+    ids=lambda s: type(s).__name__,
+)
+@pytest.mark.parametrize("method", ["key", "describe"])
+@pytest.mark.parametrize("bad", ["|nor_conv_3x3~0|", 3, None, {"edge_0_1": "none"}])
+def test_key_and_describe_of_a_non_cell_name_the_space_and_the_fix(space, method: str, bad) -> None:
+    message = rf"^{type(space).__name__}\.{method}: expected a Cell, got .*space\.from_params"
+    with pytest.raises(TypeError, match=message):
+        getattr(space, method)(bad)
+
+
 def test_nasbench201_is_the_official_arch_str() -> None:
     space = NASBench201Space()
     assert space.describe(space.from_index(0)) == (
