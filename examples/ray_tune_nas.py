@@ -45,12 +45,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--samples", type=int, default=64, help="trials (cells) to run")
     parser.add_argument("--workers", type=int, default=2, help="trials in parallel")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--num-init", type=int, default=16, help="random cells before AG-Net's first round")
+    parser.add_argument(
+        "--n-startup-trials",
+        "--num-init",  # its former name
+        type=int,
+        default=16,
+        help="random cells before AG-Net's first round",
+    )
     parser.add_argument("--storage", default=None, help="Tune results folder (default: a temporary one)")
     args = parser.parse_args(argv)
 
     space = NASBenchGraph(DATASET).space
-    searcher = AGNetSearcher(space, metric="valid_acc", mode="max", seed=args.seed, num_init=args.num_init)
+    searcher = AGNetSearcher(
+        space, metric="valid_acc", mode="max", seed=args.seed, n_startup_trials=args.n_startup_trials
+    )
     storage = args.storage or tempfile.mkdtemp(prefix="lso-ray-")
     ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
     try:

@@ -4,18 +4,25 @@ Each check raises up front with a message that names the parameter, what it must
 what it got, e.g. ``population_size: must be an int >= 2, got 4.5 (float)``: a
 :class:`TypeError` for a value of the wrong type (a string for a number, a float or a bool
 for an int), a :class:`ValueError` for one out of range (NaN and infinities included). Valid
-values pass through unchanged (ints as ``int``).
+values pass through unchanged (ints as ``int``). :func:`renamed` keeps an option's old name
+working, with a FutureWarning, after it has been renamed.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
-from typing import Any
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["check_bool", "check_float", "check_int"]
+__all__ = ["check_bool", "check_float", "check_int", "renamed", "resolve_renamed"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _got(value: Any) -> str:
@@ -109,3 +116,91 @@ def check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name}: must be True or False, got {_got(value)}")
     return bool(value)
+
+
+def resolve_renamed(
+    aliases: Mapping[str, str],
+    signature: inspect.Signature,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    owner: str,
+    stacklevel: int = 3,
+) -> dict[str, Any]:
+    """``kwargs`` with each deprecated option name of ``aliases`` (old -> new) replaced by
+    its new name, with a FutureWarning naming the new one.
+
+    Args:
+        aliases: Old name -> new name.
+        signature: The signature the call binds to (it has the new names only).
+        args: The call's positional arguments (a new name may be given positionally).
+        kwargs: The call's keyword arguments.
+        owner: The class or function named in the warning and the error.
+        stacklevel: Passed on to :func:`warnings.warn` (3: the caller of the function that
+            calls this one).
+
+    Raises:
+        ValueError: if an option is given under both names.
+    """
+    old_given = [old for old in aliases if old in kwargs]
+    if not old_given:
+        return kwargs
+    kwargs = dict(kwargs)
+    values = {old: kwargs.pop(old) for old in old_given}
+    try:
+        named = signature.bind_partial(*args, **kwargs).arguments
+    except TypeError:  # the call itself is wrong: the real call will say how
+        named = kwargs
+    for old, value in values.items():
+        new = aliases[old]
+        if new in named:
+            raise ValueError(
+                f"{owner}: {old} is the deprecated name of {new}; give {new} only "
+                f"(got {new}={named[new]!r} and {old}={value!r})"
+            )
+        warnings.warn(
+            f"{owner}: {old} is deprecated and will be removed; use {new} (the same option)",
+            FutureWarning,
+            stacklevel=stacklevel,
+        )
+        kwargs[new] = value
+    return kwargs
+
+
+def renamed(**aliases: str) -> Callable[[_F], _F]:
+    """Decorator of a constructor whose options were renamed, e.g.
+    ``@renamed(num_init="n_startup_trials")``: the old keyword still works, passed on under
+    the new name with a FutureWarning; giving both names is a ValueError.
+
+    The signature (``inspect.signature``, ``help()``) shows the new names only; the wrapper's
+    ``__renamed__`` maps old to new names (the samplers and searchers read it to accept the
+    old names too).
+
+    Example:
+        >>> import warnings
+        >>> class Thing:
+        ...     @renamed(num_init="n_startup_trials")
+        ...     def __init__(self, n_startup_trials: int = 16) -> None:
+        ...         self.n_startup_trials = n_startup_trials
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     Thing(num_init=4).n_startup_trials
+        4
+        >>> print(caught[0].message)
+        Thing: num_init is deprecated and will be removed; use n_startup_trials (the same option)
+    """
+
+    def decorate(func: _F) -> _F:
+        signature = inspect.signature(func)
+        for old, new in aliases.items():
+            if new not in signature.parameters or old in signature.parameters:
+                raise TypeError(f"renamed: {func.__qualname__} must take {new!r} and not {old!r}")
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            owner = type(args[0]).__name__ if args and func.__name__ == "__init__" else func.__qualname__
+            return func(*args, **resolve_renamed(aliases, signature, args, kwargs, owner))
+
+        wrapper.__renamed__ = {**getattr(func, "__renamed__", {}), **aliases}  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

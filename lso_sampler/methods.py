@@ -39,8 +39,9 @@ class Method:
         multi_objective: Whether the method handles several objectives.
         constraints: Whether it takes constraint values into account.
         model_based: Whether it trains a torch model (needs torch at proposal time).
-        preview: Whether the adapters are still experimental (Optuna's
-            ``ExperimentalWarning`` on construction).
+        preview: Whether the method's sampler is still experimental: building it emits
+            Optuna's ``optuna.exceptions.ExperimentalWarning``, as Optuna's experimental
+            classes do (every Ray Tune searcher does, the Ray integration being a preview).
         ablations: Variant name -> strategy options, run by ``compare`` as named samplers.
         test_options: Strategy options that make the method cheap enough for unit tests.
         aliases: Earlier class names of the adapters, importable with a DeprecationWarning.
@@ -188,7 +189,7 @@ register(
             "agnet-no-weighting": {"weighted_retraining": False},  # the paper's Table 6
             "agnet-no-backprop": {"backprop_surrogate": False},
         },
-        test_options={"num_init": 4, "epochs": 2, "num_candidates": 20},
+        test_options={"n_startup_trials": 4, "epochs": 2, "num_candidates": 20},
     )
 )
 register(
@@ -201,8 +202,9 @@ register(
         multi_objective=True,
         constraints=True,
         model_based=True,
+        preview=True,  # README: "Graph VAE and CR-LSO (preview)"
         ablations={"graph-vae-svge": {"encoder": "svge"}, "graph-vae-gin": {"encoder": "gin"}},
-        test_options={"num_init": 4, "epochs": 2, "num_prior": 4, "num_best": 2, "steps": 2},
+        test_options={"n_startup_trials": 4, "epochs": 2, "num_prior": 4, "num_best": 2, "steps": 2},
     )
 )
 register(
@@ -215,6 +217,7 @@ register(
         multi_objective=True,
         constraints=True,
         model_based=True,
-        test_options={"num_init": 4, "epochs": 2, "num_best": 2, "steps": 2, "num_unlabeled": 8},
+        preview=True,
+        test_options={"n_startup_trials": 4, "epochs": 2, "num_best": 2, "steps": 2, "num_unlabeled": 8},
     )
 )

@@ -15,6 +15,10 @@ from lso_sampler.integrations.optuna import LSOSampler, make_sampler, sampler_cl
 
 __all__ = ["LSOSampler", "make_sampler", "sampler_class", *_impl.sampler_names()]
 
+#: Empty: the classes' docstring examples run as doctests of :mod:`lso_sampler.integrations.optuna`
+#: (without this, ``__getattr__`` would hand doctest that module's ``__test__``: twice).
+__test__: dict[str, Any] = {}
+
 
 def __getattr__(name: str) -> Any:
     return getattr(_impl, name)

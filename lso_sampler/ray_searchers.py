@@ -13,6 +13,10 @@ from lso_sampler.integrations.ray import LSOSearcher, make_searcher, searcher_cl
 
 __all__ = ["LSOSearcher", "make_searcher", "searcher_class", *_impl.searcher_names()]
 
+#: Empty: the classes' docstring examples run as doctests of :mod:`lso_sampler.integrations.ray`
+#: (without this, ``__getattr__`` would hand doctest that module's ``__test__``: twice).
+__test__: dict[str, Any] = {}
+
 
 def __getattr__(name: str) -> Any:
     return getattr(_impl, name)

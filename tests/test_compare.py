@@ -191,7 +191,7 @@ def test_in_flight_runs_keep_k_trials_open_and_say_where_cells_came_from(tmp_pat
 
 
 @pytest.mark.slow
-def test_agnet_with_four_in_flight_starts_its_model_after_num_init_results() -> None:
+def test_agnet_with_four_in_flight_starts_its_model_after_n_startup_trials_results() -> None:
     run = run_one("nasbench-graph:cora", "agnet", seed=0, budget=24, in_flight=4)
     origins = [row["origin"] for row in run.rows]
     first = origins.index("model")  # 0-based, as trial numbers

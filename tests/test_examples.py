@@ -29,7 +29,7 @@ def _run(script: str, *args: str, timeout: int = 600) -> str:
 @pytest.mark.slow
 def test_ray_tune_nas(tmp_path: Path) -> None:
     pytest.importorskip("ray.tune")
-    out = _run("ray_tune_nas.py", "--samples", "8", "--num-init", "4", "--storage", str(tmp_path))
+    out = _run("ray_tune_nas.py", "--samples", "8", "--n-startup-trials", "4", "--storage", str(tmp_path))
     lines = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
     assert lines["trials"] == "8" and lines["errors"] == "0" and lines["distinct_cells"] == "8"
     assert 0 < float(lines["best_valid_acc"]) <= 100

@@ -1,17 +1,22 @@
 """What the Optuna and Ray Tune adapters share: argument checks, seeding, building the
-strategy of a registered method, the adapters' generated per-method classes, and turning
-evaluated cells into observations. No Optuna or Ray import here."""
+strategy of a registered method, the adapters' generated per-method classes (and their
+docstring examples for doctest), the experimental-class warning, and turning evaluated
+cells into observations. No Optuna or Ray import at module level."""
 
 from __future__ import annotations
 
 import inspect
 import numbers
+import os
+import sys
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lso_sampler._checks import resolve_renamed
 from lso_sampler.cell import Cell
 from lso_sampler.methods import METHODS, Method, Variant, get_method, variants
 from lso_sampler.spaces.base import SearchSpace
@@ -19,13 +24,45 @@ from lso_sampler.strategies.base import Observation, Strategy
 
 __all__ = [
     "AdapterSpec",
+    "GeneratedDocs",
     "check_adapter",
     "check_batch_size",
     "make_adapter_class",
     "observation",
     "resolve_seed",
     "strategy_parameters",
+    "warn_experimental",
 ]
+
+#: The package's folder: warnings point at the first caller outside it.
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent) + os.sep
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that makes a ``warnings.warn`` in the caller of this function point
+    at the first frame outside the package (the user's line)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def warn_experimental(name: str) -> None:
+    """Warn as Optuna's experimental classes do: ``optuna.exceptions.ExperimentalWarning``
+    (a ``UserWarning``) saying that class ``name`` is experimental, pointing at the user's
+    line. (Optuna's own decorator, ``optuna._experimental.experimental_class``, is private.)"""
+    from optuna.exceptions import ExperimentalWarning
+
+    from lso_sampler import __version__
+
+    warnings.warn(
+        f"{name} is experimental (a preview in lso_sampler {__version__}). The interface can change in the future.",
+        ExperimentalWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
 
 
 def resolve_seed(seed: Any, owner: str) -> int:
@@ -113,7 +150,12 @@ class AdapterSpec:
         suffix: Class-name attribute of :class:`~lso_sampler.methods.Method`
             (``"sampler_name"`` or ``"searcher_name"``).
         args_doc: The ``Args:`` lines of the adapter options, for the generated docstring.
-        example: A doctest-style example with ``{cls}`` for the class name.
+        example: A doctest-style example with ``{cls}`` for the class name and ``{options}``
+            for the method's cheap ``test_options`` (``", name=value, ..."``, or empty), so
+            that it runs in seconds as a doctest.
+        experimental: Whether every class of this adapter is experimental: the base class
+            warns on construction itself (else a class warns when its method is
+            ``preview``).
     """
 
     def __init__(
@@ -124,6 +166,7 @@ class AdapterSpec:
         suffix: str,
         args_doc: str,
         example: str,
+        experimental: bool = False,
     ) -> None:
         self.base = base
         self.leading = list(leading)
@@ -131,6 +174,7 @@ class AdapterSpec:
         self.suffix = suffix
         self.args_doc = args_doc
         self.example = example
+        self.experimental = experimental
         self._classes: dict[str, type] = {}
 
     def class_for(self, method: Method | str, module: str) -> type:
@@ -164,6 +208,28 @@ class AdapterSpec:
         return [getattr(m, self.suffix) for m in METHODS.values()]
 
 
+class GeneratedDocs(Mapping[str, type]):
+    """An adapter module's ``__test__``: its generated classes by name, made when doctest
+    reads it (not at import, which would load torch), so that ``pytest --doctest-modules``
+    runs the examples of their docstrings."""
+
+    def __init__(self, spec: AdapterSpec, module: str) -> None:
+        self._spec = spec
+        self._module = module
+
+    def _classes(self) -> dict[str, type]:
+        return {getattr(m, self._spec.suffix): self._spec.class_for(m, self._module) for m in METHODS.values()}
+
+    def __getitem__(self, name: str) -> type:
+        return self._classes()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spec.class_names())
+
+    def __len__(self) -> int:
+        return len(METHODS)
+
+
 def _strategy_args_doc(cls: type) -> str:
     """The ``Args:`` block of the strategy's docstring, without ``space`` and ``seed``."""
     doc = inspect.getdoc(cls) or ""
@@ -192,7 +258,10 @@ def make_adapter_class(spec: AdapterSpec, method: Method | str, module: str) -> 
     signature hints and a mistyped option all name this class. An invalid strategy option
     (a ``TypeError`` or ``ValueError`` of the strategy's constructor) is raised again with
     the class name in front, e.g. ``RegularizedEvolutionSampler: population_size: must be
-    an int >= 2, got 4.5``."""
+    an int >= 2, got 4.5``. A renamed strategy option's old name (the strategy
+    constructor's ``__renamed__``, e.g. ``num_init`` for ``n_startup_trials``) still works
+    with a FutureWarning naming this class. A ``preview`` method's class (or every class,
+    for an ``experimental`` adapter) emits Optuna's ``ExperimentalWarning`` when built."""
     method = get_method(method) if isinstance(method, str) else method
     name = getattr(method, spec.suffix)
     strategy_cls = method.strategy_class()
@@ -217,8 +286,18 @@ def make_adapter_class(spec: AdapterSpec, method: Method | str, module: str) -> 
     signature = inspect.Signature(params)
     strategy_names = {p.name for p in options}
     bind_sig = signature.replace(parameters=params[1:])
+    renamed = {
+        old: new
+        for old, new in getattr(strategy_cls.__init__, "__renamed__", {}).items()
+        if new in strategy_names and old not in seen
+    }
+    experimental = method.preview and not spec.experimental  # else the base class warns
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if experimental:
+            warn_experimental(type(self).__name__)
+        if renamed:
+            kwargs = resolve_renamed(renamed, bind_sig, args, kwargs, type(self).__name__)
         try:
             bound = bind_sig.bind(*args, **kwargs)
         except TypeError as exc:
@@ -239,15 +318,22 @@ def make_adapter_class(spec: AdapterSpec, method: Method | str, module: str) -> 
 
     __init__.__signature__ = signature  # type: ignore[attr-defined]
     __init__.__qualname__ = f"{name}.__init__"
+    cheap = "".join(f", {k}={v!r}" for k, v in method.test_options.items())
+    note = (
+        "\n\nExperimental (preview): building one emits ``optuna.exceptions.ExperimentalWarning``,\n"
+        "as Optuna's experimental classes do; the interface can change in future versions."
+        if method.preview or spec.experimental
+        else ""
+    )
     doc = (
         f"{method.summary}\n\n"
         f"The Optuna / Ray Tune adapter of :class:`{strategy_cls.__module__}.{strategy_cls.__name__}` "
-        f"(method ``{method.name}`` of :mod:`lso_sampler.methods`).\n\n"
+        f"(method ``{method.name}`` of :mod:`lso_sampler.methods`).{note}\n\n"
         "Args:\n    space: The search space.\n"
         + (_strategy_args_doc(strategy_cls) + "\n" if options else "")
         + spec.args_doc
         + "\n\nExample:\n"
-        + spec.example.format(cls=name)
+        + spec.example.format(cls=name, options=cheap)
     )
     cls = type(
         name,

@@ -9,11 +9,16 @@ so the trainable gets the cell back with ``space.from_params(config, strict=Fals
 (``strict=False`` lets the config carry your other keys, e.g. a fixed learning rate).
 Completed trials with a finite metric become the strategy's history; trials that raise,
 report no metric, or report ``None``, NaN or inf are recorded in :attr:`LSOSearcher.failures`
-and never stop the search. Proposal rounds are seeded by ``(seed, completed trials,
-round)``, as in :class:`~lso_sampler.optuna_samplers.LSOSampler`, and the whole state
-(history, pending and failed trials, the current round's cells, the strategy's model)
-goes into ``save`` / Tune's experiment checkpoints, so ``Tuner.restore`` continues the
-search without losing a result or repeating a cell.
+and never stop the search. Trials that Tune stops early (a scheduler such as ASHA, or a
+stopper) count as Optuna's pruned trials do in the samplers: with their last reported
+value (:attr:`LSOSearcher.pruned`). ``metric=[...]`` with ``mode=[...]`` runs a
+multi-objective search for the methods that handle several objectives. The searchers are
+experimental (``optuna.exceptions.ExperimentalWarning`` when built). Proposal rounds are
+seeded by ``(seed, completed trials, round)``, as in
+:class:`~lso_sampler.optuna_samplers.LSOSampler`, and the whole state (history, pending
+and failed trials, the current round's cells, the strategy's model) goes into ``save`` /
+Tune's experiment checkpoints, so ``Tuner.restore`` continues the search without losing a
+result or repeating a cell.
 
 Which to use: these searchers keep everything in the driver and need nothing else; Ray's
 own ``OptunaSearch(sampler=AGNetSampler(space), ...)`` also works (the sampler sees an
@@ -27,6 +32,7 @@ import inspect
 import logging
 import math
 import pickle
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,13 +47,15 @@ except ImportError as exc:  # pragma: no cover - exercised only without Ray
 from lso_sampler.cell import Cell
 from lso_sampler.integrations._common import (
     AdapterSpec,
+    GeneratedDocs,
     build_variant,
     check_adapter,
     check_batch_size,
     observation,
     resolve_seed,
+    warn_experimental,
 )
-from lso_sampler.methods import Method
+from lso_sampler.methods import METHODS, Method
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy, propose_round
 
@@ -68,23 +76,86 @@ def _finite(value: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _as_names(metric: Any) -> list[str]:
+    """``metric`` (a result key or a list of them) as a list of keys."""
+    return list(metric) if isinstance(metric, (list, tuple)) else [metric]
+
+
+def _check_metric_mode(metric: Any, mode: Any, strategy: Strategy, owner: str) -> tuple[Any, Any]:
+    """``metric`` and ``mode`` checked and normalised (tuples become lists, as Ray's
+    ``Searcher`` expects): one result key with ``"max"``/``"min"``, or, for several
+    objectives, a list of distinct keys with a list of as many modes; either may be ``None``
+    (set later, in ``TuneConfig``).
+
+    Raises:
+        ValueError: naming the parameter and what to give instead; for several metrics when
+            the strategy handles one objective only (or fewer than given).
+    """
+    metric = list(metric) if isinstance(metric, tuple) else metric
+    mode = list(mode) if isinstance(mode, tuple) else mode
+    if metric is not None:
+        names = _as_names(metric)
+        if not names or not all(isinstance(m, str) for m in names) or len(set(names)) < len(names):
+            raise ValueError(
+                f"{owner}: metric: expected one result key (a str), or a list of distinct keys for "
+                f"several objectives, got {metric!r}"
+            )
+    if mode is not None and (mode == [] or not all(m in ("max", "min") for m in _as_names(mode))):
+        raise ValueError(
+            f"{owner}: mode: must be 'max' or 'min' (with metric=[...], a list of them, one per metric), got {mode!r}"
+        )
+    if metric is not None and mode is not None:
+        if isinstance(metric, list) and (not isinstance(mode, list) or len(mode) != len(metric)):
+            raise ValueError(
+                f"{owner}: mode: metric={metric!r} takes a list of {len(metric)} modes, one per metric "
+                f"(e.g. mode={['max'] + ['min'] * (len(metric) - 1)!r}), got mode={mode!r}"
+            )
+        if isinstance(mode, list) and not isinstance(metric, list):
+            raise ValueError(
+                f"{owner}: mode: a list of modes takes a list of metrics (metric=[...], one per mode); "
+                f"for metric={metric!r} give mode='max' or 'min', got mode={mode!r}"
+            )
+    n = len(_as_names(metric)) if metric is not None else len(_as_names(mode)) if isinstance(mode, list) else 1
+    if n > 1 and not strategy.supports_multi_objective:
+        several = [m.searcher_name for m in METHODS.values() if m.multi_objective]
+        raise ValueError(
+            f"{owner}: metric: {n} metrics ({metric!r}) make a multi-objective search, but "
+            f"{strategy.name} handles one objective; give one metric, or use a searcher of a "
+            f"multi-objective method: {', '.join(several)}"
+        )
+    limit = getattr(strategy, "max_objectives", None)
+    if limit is not None and n > limit:
+        raise ValueError(
+            f"{owner}: metric: {strategy.name} handles at most {limit} objectives, got {n} ({metric!r}); "
+            "use AGNetSearcher or RegularizedEvolutionSearcher for more"
+        )
+    return metric, mode
+
+
 class LSOSearcher(Searcher):
     """A Ray Tune ``Searcher`` that asks a :class:`~lso_sampler.strategies.Strategy` for cells.
 
     Args:
         space: The search space.
         strategy: The strategy (built for ``space``).
-        metric: The result key to optimise (or set it in ``TuneConfig``).
-        mode: ``"max"`` or ``"min"`` (or set it in ``TuneConfig``).
+        metric: The result key to optimise (or set it in ``TuneConfig``); a list of keys
+            for several objectives (methods with ``multi_objective`` in
+            :mod:`lso_sampler.methods`; others refuse it with a ValueError naming them).
+        mode: ``"max"`` or ``"min"`` (or set it in ``TuneConfig``); with a list of metrics,
+            a list of modes, one per metric.
         points_to_evaluate: Cells to run first, as parameter dicts of the space (the
             space's encoding) or :class:`~lso_sampler.cell.Cell` objects.
         evaluated_rewards: Metric values already known for ``points_to_evaluate``: those
-            points join the history without being run.
+            points join the history without being run (with several metrics, one sequence
+            of values per point).
         seed: Seed of the proposal rounds (a fixed seed makes a sequential search
             repeatable in one process).
         batch_size: Cells per proposal round (default: the strategy's).
         max_concurrent: Trials in flight at most (0: no limit; Tune's
             ``ConcurrencyLimiter`` and ``max_concurrent_trials`` also work).
+
+    Experimental (preview): building one emits ``optuna.exceptions.ExperimentalWarning``,
+    as Optuna's experimental classes do; the interface can change in future versions.
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -102,24 +173,19 @@ class LSOSearcher(Searcher):
         space: SearchSpace,
         strategy: Strategy,
         *,
-        metric: str | None = None,
-        mode: str | None = None,
+        metric: str | Sequence[str] | None = None,
+        mode: str | Sequence[str] | None = None,
         points_to_evaluate: Sequence[Mapping[str, Any] | Cell] | None = None,
-        evaluated_rewards: Sequence[float] | None = None,
+        evaluated_rewards: Sequence[float] | Sequence[Sequence[float]] | None = None,
         seed: int | None = None,
         batch_size: int | None = None,
         max_concurrent: int = 0,
     ) -> None:
         owner = type(self).__name__
+        warn_experimental(owner)
         check_adapter(space, strategy, owner)
         check_batch_size(batch_size, owner)
-        if mode is not None and mode not in ("max", "min"):
-            raise ValueError(f"mode: must be 'max' or 'min', got {mode!r}")
-        if metric is not None and not isinstance(metric, str):
-            raise ValueError(
-                f"metric: expected one result key (a str), got {metric!r}; "
-                "multi-objective Tune searches are not supported yet"
-            )
+        metric, mode = _check_metric_mode(metric, mode, strategy, owner)
         if max_concurrent < 0:
             raise ValueError(f"max_concurrent: must be non-negative (0: no limit), got {max_concurrent}")
         super().__init__(metric=metric, mode=mode)
@@ -129,8 +195,16 @@ class LSOSearcher(Searcher):
         self._batch_size = batch_size or strategy.batch_size
         self._max_concurrent = max_concurrent
         points = [self._as_cell(p, f"points_to_evaluate[{i}]") for i, p in enumerate(points_to_evaluate or [])]
-        #: completed trials: (trial id, cell, raw metric value) in completion order
-        self._results: list[tuple[str, Cell, float]] = []
+        #: completed trials: (trial id, cell, raw metric value) in completion order; the value
+        #: is a tuple of values, one per metric, for several objectives
+        self._results: list[tuple[str, Cell, Any]] = []
+        #: cells with no usable value that are not proposed again (a pruned trial without a
+        #: finite report): (trial id, cell)
+        self._held: list[tuple[str, Cell]] = []
+        #: ids of the trials Tune stopped early and of points added with ``pruned=True``
+        self._pruned: list[str] = []
+        #: running trial id -> (training iteration, metric values or None) of its last result
+        self._reports: dict[str, tuple[Any, Any]] = {}
         if evaluated_rewards is not None:
             if len(evaluated_rewards) != len(points):
                 raise ValueError(
@@ -138,9 +212,10 @@ class LSOSearcher(Searcher):
                     f"{len(points)} points_to_evaluate; give one per point"
                 )
             for i, (cell, value) in enumerate(zip(points, evaluated_rewards)):
-                v = _finite(value)
+                v = self._point_value(value)
                 if v is None:
-                    raise ValueError(f"evaluated_rewards[{i}]: {value!r} is not a finite number")
+                    what = "a finite number" if self._num_objectives() == 1 else "one finite number per metric"
+                    raise ValueError(f"evaluated_rewards[{i}]: {value!r} is not {what}")
                 self._results.append((f"evaluated-{i}", cell, v))
             points = []
         self._points: list[Cell] = points
@@ -166,8 +241,22 @@ class LSOSearcher(Searcher):
     @property
     def history(self) -> list[Observation]:
         """Completed trials as observations (values oriented so that larger is better)."""
-        signs = (-1.0 if self._mode == "min" else 1.0,)
-        return [observation(self._space, c, (v,), signs) for _, c, v in self._results]
+        signs = tuple(-1.0 if m == "min" else 1.0 for m in _as_names(self._mode))
+        return [
+            observation(self._space, c, tuple(v) if isinstance(v, (tuple, list)) else (v,), signs)
+            for _, c, v in self._results
+        ]
+
+    @property
+    def pruned(self) -> list[str]:
+        """Trials stopped before they finished, by id: those Tune stopped (a scheduler's or
+        stopper's decision, e.g. ASHA below a rung's cutoff; ASHA also stops the trials that
+        reach ``max_t``) and points added with ``add_evaluated_point(..., pruned=True)``.
+
+        They enter the model as Optuna's pruned trials do in the samplers: with their last
+        reported value (every metric's, for several objectives); one without a finite report
+        is left out of the model and never proposed again."""
+        return list(self._pruned)
 
     @property
     def origins(self) -> dict[str, str]:
@@ -181,26 +270,40 @@ class LSOSearcher(Searcher):
         return list(self._failures)
 
     # -- Tune interface ----------------------------------------------------------------------
-    def set_search_properties(self, metric: str | None, mode: str | None, config: dict, **spec: Any) -> bool:
-        if metric is not None:
-            if self._metric is not None and metric != self._metric:
-                raise ValueError(
-                    f"metric: the searcher optimises {self._metric!r} but TuneConfig names {metric!r}; "
-                    "give it in one place"
-                )
-            if not isinstance(metric, str):
-                raise ValueError(f"metric: expected one result key (a str), got {metric!r}")
-            self._metric = metric
-        if mode is not None:
-            if mode not in ("max", "min"):
-                raise ValueError(f"mode: must be 'max' or 'min', got {mode!r}")
-            if self._mode is not None and mode != self._mode:
-                raise ValueError(
-                    f"mode: the searcher was built with mode={self._mode!r} but TuneConfig says "
-                    f"{mode!r}; give it in one place"
-                )
-            self._mode = mode
+    def set_search_properties(self, metric: Any, mode: Any, config: dict, **spec: Any) -> bool:
+        """Take ``metric``, ``mode`` and ``param_space`` from Tune (``TuneConfig``).
+
+        Returns:
+            ``True`` when they are in effect: applied, or the same as the searcher's own.
+            ``False``, with a warning, when they cannot be applied: the searcher was built
+            with another metric or mode (Ray's convention, as its schedulers refuse a second
+            metric or mode; Tune then raises if ``param_space`` holds search domains, else
+            the searcher keeps its own).
+
+        Raises:
+            ValueError: for an invalid metric or mode (naming it), several metrics for a
+                single-objective method, or a search domain in ``param_space`` outside the
+                space.
+        """
+        owner = type(self).__name__
+        metric, mode = _check_metric_mode(metric, mode, self._strategy, owner)
+        clashes = [
+            f"{name}={given!r} (it was built with {name}={own!r})"
+            for name, given, own in (("metric", metric, self._metric), ("mode", mode, self._mode))
+            if given is not None and own is not None and given != own
+        ]
+        if clashes:
+            warnings.warn(
+                f"{owner}: TuneConfig's {' and '.join(clashes)} not applied; give metric and mode in one "
+                "place, the searcher or tune.TuneConfig",
+                stacklevel=2,
+            )
+            return False
+        metric = self._metric if metric is None else metric
+        mode = self._mode if mode is None else mode
+        metric, mode = _check_metric_mode(metric, mode, self._strategy, owner)  # the combination
         self._check_config(config or {})
+        self._metric, self._mode = metric, mode
         return True
 
     def _check_config(self, config: Mapping[str, Any]) -> None:
@@ -237,44 +340,114 @@ class LSOSearcher(Searcher):
         return self._space.to_params(cell)
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
-        """Intermediate results are not used (the final one counts)."""
+        """Keep a running trial's last report (its training iteration and metric values).
+
+        Tune passes every result here except one on which a scheduler or stopper stops the
+        trial (it goes straight to :meth:`on_trial_complete`): so a completion whose result
+        was not reported here first is a trial Tune stopped early, which counts with its
+        last report, as a pruned trial does in the Optuna samplers."""
+        if trial_id in self._pending and self._metric is not None:
+            self._reports[trial_id] = (result.get("training_iteration"), self._read(result)[0])
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        """Record a finished trial: a completed or early-stopped one with finite metric
+        values joins the history (an early-stopped one is also listed in :attr:`pruned`); a
+        failed one, or one without a finite value, goes to :attr:`failures` (an
+        early-stopped one without a finite report is held back from the model and never
+        proposed again instead, as in the Optuna samplers)."""
         cell = self._pending.pop(trial_id, None)
+        last = self._reports.pop(trial_id, None)
+        known = cell is not None  # else Tune's last word on a trial the searcher lost track of
         if cell is None:
             cell = self._cell_from_result(result)
             if cell is None:
                 _logger.warning("%s: trial %s is unknown to the searcher; ignored", type(self).__name__, trial_id)
                 return
-        value = None if error or result is None else _finite(result.get(self._metric))
-        if value is None:
-            if error:
-                reason = "the trial raised an error"
-            elif result is None or self._metric not in result:
-                reason = f"the result has no {self._metric!r}"
-            else:
-                reason = f"{self._metric!r} is {result.get(self._metric)!r}, not a finite number"
-            self._failures.append({"trial_id": trial_id, "params": self._space.to_params(cell), "reason": reason})
-            _logger.warning("%s: trial %s not used (%s)", type(self).__name__, trial_id, reason)
+        if error:
+            self._fail(trial_id, cell, "the trial raised an error")
             return
-        self._results.append((trial_id, cell, value))
+        if result is None:  # stopped while paused or pending: its last report, if any, counts
+            stopped = last is not None
+            values, reason = (last[1], "") if stopped else self._read(None)
+        else:  # stopped early: Tune did not pass this result to on_trial_result first
+            iteration = result.get("training_iteration")
+            stopped = known and iteration is not None and (last is None or last[0] != iteration)
+            values, reason = self._read(result)
+        if stopped:
+            self._pruned.append(trial_id)
+        if values is not None:
+            self._results.append((trial_id, cell, values if len(values) > 1 else values[0]))
+        elif stopped:
+            self._held.append((trial_id, cell))
+            _logger.warning("%s: trial %s stopped early without a finite value", type(self).__name__, trial_id)
+        else:
+            self._fail(trial_id, cell, reason)
 
     def add_evaluated_point(
         self,
         parameters: dict,
-        value: float,
+        value: float | Sequence[float],
         error: bool = False,
         pruned: bool = False,
         intermediate_values: list[float] | None = None,
     ) -> None:
+        """Add a point evaluated outside this search (Ray's ``add_evaluated_trials`` calls
+        this too). A pruned point counts as a pruned trial does in the Optuna samplers: with
+        its last report (the last of ``intermediate_values`` when given, else ``value``);
+        without a finite one it is held back from the model and never proposed again. A
+        point with ``error`` or without a finite value goes to :attr:`failures`. With
+        several metrics, ``value`` is one value per metric."""
         cell = self._as_cell(parameters, "parameters")
-        v = None if error or pruned else _finite(value)
-        if v is None:
-            self._failures.append(
-                {"trial_id": None, "params": self._space.to_params(cell), "reason": "evaluated point without a value"}
-            )
+        trial_id = f"evaluated-{len(self._results) + len(self._held)}"
+        if error:
+            self._fail(None, cell, "evaluated point with an error")
             return
-        self._results.append((f"evaluated-{len(self._results)}", cell, v))
+        if pruned:
+            self._pruned.append(trial_id)
+            last = intermediate_values[-1] if intermediate_values else value
+            v = self._point_value(last)
+            if v is None:
+                self._held.append((trial_id, cell))
+            else:
+                self._results.append((trial_id, cell, v))
+            return
+        v = self._point_value(value)
+        if v is None:
+            self._fail(None, cell, "evaluated point without a value")
+            return
+        self._results.append((trial_id, cell, v))
+
+    # -- reading results -------------------------------------------------------------------
+    def _num_objectives(self) -> int:
+        return len(self._metric) if isinstance(self._metric, list) else 1
+
+    def _read(self, result: Mapping[str, Any] | None) -> tuple[tuple[float, ...] | None, str]:
+        """The result's finite metric values (one per metric), or ``None`` and why not."""
+        values = []
+        for name in _as_names(self._metric):
+            if result is None or name not in result:
+                return None, f"the result has no {name!r}"
+            v = _finite(result[name])
+            if v is None:
+                return None, f"{name!r} is {result[name]!r}, not a finite number"
+            values.append(v)
+        return tuple(values), ""
+
+    def _point_value(self, value: Any) -> Any:
+        """A known value as stored in the history: a finite float (one metric) or a tuple of
+        them, one per metric; ``None`` if it is not that."""
+        n = self._num_objectives()
+        if n == 1:
+            return _finite(value)
+        if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != n:
+            return None
+        values = tuple(_finite(v) for v in value)
+        return None if any(v is None for v in values) else values
+
+    def _fail(self, trial_id: str | None, cell: Cell, reason: str) -> None:
+        self._failures.append({"trial_id": trial_id, "params": self._space.to_params(cell), "reason": reason})
+        if trial_id is not None:
+            _logger.warning("%s: trial %s not used (%s)", type(self).__name__, trial_id, reason)
 
     # -- state -----------------------------------------------------------------------------
     def get_state(self) -> dict[str, Any]:
@@ -289,6 +462,9 @@ class LSOSearcher(Searcher):
             "batch_size": self._batch_size,
             "max_concurrent": self._max_concurrent,
             "results": [(t, self._space.to_params(c, enc), v) for t, c, v in self._results],
+            "held": [(t, self._space.to_params(c, enc)) for t, c in self._held],
+            "pruned": list(self._pruned),
+            "reports": dict(self._reports),
             "pending": {t: self._space.to_params(c, enc) for t, c in self._pending.items()},
             "failures": list(self._failures),
             "queue": [self._space.to_params(c, enc) for c in self._queue],
@@ -316,6 +492,9 @@ class LSOSearcher(Searcher):
         self._seed, self._batch_size = state["seed"], state["batch_size"]
         self._max_concurrent = state["max_concurrent"]
         self._results = [(t, cell(p), v) for t, p, v in state["results"]]
+        self._held = [(t, cell(p)) for t, p in state.get("held", [])]
+        self._pruned = list(state.get("pruned", []))
+        self._reports = dict(state.get("reports", {}))
         self._pending = {t: cell(p) for t, p in state["pending"].items()}
         self._failures = list(state["failures"])
         self._queue = [cell(p) for p in state["queue"]]
@@ -361,7 +540,11 @@ class LSOSearcher(Searcher):
         return cell if self._space.is_valid(cell) else None
 
     def _busy(self) -> set[str]:
-        return {self._space.key(c) for _, c, _ in self._results} | {self._space.key(c) for c in self._pending.values()}
+        return (
+            {self._space.key(c) for _, c, _ in self._results}
+            | {self._space.key(c) for _, c in self._held}
+            | {self._space.key(c) for c in self._pending.values()}
+        )
 
     def _next_cell(self) -> tuple[Cell, str] | None:
         """The next cell and its origin: a point to evaluate, the current round's next cell
@@ -377,7 +560,7 @@ class LSOSearcher(Searcher):
             if self._space.key(cell) not in busy:
                 return cell, origin
         self._round += 1
-        pending = list(self._pending.values())
+        pending = list(self._pending.values()) + [c for _, c in self._held]  # as the Optuna side's held cells
         batch = propose_round(self._strategy, self.history, pending, busy, self._batch_size, self._seed, self._round)
         if not batch:
             return None  # every cell has been queried or is running
@@ -390,30 +573,55 @@ _P = inspect.Parameter
 _SPEC = AdapterSpec(
     base=LSOSearcher,
     leading=[
-        _P("metric", _P.POSITIONAL_OR_KEYWORD, default=None, annotation="str | None"),
-        _P("mode", _P.POSITIONAL_OR_KEYWORD, default=None, annotation="str | None"),
+        _P("metric", _P.POSITIONAL_OR_KEYWORD, default=None, annotation="str | Sequence[str] | None"),
+        _P("mode", _P.POSITIONAL_OR_KEYWORD, default=None, annotation="str | Sequence[str] | None"),
         _P(
             "points_to_evaluate",
             _P.POSITIONAL_OR_KEYWORD,
             default=None,
             annotation="Sequence[Mapping[str, Any] | Cell] | None",
         ),
-        _P("evaluated_rewards", _P.POSITIONAL_OR_KEYWORD, default=None, annotation="Sequence[float] | None"),
+        _P(
+            "evaluated_rewards",
+            _P.POSITIONAL_OR_KEYWORD,
+            default=None,
+            annotation="Sequence[float] | Sequence[Sequence[float]] | None",
+        ),
         _P("seed", _P.POSITIONAL_OR_KEYWORD, default=None, annotation="int | None"),
         _P("max_concurrent", _P.POSITIONAL_OR_KEYWORD, default=0, annotation="int"),
     ],
     trailing=[_P("batch_size", _P.KEYWORD_ONLY, default=None, annotation="int | None")],
     suffix="searcher_name",
-    args_doc="""    metric: The result key to optimise (or set it in ``TuneConfig``).
-    mode: ``"max"`` or ``"min"`` (or set it in ``TuneConfig``).
+    args_doc="""    metric: The result key to optimise (or set it in ``TuneConfig``); a list of keys for
+        several objectives, where the method handles them (else a ValueError says which do).
+    mode: ``"max"`` or ``"min"`` (or set it in ``TuneConfig``); a list, one per metric.
     points_to_evaluate: Cells to run first, as parameter dicts or cells.
-    evaluated_rewards: Known values of ``points_to_evaluate`` (those are not run then).
+    evaluated_rewards: Known values of ``points_to_evaluate`` (those are not run then; one
+        sequence per point with several metrics).
     seed: Seed of the strategy and the proposal rounds.
     max_concurrent: Trials in flight at most (0: no limit).
     batch_size: Cells per proposal round (default: the strategy's).""",
-    example="""    >>> from lso_sampler.spaces import NASBench201Space
-    >>> searcher = {cls}(NASBench201Space(), metric="acc", mode="max", seed=0)""",
+    example="""    In a Tune run, pass it as ``tune.TuneConfig(search_alg=searcher)`` with
+    ``param_space=space.to_tune()``. Here a loop plays Tune's part on NAS-Bench-Graph (Cora),
+    whose data ships with ``nas-bench-graph``; the options after ``seed`` only make this
+    example quick (leave them out for a real search):
+
+    >>> from lso_sampler.benchmarks import NASBenchGraph
+    >>> from lso_sampler.ray_searchers import {cls}
+    >>> bench = NASBenchGraph("cora")
+    >>> space = bench.space
+    >>> searcher = {cls}(space, metric="valid_acc", mode="max", seed=0{options})
+    >>> for i in range(5):
+    ...     config = searcher.suggest(f"trial-{{i}}")
+    ...     result = bench.query(space.from_params(config, strict=False))
+    ...     searcher.on_trial_complete(f"trial-{{i}}", {{"valid_acc": result.search_value}})
+    >>> len(searcher.history), bench.num_queries  # five trials, five distinct cells
+    (5, 5)""",
+    experimental=True,
 )
+
+#: The generated searchers' docstring examples, for ``pytest --doctest-modules``.
+__test__ = GeneratedDocs(_SPEC, __name__)
 
 
 def searcher_class(method: Method | str) -> type[LSOSearcher]:

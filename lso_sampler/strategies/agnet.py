@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lso_sampler._checks import check_bool, check_float, check_int
+from lso_sampler._checks import check_bool, check_float, check_int, renamed
 from lso_sampler.cell import Cell
 from lso_sampler.models.agnet import AGNetConfig, AGNetModel, weights_from_ranks
 from lso_sampler.models.pretrain import load_or_pretrain
@@ -26,7 +26,7 @@ _GRID = torch.tensor([NormalDist().inv_cdf(i / 100) for i in range(1, 100)])
 class AGNet(ModelBasedStrategy):
     """AG-Net (Lukasik, Jung & Keuper, ECCV 2022) as a strategy.
 
-    The first ``num_init`` cells are random. After that, every call (one search iteration)
+    The first ``n_startup_trials`` cells are random. After that, every call (one search iteration)
     starts from the query-free pretrained generator, trains generator and surrogate on all
     evaluated cells for ``epochs`` epochs with rank weights ``w ∝ 1/(kN + rank)`` (weighted
     sampling and weighted loss), ``L = (1 - α) L_G + α L_C``, then generates latents from
@@ -57,7 +57,9 @@ class AGNet(ModelBasedStrategy):
     Args:
         space: The search space.
         seed: Random seed (numpy and torch generators of this strategy).
-        num_init: Random cells before the first iteration (16).
+        n_startup_trials: Random cells before the first iteration (16; Optuna's name
+            for the start-up count, formerly ``num_init``, which still works with a
+            FutureWarning).
         num_candidates: Valid new cells generated per iteration (100).
         epochs: Retraining epochs per iteration; default 30 for spaces of at most 20,000
             cells (NAS-Bench-201-sized), else 15.
@@ -100,12 +102,13 @@ class AGNet(ModelBasedStrategy):
     supports_multi_objective = True
     supports_constraints = True
 
+    @renamed(num_init="n_startup_trials")
     def __init__(
         self,
         space: SearchSpace,
         seed: int | None = None,
         *,
-        num_init: int = 16,
+        n_startup_trials: int = 16,
         num_candidates: int = 100,
         epochs: int | None = None,
         alpha: float = 0.9,
@@ -119,7 +122,9 @@ class AGNet(ModelBasedStrategy):
         temperature_step: float = 1.5,
         infeasible_penalty: float = 1000.0,
     ) -> None:
-        super().__init__(space, seed, num_init=num_init, epochs=epochs, train_batch_size=train_batch_size, lr=lr)
+        super().__init__(
+            space, seed, n_startup_trials=n_startup_trials, epochs=epochs, train_batch_size=train_batch_size, lr=lr
+        )
         num_candidates = check_int("num_candidates", num_candidates, 1)
         alpha = check_float("alpha", alpha, 0.0, 1.0)
         temperature_step = check_float("temperature_step", temperature_step, 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from lso_sampler._checks import check_float, check_int
+from lso_sampler._checks import check_float, check_int, renamed
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import ENUMERATE_LIMIT, SearchSpace, as_rng
 
@@ -142,7 +143,7 @@ class Strategy(ABC):
 
 class ModelBasedStrategy(Strategy):
     """A strategy that trains a torch model on the history each iteration (AG-Net, NGAE,
-    CR-LSO): random cells until ``num_init`` are evaluated, then :meth:`fit` and
+    CR-LSO): random cells until ``n_startup_trials`` are evaluated, then :meth:`fit` and
     :meth:`select`, topped up with random unseen cells when the model finds too few.
 
     :meth:`fit` is the training loop all of them share: it draws a torch generator from the
@@ -161,7 +162,9 @@ class ModelBasedStrategy(Strategy):
     Args:
         space: The search space.
         seed: Seed of the strategy's random generator.
-        num_init: Random cells before the first model-based iteration.
+        n_startup_trials: Random cells before the first model-based iteration (Optuna's
+            name for the start-up count; ``num_init``, its former name, still works with a
+            FutureWarning).
         epochs: Training epochs per iteration over the evaluated cells; ``None``:
             :meth:`default_epochs` of the space.
         train_batch_size: Evaluated cells per training step (not the number of cells a
@@ -170,7 +173,8 @@ class ModelBasedStrategy(Strategy):
 
     Raises:
         TypeError: if an option has the wrong type (e.g. ``epochs=2.5``, ``lr="0.1"``).
-        ValueError: if an option is out of range (e.g. ``num_init=0``, ``lr=nan``).
+        ValueError: if an option is out of range (e.g. ``n_startup_trials=0``, ``lr=nan``),
+            or given under both its names (``n_startup_trials`` and ``num_init``).
     """
 
     #: Adam's ``betas`` during training.
@@ -178,28 +182,35 @@ class ModelBasedStrategy(Strategy):
     #: Maximal gradient norm per training step (``None``: not clipped).
     grad_clip: float | None = None
 
+    @renamed(num_init="n_startup_trials")
     def __init__(
         self,
         space: SearchSpace,
         seed: int | None = None,
         *,
-        num_init: int = 16,
+        n_startup_trials: int = 16,
         epochs: int | None = None,
         train_batch_size: int = 16,
         lr: float = 1e-3,
     ) -> None:
         super().__init__(space, seed)
-        num_init = check_int("num_init", num_init, 1)
+        n_startup_trials = check_int("n_startup_trials", n_startup_trials, 1)
         if epochs is not None:
             epochs = check_int("epochs", epochs, 0)
         train_batch_size = check_int("train_batch_size", train_batch_size, 1)
         lr = check_float("lr", lr, 0, low_open=True)
-        self.num_init = num_init
+        self.n_startup_trials = n_startup_trials
         self.epochs = self.default_epochs(space) if epochs is None else epochs
         self.train_batch_size = train_batch_size
         self.lr = lr
         self.model: Any = None
         self.last_stats: dict[str, float] = {}
+
+    @property
+    def num_init(self) -> int:
+        """Deprecated name of :attr:`n_startup_trials` (a FutureWarning says so)."""
+        warnings.warn("num_init is deprecated; use n_startup_trials", FutureWarning, stacklevel=2)
+        return self.n_startup_trials
 
     @staticmethod
     def default_epochs(space: SearchSpace) -> int:
@@ -280,16 +291,17 @@ class ModelBasedStrategy(Strategy):
         """An untrained model, the shape :meth:`fit` returns (to load saved weights into)."""
 
     def round_size(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> int:
-        """Before ``num_init`` results are in, only the random cells still missing from the
-        initial design (at least one, for the trial that asks): with trials in flight, the
-        model starts as soon as ``num_init`` results are in, not a whole random round later."""
-        if len(history) >= self.num_init:
+        """Before ``n_startup_trials`` results are in, only the random cells still missing from
+        the initial design (at least one, for the trial that asks): with trials in flight, the
+        model starts as soon as ``n_startup_trials`` results are in, not a whole random round
+        later."""
+        if len(history) >= self.n_startup_trials:
             return n
-        return max(1, min(n, self.num_init - len(history) - len(pending)))
+        return max(1, min(n, self.n_startup_trials - len(history) - len(pending)))
 
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
         taken = {o.key for o in history} | {self.space.key(c) for c in pending}
-        if len(history) < self.num_init:
+        if len(history) < self.n_startup_trials:
             chosen = random_unseen(self.space, self.rng, taken, n)
             self.last_origins = ["initial"] * len(chosen)
             return chosen

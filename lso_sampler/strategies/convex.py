@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from lso_sampler._checks import check_float, check_int
+from lso_sampler._checks import check_float, check_int, renamed
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.spaces.base import SearchSpace
@@ -37,7 +37,9 @@ class ConvexLSO(GraphVAESearch):
         complexity: ``cell -> float`` learned by the complexity predictor (an ICNN too, so
             that ``f_perf - λ f_comp`` stays concave in ``z``); ``None`` leaves it out.
         complexity_weight: ``λ`` in ``f = f_perf - λ f_comp``.
-        num_init: Random cells before the first iteration (16).
+        n_startup_trials: Random cells before the first iteration (16; Optuna's name
+            for the start-up count, formerly ``num_init``, which still works with a
+            FutureWarning).
         epochs: Training epochs per iteration over the evaluated cells; default 30 for
             spaces of at most 20,000 cells, else 15.
         train_batch_size: Evaluated cells per training step, and unlabeled cells per step
@@ -52,8 +54,8 @@ class ConvexLSO(GraphVAESearch):
         step_size: Initial step length ``η`` (0.25: the doubling rule lengthens it as
             needed).
         config: Model sizes; its ``encoder`` is set from ``encoder``.
-        pretrain_steps: Query-free pretraining steps of the VAE (3000; the same weights as
-            :class:`GraphVAESearch`'s).
+        pretrain_steps: Query-free pretraining steps of the VAE (``None``: those of the
+            shipped weights; the same weights as :class:`GraphVAESearch`'s).
         target: How the performance targets are scaled to [0.05, 0.95]: ``"rank"`` or
             ``"minmax"``.
         num_unlabeled: Random unlabeled cells per iteration (256).
@@ -74,6 +76,7 @@ class ConvexLSO(GraphVAESearch):
     name = "convex-lso"
     predictor_kind = "icnn"
 
+    @renamed(num_init="n_startup_trials")
     def __init__(
         self,
         space: SearchSpace,
@@ -82,7 +85,7 @@ class ConvexLSO(GraphVAESearch):
         encoder: str = "dvae",
         complexity: Callable[[Cell], float] | None = None,
         complexity_weight: float = 0.0,
-        num_init: int = 16,
+        n_startup_trials: int = 16,
         epochs: int | None = None,
         train_batch_size: int = 16,
         lr: float = 1e-3,
@@ -92,7 +95,7 @@ class ConvexLSO(GraphVAESearch):
         steps: int = 10,
         step_size: float = 0.25,
         config: GraphVAEConfig | None = None,
-        pretrain_steps: int = 3000,
+        pretrain_steps: int | None = None,
         target: str = "rank",
         num_unlabeled: int = 256,
         num_perturb: int = 4,
@@ -104,7 +107,7 @@ class ConvexLSO(GraphVAESearch):
             encoder=encoder,
             complexity=complexity,
             complexity_weight=complexity_weight,
-            num_init=num_init,
+            n_startup_trials=n_startup_trials,
             epochs=epochs,
             train_batch_size=train_batch_size,
             lr=lr,

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lso_sampler._checks import check_float, check_int
+from lso_sampler._checks import check_float, check_int, renamed
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.models.pretrain import load_or_pretrain_vae
@@ -51,7 +51,7 @@ class GraphVAESearch(ModelBasedStrategy):
     """NGAE (Li et al.): a graph VAE trained jointly with performance and complexity
     predictors, and new cells from gradient ascent in its latent space.
 
-    The first ``num_init`` cells are random. Then every call (one search iteration) starts
+    The first ``n_startup_trials`` cells are random. Then every call (one search iteration) starts
     from the query-free pretrained VAE, trains it with fresh predictors on the evaluated
     cells for ``epochs`` epochs (NGAE eq. 6: reconstruction + ``beta`` KL + performance
     MSE + complexity MSE), and moves latents uphill on ``f = f_perf - λ f_comp`` (eq. 7):
@@ -79,7 +79,9 @@ class GraphVAESearch(ModelBasedStrategy):
         complexity: ``cell -> float`` (parameters, FLOPs, latency, ...), learned by the
             complexity predictor; ``None`` leaves it out.
         complexity_weight: ``λ`` in ``f = f_perf - λ f_comp`` (both normalised to [0, 1]).
-        num_init: Random cells before the first iteration (16).
+        n_startup_trials: Random cells before the first iteration (16; Optuna's name
+            for the start-up count, formerly ``num_init``, which still works with a
+            FutureWarning).
         epochs: Training epochs per iteration over the evaluated cells; default 30 for
             spaces of at most 20,000 cells, else 15.
         train_batch_size: Evaluated cells per training step (16; the cells one proposal
@@ -92,11 +94,12 @@ class GraphVAESearch(ModelBasedStrategy):
         steps: Gradient steps ``L`` (10).
         step_size: Length ``η`` of each (normalised) gradient step (0.5).
         config: Model sizes; its ``encoder`` is set from ``encoder``.
-        pretrain_steps: Query-free pretraining steps (3000: weights are shipped for
-            NAS-Bench-201 with every encoder and for NAS-Bench-Graph, ENAS and DARTS with
-            ``dvae``; other spaces and encoders pretrain once, at the first model-based
-            iteration, and are cached in ``$LSO_SAMPLER_CACHE``; benchmarks/README.md
-            says how long this takes).
+        pretrain_steps: Query-free pretraining steps of 128 random cells (``None``: those
+            of the shipped weights, which exist for every built-in space with ``dvae`` and
+            for NAS-Bench-201 with every encoder, see
+            :func:`~lso_sampler.models.pretrain.default_vae_steps`; other spaces and
+            encoders pretrain 4,000 steps once, at the first model-based iteration, and are
+            cached in ``$LSO_SAMPLER_CACHE``; benchmarks/README.md says how long this takes).
         target: How the predictor's performance targets are scaled to [0.05, 0.95]:
             ``"rank"`` (by rank, the default) or ``"minmax"`` (by value; with constraints
             the targets are always ranks).
@@ -124,6 +127,7 @@ class GraphVAESearch(ModelBasedStrategy):
     supports_multi_objective = True
     supports_constraints = True
 
+    @renamed(num_init="n_startup_trials")
     def __init__(
         self,
         space: SearchSpace,
@@ -132,7 +136,7 @@ class GraphVAESearch(ModelBasedStrategy):
         encoder: str = "dvae",
         complexity: Callable[[Cell], float] | None = None,
         complexity_weight: float = 0.0,
-        num_init: int = 16,
+        n_startup_trials: int = 16,
         epochs: int | None = None,
         train_batch_size: int = 16,
         lr: float = 1e-3,
@@ -142,10 +146,12 @@ class GraphVAESearch(ModelBasedStrategy):
         steps: int = 10,
         step_size: float = 0.5,
         config: GraphVAEConfig | None = None,
-        pretrain_steps: int = 3000,
+        pretrain_steps: int | None = None,
         target: str = "rank",
     ) -> None:
-        super().__init__(space, seed, num_init=num_init, epochs=epochs, train_batch_size=train_batch_size, lr=lr)
+        super().__init__(
+            space, seed, n_startup_trials=n_startup_trials, epochs=epochs, train_batch_size=train_batch_size, lr=lr
+        )
         if target not in TARGETS:
             raise ValueError(f"target: expected one of {TARGETS}, got {target!r}")
         num_prior = check_int("num_prior", num_prior, 0)
@@ -156,7 +162,8 @@ class GraphVAESearch(ModelBasedStrategy):
         step_size = check_float("step_size", step_size, 0.0, low_open=True)
         complexity_weight = check_float("complexity_weight", complexity_weight, 0.0)
         predictor_weight = check_float("predictor_weight", predictor_weight, 0.0)
-        pretrain_steps = check_int("pretrain_steps", pretrain_steps, 0)
+        if pretrain_steps is not None:
+            pretrain_steps = check_int("pretrain_steps", pretrain_steps, 0)
         if config is not None and not isinstance(config, GraphVAEConfig):
             raise TypeError(f"config: must be a GraphVAEConfig or None, got {type(config).__name__}")
         if complexity_weight > 0 and complexity is None:

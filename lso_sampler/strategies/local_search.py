@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
-from lso_sampler._checks import check_int
+from lso_sampler._checks import check_int, renamed
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy, neighbours, random_unseen
@@ -26,13 +27,14 @@ class LocalSearch(Strategy):
 
     Args:
         space: The search space.
-        num_init: Random cells evaluated before the first climb starts from the best of
-            them (the paper's Algorithm 1 uses 1).
+        n_startup_trials: Random cells evaluated before the first climb starts from the
+            best of them (the paper's Algorithm 1 uses 1; Optuna's name for the start-up
+            count, formerly ``num_init``, which still works with a FutureWarning).
         seed: Random seed.
 
     Raises:
-        TypeError: if ``num_init`` is not an int.
-        ValueError: if ``num_init`` is below 1.
+        TypeError: if ``n_startup_trials`` is not an int.
+        ValueError: if ``n_startup_trials`` is below 1, or given under both its names.
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -44,11 +46,18 @@ class LocalSearch(Strategy):
     name = "local-search"
     supports_constraints = True
 
-    def __init__(self, space: SearchSpace, num_init: int = 1, seed: int | None = None) -> None:
+    @renamed(num_init="n_startup_trials")
+    def __init__(self, space: SearchSpace, n_startup_trials: int = 1, seed: int | None = None) -> None:
         super().__init__(space, seed)
-        num_init = check_int("num_init", num_init, 1)
-        self.num_init = num_init
+        n_startup_trials = check_int("n_startup_trials", n_startup_trials, 1)
+        self.n_startup_trials = n_startup_trials
         self._nbr_cache: dict[str, tuple[list[Cell], list[str]]] = {}
+
+    @property
+    def num_init(self) -> int:
+        """Deprecated name of :attr:`n_startup_trials` (a FutureWarning says so)."""
+        warnings.warn("num_init is deprecated; use n_startup_trials", FutureWarning, stacklevel=2)
+        return self.n_startup_trials
 
     def _neighbours(self, cell: Cell, key: str) -> tuple[list[Cell], list[str]]:
         """The one-edit neighbours of a cell and their keys (cached by the cell's key)."""
@@ -61,7 +70,7 @@ class LocalSearch(Strategy):
         """The cell the climb stands on after ``history`` (``None``: a restart is due)."""
         known: dict[str, Observation] = {}
         centre: Observation | None = None
-        init_left, init_best = self.num_init, None
+        init_left, init_best = self.n_startup_trials, None
         for obs in history:
             known.setdefault(obs.key, obs)
             if centre is None:

@@ -547,7 +547,7 @@ def test_agnet_sampler_searches_every_space(space, tmp_path: Path, monkeypatch) 
 
     monkeypatch.setenv("LSO_SAMPLER_CACHE", str(tmp_path))  # DAGSpace: pretrained here, on first use
     steps = 60 if isinstance(space, DAGSpace) else 2000  # 2000: the shipped weights
-    sampler = AGNetSampler(space, seed=0, num_init=4, epochs=1, num_candidates=20, pretrain_steps=steps)
+    sampler = AGNetSampler(space, seed=0, n_startup_trials=4, epochs=1, num_candidates=20, pretrain_steps=steps)
 
     def objective(trial: optuna.Trial) -> float:
         cell = space.suggest(trial)
@@ -574,7 +574,7 @@ def test_graph_vae_samplers_search_every_space(name: str, space, tmp_path: Path,
     import lso_sampler
 
     monkeypatch.setenv("LSO_SAMPLER_CACHE", str(tmp_path))  # a short pretraining, cached here
-    options = dict(num_init=4, epochs=2, steps=2, num_best=4, pretrain_steps=20, batch_size=4)
+    options = dict(n_startup_trials=4, epochs=2, steps=2, num_best=4, pretrain_steps=20, batch_size=4)
     if name == "ConvexLSOSampler":
         options["num_unlabeled"] = 8
     else:
@@ -692,11 +692,13 @@ def test_agnet_weights_and_heads_under_constraints() -> None:
 def test_graph_vae_refuses_what_it_cannot_do() -> None:
     from lso_sampler.optuna_samplers import GraphVAESampler
 
-    sampler = GraphVAESampler(SPACE, seed=0, epochs=1, num_init=2, batch_size=1)
+    sampler = GraphVAESampler(SPACE, seed=0, epochs=1, n_startup_trials=2, batch_size=1)
     three = optuna.create_study(directions=["maximize"] * 3, sampler=sampler)
     with pytest.raises(ValueError, match="one or two objectives.*has 3"):
         three.optimize(lambda t: (conv_count(t), 0.0, 1.0), n_trials=4, catch=())
-    sampler = GraphVAESampler(SPACE, seed=0, epochs=1, num_init=2, batch_size=1, complexity=lambda c: c.num_edges)
+    sampler = GraphVAESampler(
+        SPACE, seed=0, epochs=1, n_startup_trials=2, batch_size=1, complexity=lambda c: c.num_edges
+    )
     two = optuna.create_study(directions=["maximize", "minimize"], sampler=sampler)
     with pytest.raises(ValueError, match="complexity: in a two-objective study"):
         two.optimize(lambda t: (conv_count(t), 0.0), n_trials=4)

@@ -1,5 +1,5 @@
-"""With K trials in flight a model-based sampler starts its model as soon as ``num_init``
-results are in: the first model-chosen trial is at most ``num_init + K + 1`` (Optuna ask/tell,
+"""With K trials in flight a model-based sampler starts its model as soon as ``n_startup_trials``
+results are in: the first model-chosen trial is at most ``n_startup_trials + K + 1`` (Optuna ask/tell,
 Optuna ``n_jobs`` threads, several processes on one storage, and Ray Tune)."""
 
 from __future__ import annotations

@@ -164,8 +164,8 @@ def test_bad_input_names_the_parameter() -> None:
     with pytest.raises(RuntimeError, match="metric and mode"):
         RegularizedEvolutionSearcher(SPACE).suggest("x")
     searcher = RegularizedEvolutionSearcher(SPACE, metric="acc", mode="max")
-    with pytest.raises(ValueError, match="mode"):
-        searcher.set_search_properties("acc", "min", {})
+    with pytest.warns(UserWarning, match=r"mode='min' \(it was built with mode='max'\) not applied"):
+        assert searcher.set_search_properties("acc", "min", {}) is False  # Ray's convention: cannot apply
     with pytest.raises(ValueError, match=r"param_space\['lr'\]"):
         searcher.set_search_properties(None, None, {**SPACE.to_tune(), "lr": tune.loguniform(1e-4, 1e-1)})
     assert searcher.set_search_properties(None, None, {**SPACE.to_tune(), "lr": 0.01})
@@ -304,7 +304,7 @@ def test_optuna_search_with_an_lso_sampler(ray_runtime, tmp_path: Path) -> None:
 
     from lso_sampler.optuna_samplers import AGNetSampler
 
-    sampler = AGNetSampler(SPACE, seed=0, num_init=4, epochs=2, num_candidates=20)
+    sampler = AGNetSampler(SPACE, seed=0, n_startup_trials=4, epochs=2, num_candidates=20)
     searcher = OptunaSearch(space=SPACE.distributions(), sampler=sampler, metric="acc", mode="max", seed=0)
     # OptunaSearch holds the space itself: no param_space for Tune
     results = _tuner(searcher, tmp_path, 8, "optuna", param_space={}, max_concurrent_trials=2).fit()

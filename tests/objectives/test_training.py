@@ -41,7 +41,7 @@ def test_partial_training_learns_reports_and_stores_the_test_accuracy(tmp_path) 
 
 def test_a_pruner_stops_training_and_the_sampler_keeps_the_cell() -> None:
     objective = PartialTraining(SPACE, _blobs(64, 0), _blobs(32, 1), epochs=4, module_kwargs=KW)
-    sampler = AGNetSampler(SPACE, seed=0, num_init=4, num_candidates=10, epochs=2)
+    sampler = AGNetSampler(SPACE, seed=0, n_startup_trials=4, num_candidates=10, epochs=2)
     study = optuna.create_study(
         direction="maximize", sampler=sampler, pruner=optuna.pruners.ThresholdPruner(upper=0.0)
     )  # every trial that reports a positive accuracy is pruned after its first epoch

@@ -50,8 +50,8 @@ def _same(a: Any, b: Any) -> bool:
 def test_proposes_valid_unseen_cells_repeatably(method: str, space_id: str) -> None:
     space = SPACES[space_id]
     strategy = cheap_strategy(method, space, seed=3)
-    num_init = getattr(strategy, "num_init", 4)
-    history = _history(space, max(num_init, 6) + 2)
+    n_startup_trials = getattr(strategy, "n_startup_trials", 4)
+    history = _history(space, max(n_startup_trials, 6) + 2)
     pending = [o.cell for o in _history(space, 2, seed=99) if o.key not in {h.key for h in history}]
     cells = strategy.propose(history, pending, 4)
     keys = [space.key(c) for c in cells]
@@ -68,7 +68,7 @@ def test_proposes_valid_unseen_cells_repeatably(method: str, space_id: str) -> N
 def test_state_round_trip(method: str, space_id: str) -> None:
     space = SPACES[space_id]
     strategy = cheap_strategy(method, space, seed=1)
-    history = _history(space, max(getattr(strategy, "num_init", 4), 6) + 2)
+    history = _history(space, max(getattr(strategy, "n_startup_trials", 4), 6) + 2)
     strategy.propose(history, [], 2)
     state = strategy.state_dict()
     fresh = cheap_strategy(method, space, seed=1)

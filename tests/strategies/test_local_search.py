@@ -56,13 +56,13 @@ def test_state_is_replayed_from_history_alone() -> None:
     a, b = LocalSearch(SPACE, seed=9), LocalSearch(SPACE, seed=9)
     assert a.current(history) == b.current(history)
     assert a.propose(history, [], 3) == b.propose(history, [], 3)
-    with pytest.raises(ValueError, match="num_init"):
-        LocalSearch(SPACE, num_init=0)
+    with pytest.raises(ValueError, match="n_startup_trials"):
+        LocalSearch(SPACE, n_startup_trials=0)
 
 
 def test_a_feasible_cell_beats_a_better_infeasible_one() -> None:
     space = NASBench201Space()
-    ls = LocalSearch(space, num_init=2, seed=0)
+    ls = LocalSearch(space, n_startup_trials=2, seed=0)
     a, b = space.from_index(5), space.from_index(7000)
     history = [
         Observation(a, space.key(a), (10.0,), (-1.0,)),

@@ -38,7 +38,7 @@ def test_constructors_list_every_option(cls) -> None:
     params = inspect.signature(cls.__init__).parameters
     kinds = {p.kind for p in params.values()}
     assert inspect.Parameter.VAR_KEYWORD not in kinds and inspect.Parameter.VAR_POSITIONAL not in kinds
-    assert {"epochs", "train_batch_size", "lr", "num_init"} <= set(params)
+    assert {"epochs", "train_batch_size", "lr", "n_startup_trials"} <= set(params)
     assert "batch_size" not in params  # cells per round are the adapters' batch_size
 
 
@@ -72,7 +72,7 @@ def test_train_batch_size_sets_the_training_steps_not_the_round_size(cls) -> Non
         ({"train_batch_size": 0}, "train_batch_size"),
         ({"lr": 0.0}, "lr"),
         ({"epochs": -1}, "epochs"),
-        ({"num_init": 0}, "num_init"),
+        ({"n_startup_trials": 0}, "n_startup_trials"),
     ],
 )
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)

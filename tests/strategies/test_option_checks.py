@@ -29,8 +29,8 @@ CASES = [
     (RegularizedEvolution, {"sample_size": 101}, ValueError, r"sample_size: must be an int in 1\.\.population_size"),
     (RegularizedEvolution, {"max_mutation_tries": 0}, ValueError, r"max_mutation_tries: must be an int >= 1, got 0"),
     (RegularizedEvolution, {"max_mutation_tries": 2.0}, TypeError, r"max_mutation_tries: must be an int"),
-    (LocalSearch, {"num_init": 1.5}, TypeError, r"num_init: must be an int >= 1, got 1\.5"),
-    (LocalSearch, {"num_init": "2"}, TypeError, r"num_init: must be an int >= 1, got '2' \(str\)"),
+    (LocalSearch, {"n_startup_trials": 1.5}, TypeError, r"n_startup_trials: must be an int >= 1, got 1\.5"),
+    (LocalSearch, {"n_startup_trials": "2"}, TypeError, r"n_startup_trials: must be an int >= 1, got '2' \(str\)"),
     (AGNet, {"weight_k": NAN}, ValueError, r"weight_k: must be a finite number > 0\.0, got nan"),
     (AGNet, {"alpha": NAN}, ValueError, r"alpha: must be a finite number in \[0\.0, 1\.0\], got nan"),
     (AGNet, {"alpha": "0.5"}, TypeError, r"alpha: must be a finite number in \[0\.0, 1\.0\], got '0\.5' \(str\)"),
@@ -40,7 +40,7 @@ CASES = [
     (AGNet, {"num_candidates": 2.5}, TypeError, r"num_candidates: must be an int >= 1, got 2\.5"),
     (AGNet, {"epochs": -1}, ValueError, r"epochs: must be an int >= 0, got -1"),
     (AGNet, {"epochs": 2.5}, TypeError, r"epochs: must be an int >= 0, got 2\.5"),
-    (AGNet, {"num_init": True}, TypeError, r"num_init: must be an int >= 1, got True"),
+    (AGNet, {"n_startup_trials": True}, TypeError, r"n_startup_trials: must be an int >= 1, got True"),
     (AGNet, {"train_batch_size": np.float64(8)}, TypeError, r"train_batch_size: must be an int >= 1"),
     (AGNet, {"pretrain_steps": -1}, ValueError, r"pretrain_steps: must be an int >= 0, got -1"),
     (AGNet, {"pretrain_steps": 20.0}, TypeError, r"pretrain_steps: must be an int >= 0, got 20\.0"),
@@ -98,7 +98,7 @@ def test_the_sampler_names_itself_in_front_of_the_strategy_message() -> None:
 def test_three_objectives_are_refused_at_the_first_trial(name: str) -> None:
     import lso_sampler.optuna_samplers as samplers
 
-    sampler = getattr(samplers, name)(SPACE, seed=0, epochs=1, num_init=2, batch_size=1)
+    sampler = getattr(samplers, name)(SPACE, seed=0, epochs=1, n_startup_trials=2, batch_size=1)
     study = optuna.create_study(directions=["maximize"] * 3, sampler=sampler)
     with pytest.raises(
         ValueError, match=rf"{name} \(.*\) handles one or two objectives.*has 3.*AGNetSampler or NSGAIISampler"
@@ -111,7 +111,7 @@ def test_two_objectives_still_start() -> None:
     from lso_sampler.optuna_samplers import GraphVAESampler
 
     study = optuna.create_study(
-        directions=["maximize", "minimize"], sampler=GraphVAESampler(SPACE, seed=0, num_init=4, batch_size=1)
+        directions=["maximize", "minimize"], sampler=GraphVAESampler(SPACE, seed=0, n_startup_trials=4, batch_size=1)
     )
     study.optimize(lambda t: (float(SPACE.suggest(t).ops.count("none")), 0.0), n_trials=2)
     assert len(study.trials) == 2
