@@ -1,13 +1,32 @@
-"""Produce the shipped graph-VAE weights (encoder + decoder) in ``lso_sampler/models/pretrained/``.
+"""Pretrain the shipped graph-VAE weights (encoder + decoder) until they reconstruct, and
+measure them: ``lso_sampler/models/pretrained/`` gets the weights and an entry in
+``manifest.json`` with the measures (benchmarks/README.md#pretrained-generative-models).
 
-Query-free: the VAE learns to reconstruct random cells of each space.
+Query-free: the VAE learns to reconstruct random cells of each space
+(:func:`lso_sampler.models.pretrain.pretrain_vae`); the space's held-out cells
+(:func:`~lso_sampler.models.pretrain.holdout_cells`) are never drawn. Every ``--eval-every``
+steps the first 500 held-out cells (validation) are reconstructed; pretraining stops when
+``--target`` of them come back exactly, or at ``--max-steps`` / ``--max-minutes``. The other
+held-out cells (test) then give the reported reconstruction accuracy; prior validity,
+uniqueness and novelty (not among the cells trained on) come from ``--prior`` draws of
+``z ~ N(0, I)`` decoded by sampling.
 
-    python tools/pretrain_vae.py dvae:nasbench201 svge:nasbench201 dvae:darts ...
+    python tools/pretrain_vae.py dvae:nasbench201 svge:nasbench201 gin:nasbench201 dvae:darts ...
+
+``--measure`` measures the shipped default weights of each ``encoder:space`` instead (those
+kept from an older recipe too: novelty then counts against that recipe's draws, replayed)
+and records them in the manifest.
+
+One torch thread. The shipped weights are what ``GraphVAESearch`` would pretrain itself with
+the number of steps this tool stopped at (the learning-rate schedule does not depend on the
+total), so the manifest's ``steps`` is the strategies' default for that space.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import fcntl
+import json
 import time
 from pathlib import Path
 
@@ -15,31 +34,211 @@ import numpy as np
 import torch
 
 from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
-from lso_sampler.models.pretrain import pretrain_vae, vae_pretrained_name
-from lso_sampler.spaces import BUILTIN_SPACES as SPACES
+from lso_sampler.models.pretrain import (
+    MANIFEST,
+    RECIPES,
+    VALIDATION_SIZE,
+    default_vae_steps,
+    holdout_cells,
+    load_or_pretrain_vae,
+    pretrain_vae,
+    vae_pretrained_name,
+    weights_name,
+)
+from lso_sampler.spaces import BUILTIN_SPACES
 
-STEPS = 3000  # GraphVAESearch's default pretrain_steps
+OUT = Path(__file__).resolve().parents[1] / "lso_sampler/models/pretrained"
 
-out_dir = Path(__file__).resolve().parents[1] / "lso_sampler/models/pretrained"
-torch.set_num_threads(1)
-for item in sys.argv[1:]:
-    encoder, name = item.split(":")
-    space = SPACES[name]()
-    model = GraphVAE(space, GraphVAEConfig(encoder=encoder))
-    start = time.perf_counter()
-    losses = pretrain_vae(model, steps=STEPS, seed=0)
-    rng = np.random.default_rng(12345)
-    cells = [space.sample(rng) for _ in range(500)]
+
+def reconstruction(model: GraphVAE, cells: list, sample: bool = False, seed: int = 0) -> float:
+    """Share of ``cells`` decoded (greedily) to themselves from the posterior mean, or from
+    one posterior sample each with ``sample``."""
+    space = model.space
     with torch.no_grad():
-        decoded = model.decode(model.encode_cells(cells)[0])
-    acc = np.mean([space.key(a) == space.key(b) for a, b in zip(cells, decoded)])
-    prior = model.decode(torch.randn(500, model.latent_dim, generator=torch.Generator().manual_seed(0)), rng)
-    valid = np.mean([bool(space.is_valid(c)) for c in prior])
-    path = out_dir / vae_pretrained_name(space, model.config, STEPS)
-    torch.save(model.vae_state_dict(), path)
-    print(
-        f"{item}: {STEPS} steps in {time.perf_counter() - start:.0f} s, loss {np.mean(losses[:50]):.3f} -> "
-        f"{np.mean(losses[-50:]):.3f}; reconstruction of 500 random cells {acc:.3f}, prior validity {valid:.3f}; "
-        f"wrote {path.name}",
-        flush=True,
+        mu, logvar = model.encode_cells(cells)
+        if sample:
+            noise = torch.randn(mu.shape, generator=torch.Generator().manual_seed(seed))
+            mu = mu + noise * torch.exp(0.5 * logvar)
+        decoded = model.decode(mu)
+    return float(np.mean([space.key(a) == space.key(b) for a, b in zip(cells, decoded)]))
+
+
+def prior_measures(model: GraphVAE, seen: set[str], n: int, seed: int = 0) -> dict[str, float]:
+    """Validity, uniqueness (of the valid) and novelty (valid and not trained on) of ``n``
+    prior draws decoded by sampling."""
+    space = model.space
+    z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        cells = model.decode(z, np.random.default_rng(seed))
+    valid = [c for c in cells if space.is_valid(c)]
+    keys = [space.key(c) for c in valid]
+    return {
+        "prior_validity": len(valid) / n,
+        "uniqueness": len(set(keys)) / max(len(keys), 1),
+        "novelty": sum(k not in seen for k in keys) / max(len(keys), 1),
+    }
+
+
+#: Cells per pretraining step and whether held-out cells were excluded, per recipe.
+RECIPE_DRAWS = {"1": (32, False), "2": (128, True)}
+
+
+def replay_keys(space, steps: int, recipe: str) -> tuple[set[str], int]:
+    """Keys of the cells a pretraining run of ``steps`` steps of ``recipe`` drew (seed 0),
+    and how many held-out cells were among them (0 from recipe 2 on)."""
+    batch, exclude = RECIPE_DRAWS[recipe]
+    held = {space.key(c) for c in holdout_cells(space)}
+    rng = np.random.default_rng(0)
+    seen: set[str] = set()
+    for _ in range(steps * batch):
+        cell = space.sample(rng)
+        key = space.key(cell)
+        for _ in range(100 if exclude else 0):
+            if key not in held:
+                break
+            cell = space.sample(rng)
+            key = space.key(cell)
+        seen.add(key)
+    return seen, len(seen & held)
+
+
+def record(out: Path, entry: dict) -> None:
+    """Put ``entry`` in the manifest (replacing the one of the same kind and space)."""
+    manifest_path = out / MANIFEST
+    with open(out / ".manifest.lock", "w") as lock:  # several runs may finish at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"weights": []}
+        entries = [e for e in manifest["weights"] if not (e["kind"] == entry["kind"] and e["space"] == entry["space"])]
+        manifest["weights"] = sorted([*entries, entry], key=lambda e: (e["kind"], e["space"]))
+        manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+def measure_shipped(item: str, args: argparse.Namespace) -> None:
+    """Measure the shipped default weights of ``item`` and record them."""
+    encoder, name = item.split(":")
+    space = BUILTIN_SPACES[name]()
+    config = GraphVAEConfig(encoder=encoder)
+    steps, recipe = default_vae_steps(space, config)
+    model = GraphVAE(space, config)
+    model.load_state_dict(load_or_pretrain_vae(space, config), strict=False)
+    model.eval()
+    test = holdout_cells(space)[VALIDATION_SIZE:]
+    seen, leaked = replay_keys(space, steps, recipe)
+    measures = {
+        "reconstruction": reconstruction(model, test),
+        "reconstruction_sampled": reconstruction(model, test, sample=True),
+        **prior_measures(model, seen, args.prior),
+        "distinct_cells_trained_on": len(seen),
+        "held_out_cells_trained_on": leaked,
+    }
+    entry = {
+        "file": weights_name(f"gvae-{encoder}", space, config.vae_dict(), steps, recipe),
+        "kind": f"gvae-{encoder}",
+        "space": name,
+        "recipe": recipe,
+        "steps": steps,
+        "batch_size": RECIPE_DRAWS[recipe][0],
+        "held_out_test_cells": len(test),
+        **{k: round(v, 4) if isinstance(v, float) else v for k, v in measures.items()},
+    }
+    record(args.out, entry)
+    print(f"{item} (recipe {recipe}, {steps} steps): {measures}", flush=True)
+
+
+def table(out: Path) -> str:
+    """The manifest's graph VAEs as the markdown table of benchmarks/README.md."""
+    manifest = json.loads((out / MANIFEST).read_text())["weights"]
+    lines = [
+        "| space | encoder | recipe | steps x batch | train min | recon. % (mean) | recon. % (sample) "
+        "| prior validity % | uniqueness % | novelty % |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for e in manifest:
+        if not e["kind"].startswith("gvae-") or "reconstruction" not in e:
+            continue
+        keys = ("reconstruction", "reconstruction_sampled", "prior_validity", "uniqueness", "novelty")
+        pct = [f"{100 * e[k]:.2f}" for k in keys]
+        lines.append(
+            f"| {e['space']} | {e['kind'].removeprefix('gvae-')} | {e['recipe']} | {e['steps']} x {e['batch_size']} "
+            f"| {e.get('train_minutes', '–')} | " + " | ".join(pct) + " |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("models", nargs="*", help="encoder:space, e.g. dvae:nasbench201")
+    parser.add_argument("--max-steps", type=int, default=40_000)
+    parser.add_argument("--max-minutes", type=float, default=120.0)
+    parser.add_argument("--eval-every", type=int, default=1000)
+    parser.add_argument("--target", type=float, default=0.995, help="validation reconstruction to stop at")
+    parser.add_argument("--prior", type=int, default=1000, help="prior draws for validity/uniqueness/novelty")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--measure", action="store_true", help="measure the shipped default weights instead")
+    parser.add_argument("--table", action="store_true", help="print the manifest's measures as markdown")
+    args = parser.parse_args()
+    if args.table:
+        print(table(args.out))
+        return
+    torch.set_num_threads(1)
+    for item in args.models:
+        if args.measure:
+            measure_shipped(item, args)
+        else:
+            train(item, args)
+
+
+def train(item: str, args: argparse.Namespace) -> None:
+    """Pretrain ``item`` (``encoder:space``) until it reconstructs; save, measure, record."""
+    encoder, name = item.split(":")
+    space = BUILTIN_SPACES[name]()
+    config = GraphVAEConfig(encoder=encoder)
+    torch.manual_seed(0)  # as load_or_pretrain_weights: the weights depend on the steps alone
+    model = GraphVAE(space, config)
+    held = holdout_cells(space)
+    validation, test = held[:VALIDATION_SIZE], held[VALIDATION_SIZE:]
+    seen: set[str] = set()
+    curve: list[tuple[int, float, float]] = []
+    start = time.perf_counter()
+
+    def check(step: int) -> bool:
+        if step % args.eval_every:
+            return False
+        acc = reconstruction(model, validation)
+        minutes = (time.perf_counter() - start) / 60
+        curve.append((step, acc, round(minutes, 2)))
+        print(f"{item} step {step}: validation reconstruction {acc:.4f} ({minutes:.1f} min)", flush=True)
+        return acc >= args.target or minutes >= args.max_minutes
+
+    losses = pretrain_vae(model, steps=args.max_steps, seed=0, seen=seen, callback=check)
+    steps = len(losses)
+    train_s = time.perf_counter() - start
+    measures = {
+        "reconstruction": reconstruction(model, test),
+        "reconstruction_sampled": reconstruction(model, test, sample=True),
+        **prior_measures(model, seen, args.prior),
+        "distinct_cells_trained_on": len(seen),
+    }
+    file = vae_pretrained_name(space, model.config, steps)
+    args.out.mkdir(parents=True, exist_ok=True)
+    torch.save(model.vae_state_dict(), args.out / file)
+    record(
+        args.out,
+        {
+            "file": file,
+            "kind": f"gvae-{encoder}",
+            "space": name,
+            "recipe": RECIPES["gvae"],
+            "steps": steps,
+            "batch_size": 128,
+            "train_minutes": round(train_s / 60, 1),
+            "held_out_test_cells": len(test),
+            "validation_curve": curve,
+            **{k: round(v, 4) if isinstance(v, float) else v for k, v in measures.items()},
+        },
     )
+    print(f"{item}: {steps} steps in {train_s / 60:.1f} min; {measures}; wrote {file}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -28,13 +28,17 @@ from lso_sampler.spaces.base import SearchSpace
 
 __all__ = [
     "RECIPES",
+    "DEFAULT_VAE_STEPS",
     "cache_dir",
+    "default_vae_steps",
+    "holdout_cells",
     "load_or_pretrain",
     "load_or_pretrain_vae",
     "load_or_pretrain_weights",
     "pretrain_generator",
     "pretrain_vae",
     "pretrained_name",
+    "shipped_entry",
     "vae_pretrained_name",
     "weights_name",
 ]
@@ -42,10 +46,22 @@ __all__ = [
 #: Recipe version per model kind ("agnet": the AG-Net generator, "gvae": the graph VAE,
 #: whatever its encoder). Bump one when that model's architecture or pretraining recipe
 #: changes, so that its stored weights are no longer picked up.
-RECIPES: dict[str, str] = {"agnet": "1", "gvae": "1"}
+RECIPES: dict[str, str] = {"agnet": "1", "gvae": "2"}
 
 #: Seed of query-free pretraining.
 PRETRAIN_SEED = 0
+
+#: Seed of the held-out cells (:func:`holdout_cells`).
+HOLDOUT_SEED = 2_147_483_647
+#: Held-out cells per space: the first :data:`VALIDATION_SIZE` decide when pretraining has
+#: converged (``tools/pretrain_vae.py``), the others measure it.
+HOLDOUT_SIZE = 1500
+VALIDATION_SIZE = 500
+
+#: Graph VAE pretraining steps for a space without shipped weights.
+DEFAULT_VAE_STEPS = 4000
+
+MANIFEST = "manifest.json"
 
 
 def cache_dir() -> Path:
@@ -74,6 +90,51 @@ def weights_name(kind: str, space: SearchSpace, config: Mapping[str, Any], steps
     text = json.dumps([space.signature(), dict(config), steps, recipe], sort_keys=True)
     digest = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
     return f"{kind}-{space.name}-{digest}.pt"
+
+
+def holdout_cells(space: SearchSpace, n: int = HOLDOUT_SIZE) -> list[Cell]:
+    """Distinct random cells of ``space`` that graph-VAE pretraining never draws.
+
+    They are the first distinct cells of ``4 n`` draws seeded with :data:`HOLDOUT_SEED`. A
+    space with fewer than ``2 n`` distinct cells among those draws (a small space) holds out
+    a tenth of the distinct cells found, so that most of the space is left to train on.
+
+    Args:
+        space: The search space.
+        n: How many cells to hold out at most.
+    """
+    rng = np.random.default_rng(HOLDOUT_SEED)
+    found: dict[str, Cell] = {}
+    for _ in range(4 * n):
+        cell = space.sample(rng)
+        found.setdefault(space.key(cell), cell)
+    cells = list(found.values())
+    if len(cells) < 2 * n:
+        return cells[: len(cells) // 10]
+    return cells[:n]
+
+
+def _manifest() -> list[dict[str, Any]]:
+    """Entries of the shipped weights' manifest (``pretrained/manifest.json``)."""
+    path = resources.files("lso_sampler.models").joinpath("pretrained", MANIFEST)
+    if not path.is_file():
+        return []
+    return list(json.loads(path.read_text())["weights"])
+
+
+def shipped_entry(kind: str, space: SearchSpace, config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The manifest entry of the shipped weights of ``kind`` for ``space`` and ``config``
+    (``steps``, ``recipe``, ``file`` and the measures ``tools/`` recorded), else ``None``.
+
+    An entry counts only when its file name is the one :func:`weights_name` gives for its
+    steps and recipe, so a changed space signature or config finds nothing. Entries may
+    name an older recipe than :data:`RECIPES` (weights not yet retrained).
+    """
+    for entry in _manifest():
+        if entry["kind"] == kind and entry["space"] == space.name:
+            if weights_name(kind, space, config, int(entry["steps"]), str(entry["recipe"])) == entry["file"]:
+                return entry
+    return None
 
 
 def _load_weights(name: str) -> dict[str, torch.Tensor] | None:
@@ -148,22 +209,50 @@ def _pretrain_loop(
     grad_clip: float | None,
     seed: int,
     log_every: int,
+    exclude: frozenset[str] | None = None,
+    halve_every: int | None = None,
+    seen: set[str] | None = None,
+    callback: Callable[[int], bool] | None = None,
 ) -> list[float]:
     """The query-free pretraining loop: ``steps`` Adam steps on ``loss_fn`` of
     ``batch_size`` random cells of ``space`` each; returns the loss per step.
 
     Cells are drawn from a numpy generator seeded with ``seed``; torch's global random
     state is seeded with ``seed`` inside a fork of it (``loss_fn`` may draw from it) and is
-    the same after the loop as before.
+    the same after the loop as before. A drawn cell whose key is in ``exclude`` is drawn
+    again (a space that offers nothing else after 100 draws gives the excluded cell);
+    ``seen`` collects the keys of the cells trained on (needs ``exclude``). The learning
+    rate halves every ``halve_every`` steps (a schedule that does not depend on ``steps``,
+    so the weights after ``n`` steps are those of a run of ``n`` steps). ``callback(step)``
+    after each step (counted from 1) may return ``True`` to stop early.
     """
     rng = np.random.default_rng(seed)
     losses: list[float] = []
+
+    def draw() -> Cell:
+        cell = space.sample(rng)
+        if exclude is None:
+            return cell
+        for _ in range(100):
+            key = space.key(cell)
+            if key not in exclude:
+                break
+            cell = space.sample(rng)
+        else:
+            key = space.key(cell)
+        if seen is not None:
+            seen.add(key)
+        return cell
+
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(seed)
         opt = torch.optim.Adam(params, lr=lr, betas=betas)
         model.train()
         for step in range(steps):
-            loss = loss_fn([space.sample(rng) for _ in range(batch_size)])
+            if halve_every:
+                for group in opt.param_groups:
+                    group["lr"] = lr * 0.5 ** (step // halve_every)
+            loss = loss_fn([draw() for _ in range(batch_size)])
             opt.zero_grad()
             loss.backward()
             if grad_clip is not None:
@@ -172,6 +261,12 @@ def _pretrain_loop(
             losses.append(loss.item())
             if log_every and (step + 1) % log_every == 0:
                 print(f"step {step + 1}: loss {np.mean(losses[-log_every:]):.4f}", flush=True)
+            if callback is not None:
+                model.eval()
+                stop = callback(step + 1)
+                model.train()
+                if stop:
+                    break
         model.eval()
     return losses
 
@@ -246,20 +341,37 @@ def vae_pretrained_name(space: SearchSpace, config: GraphVAEConfig, steps: int) 
 
 def pretrain_vae(
     model: GraphVAE,
-    steps: int = 3000,
-    batch_size: int = 32,
-    lr: float = 1e-3,
+    steps: int = DEFAULT_VAE_STEPS,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    halve_every: int = 4000,
     seed: int = 0,
     log_every: int = 0,
+    seen: set[str] | None = None,
+    callback: Callable[[int], bool] | None = None,
 ) -> list[float]:
     """Train encoder and decoder on random cells of the space (no queries, no values):
-    reconstruction + ``beta`` x KL, Adam, gradients clipped at norm 5. Returns the loss per
-    step; torch's global random state is left as it was."""
+    reconstruction + ``beta`` x KL, Adam, gradients clipped at norm 5, the learning rate
+    halved every ``halve_every`` steps. The :func:`holdout_cells` of the space are never
+    drawn. Returns the loss per step; torch's global random state is left as it was.
+
+    Args:
+        model: The VAE to train (its predictors are left alone).
+        steps: Adam steps.
+        batch_size: Random cells per step.
+        lr: Initial learning rate.
+        halve_every: Steps between halvings of the learning rate.
+        seed: Seed of the cell draws and of torch inside the loop.
+        log_every: Print the mean loss every that many steps (0: never).
+        seen: Collects the keys of the cells trained on.
+        callback: Called with the step number after each step; ``True`` stops.
+    """
 
     def loss_fn(cells: list[Cell]) -> torch.Tensor:
         rec, kl, _ = model.vae_loss(*model.tensors(cells))
         return (rec + model.config.beta * kl).mean()
 
+    exclude = frozenset(model.space.key(c) for c in holdout_cells(model.space))
     return _pretrain_loop(
         model,
         model.space,
@@ -272,15 +384,34 @@ def pretrain_vae(
         grad_clip=5.0,
         seed=seed,
         log_every=log_every,
+        exclude=exclude,
+        halve_every=halve_every,
+        seen=seen,
+        callback=callback,
     )
 
 
+def default_vae_steps(space: SearchSpace, config: GraphVAEConfig | None = None) -> tuple[int, str]:
+    """Pretraining steps and recipe of the graph VAE for ``space``: those of its shipped
+    weights (``tools/pretrain_vae.py`` trains until held-out cells reconstruct), else
+    :data:`DEFAULT_VAE_STEPS` of the current recipe."""
+    config = config or GraphVAEConfig()
+    entry = shipped_entry(f"gvae-{config.encoder}", space, config.vae_dict())
+    if entry is None:
+        return DEFAULT_VAE_STEPS, RECIPES["gvae"]
+    return int(entry["steps"]), str(entry["recipe"])
+
+
 def load_or_pretrain_vae(
-    space: SearchSpace, config: GraphVAEConfig | None = None, steps: int = 3000, verbose: bool = False
+    space: SearchSpace, config: GraphVAEConfig | None = None, steps: int | None = None, verbose: bool = False
 ) -> dict[str, torch.Tensor]:
     """Encoder + decoder weights of a graph VAE pretrained query-free for ``space`` by
-    :func:`load_or_pretrain_weights` (shipped weights, the user cache, or :func:`pretrain_vae`)."""
+    :func:`load_or_pretrain_weights` (shipped weights, the user cache, or :func:`pretrain_vae`);
+    ``steps=None``: the steps (and recipe) of :func:`default_vae_steps`."""
     config = config or GraphVAEConfig()
+    recipe = RECIPES["gvae"]
+    if steps is None:
+        steps, recipe = default_vae_steps(space, config)
 
     def pretrain() -> dict[str, torch.Tensor]:
         model = GraphVAE(space, config)
@@ -288,5 +419,5 @@ def load_or_pretrain_vae(
         return model.vae_state_dict()
 
     return load_or_pretrain_weights(
-        f"gvae-{config.encoder}", space, config.vae_dict(), steps, pretrain, recipe=RECIPES["gvae"], verbose=verbose
+        f"gvae-{config.encoder}", space, config.vae_dict(), steps, pretrain, recipe=recipe, verbose=verbose
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 from importlib import resources
 
+import numpy as np
 import pytest
 import torch
 
@@ -17,17 +18,18 @@ from lso_sampler.spaces import BUILTIN_SPACES, DAGSpace, NASBench201Space
 from lso_sampler.strategies import AGNet, GraphVAESearch
 
 AGNET_STEPS = inspect.signature(AGNet.__init__).parameters["pretrain_steps"].default
-VAE_STEPS = inspect.signature(GraphVAESearch.__init__).parameters["pretrain_steps"].default
 
-#: The (space, encoder) pairs with shipped graph-VAE weights.
-SHIPPED_VAES = [
-    ("nasbench201", "dvae"),
+#: The (space, encoder) pairs with shipped graph-VAE weights: every built-in space with the
+#: default encoder, NAS-Bench-201 with every encoder.
+SHIPPED_VAES = [(name, "dvae") for name in BUILTIN_SPACES if name != "nasbench101"] + [
     ("nasbench201", "svge"),
     ("nasbench201", "gin"),
-    ("nasbench-graph", "dvae"),
-    ("enas", "dvae"),
-    ("darts", "dvae"),
 ]
+
+
+def _vae_name(space, config) -> str:
+    steps, recipe = pretrain.default_vae_steps(space, config)
+    return pretrain.weights_name(f"gvae-{config.encoder}", space, config.vae_dict(), steps, recipe)
 
 
 def _shipped_files() -> set[str]:
@@ -61,7 +63,10 @@ def test_default_agnet_generators_are_shipped(space_name: str, no_pretraining) -
 def test_default_graph_vaes_are_shipped(space_name: str, encoder: str, no_pretraining) -> None:
     space = BUILTIN_SPACES[space_name]()
     config = GraphVAEConfig(encoder=encoder)
-    state = pretrain.load_or_pretrain_vae(space, config, VAE_STEPS)
+    assert inspect.signature(GraphVAESearch.__init__).parameters["pretrain_steps"].default is None
+    entry = pretrain.shipped_entry(f"gvae-{encoder}", space, config.vae_dict())
+    assert entry is not None and entry["file"] == _vae_name(space, config)
+    state = pretrain.load_or_pretrain_vae(space, config)
     missing, unexpected = GraphVAE(space, config).load_state_dict(state, strict=False)
     assert not unexpected and all(k.startswith(("perf.", "comp.")) for k in missing)
     # the search strategies' own path: the same weights, no pretraining
@@ -72,7 +77,8 @@ def test_default_graph_vaes_are_shipped(space_name: str, encoder: str, no_pretra
 def test_every_shipped_file_is_a_default_model() -> None:
     expected = {pretrain.pretrained_name(cls(), AGNetConfig(), AGNET_STEPS) for cls in BUILTIN_SPACES.values()}
     expected |= {
-        pretrain.vae_pretrained_name(BUILTIN_SPACES[s](), GraphVAEConfig(encoder=e), VAE_STEPS) for s, e in SHIPPED_VAES
+        _vae_name(space, config)
+        for space, config in ((BUILTIN_SPACES[s](), GraphVAEConfig(encoder=e)) for s, e in SHIPPED_VAES)
     }
     assert _shipped_files() == expected  # no weights left behind under a stale name
 
@@ -81,17 +87,17 @@ def test_names_depend_on_the_key_not_the_package_version(monkeypatch) -> None:
     space = NASBench201Space()
     before = (
         pretrain.pretrained_name(space, AGNetConfig(), AGNET_STEPS),
-        pretrain.vae_pretrained_name(space, GraphVAEConfig(), VAE_STEPS),
+        pretrain.vae_pretrained_name(space, GraphVAEConfig(), pretrain.DEFAULT_VAE_STEPS),
     )
     monkeypatch.setattr(lso_sampler, "__version__", "999.0")
     after = (
         pretrain.pretrained_name(space, AGNetConfig(), AGNET_STEPS),
-        pretrain.vae_pretrained_name(space, GraphVAEConfig(), VAE_STEPS),
+        pretrain.vae_pretrained_name(space, GraphVAEConfig(), pretrain.DEFAULT_VAE_STEPS),
     )
     assert before == after
     assert before[0].startswith("agnet-nasbench201-") and before[1].startswith("gvae-dvae-nasbench201-")
     assert pretrain.pretrained_name(space, AGNetConfig(), AGNET_STEPS + 1) != before[0]
-    assert pretrain.vae_pretrained_name(space, GraphVAEConfig(encoder="gin"), VAE_STEPS) != before[1]
+    assert pretrain.vae_pretrained_name(space, GraphVAEConfig(encoder="gin"), pretrain.DEFAULT_VAE_STEPS) != before[1]
 
 
 def test_first_use_pretraining_depends_on_the_key_alone_and_is_cached(tmp_path, monkeypatch) -> None:
@@ -110,3 +116,42 @@ def test_first_use_pretraining_depends_on_the_key_alone_and_is_cached(tmp_path, 
     monkeypatch.setattr(pretrain, "pretrain_vae", lambda *a, **k: pytest.fail("pretrained again"))
     again = pretrain.load_or_pretrain_vae(space, config, steps=5)  # from the cache
     assert all(torch.equal(states[1][k], again[k]) for k in again)
+
+
+def test_vae_pretraining_never_draws_the_held_out_cells() -> None:
+    space = NASBench201Space()
+    held = {space.key(c) for c in pretrain.holdout_cells(space)}
+    assert len(held) == pretrain.HOLDOUT_SIZE
+    seen: set[str] = set()
+    model = GraphVAE(space, GraphVAEConfig(hidden_dim=8, latent_dim=4))
+    pretrain.pretrain_vae(model, steps=30, seen=seen)
+    assert len(seen) > 1000 and not seen & held
+
+
+def test_a_small_space_holds_out_a_tenth_of_its_cells() -> None:
+    space = DAGSpace(4, ["a", "b"])  # 43 distinct cells
+    held = pretrain.holdout_cells(space)
+    distinct = {space.key(space.sample(np.random.default_rng(s))) for s in range(3000)}
+    assert len(held) == len(distinct) // 10 == 4
+    stops = []
+    pretrain.pretrain_vae(GraphVAE(space, GraphVAEConfig(hidden_dim=8, latent_dim=4)), steps=4, callback=stops.append)
+    assert stops == [1, 2, 3, 4]
+
+
+def _manifest_entries() -> list[dict]:
+    return [e for e in pretrain._manifest() if e["kind"].startswith("gvae-")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", _manifest_entries(), ids=lambda e: f"{e['kind']}:{e['space']}")
+def test_shipped_vaes_reconstruct_held_out_cells_as_the_manifest_says(entry: dict) -> None:
+    space = BUILTIN_SPACES[entry["space"]]()
+    config = GraphVAEConfig(encoder=entry["kind"].removeprefix("gvae-"))
+    model = GraphVAE(space, config)
+    model.load_state_dict(pretrain.load_or_pretrain_vae(space, config), strict=False)
+    model.eval()
+    test = pretrain.holdout_cells(space)[pretrain.VALIDATION_SIZE :]
+    with torch.no_grad():
+        decoded = model.decode(model.encode_cells(test)[0])
+    accuracy = sum(space.key(a) == space.key(b) for a, b in zip(test, decoded)) / len(test)
+    assert accuracy == pytest.approx(entry["reconstruction"], abs=0.005)
