@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from lso_sampler.models.agnet import AGNetConfig, AGNetModel
-from lso_sampler.models.pretrain import load_or_pretrain, pretrain_generator, pretrained_name
+from lso_sampler.models.pretrain import PRETRAIN_SEED, load_or_pretrain, pretrain_generator, pretrained_name
 from lso_sampler.spaces import BUILTIN_SPACES as SPACES
 
 STEPS = 2000  # AGNet's default pretrain_steps
@@ -42,7 +42,8 @@ def measure(name: str, n: int = 1000) -> dict[str, float]:
     gen = torch.Generator().manual_seed(1)
     with torch.no_grad():
         cells = model.sample_cells(torch.randn(n, model.latent_dim, generator=gen), gen)
-        fresh = [space.sample(np.random.default_rng(99)) for _ in range(512)]
+        fresh_rng = np.random.default_rng(99)
+        fresh = [space.sample(fresh_rng) for _ in range(512)]
         types, edges = model.targets(fresh)
         node_logits, edge_logits = model.generator(torch.randn(len(fresh), model.latent_dim, generator=gen))
         loss = model.reconstruction_loss(node_logits, edge_logits, types, edges).mean().item()
@@ -71,6 +72,7 @@ def main() -> None:
             print(f"| {name} | {cells} | {time.perf_counter() - start:.0f} s", flush=True)
             continue
         space = SPACES[name]()
+        torch.manual_seed(PRETRAIN_SEED)  # as load_or_pretrain: the generator's initial weights
         model = AGNetModel(space, AGNetConfig())
         start = time.perf_counter()
         losses = pretrain_generator(model, steps=STEPS, seed=0)

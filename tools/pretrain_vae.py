@@ -1,6 +1,6 @@
 """Pretrain the shipped graph-VAE weights (encoder + decoder) until they reconstruct, and
 measure them: ``lso_sampler/models/pretrained/`` gets the weights and an entry in
-``manifest.json`` with the measures (benchmarks/README.md#pretrained-generative-models).
+``manifest.json`` with the measures (benchmarks/README.md#pretrained-graph-vaes-reconstruction-of-unseen-cells).
 
 Query-free: the VAE learns to reconstruct random cells of each space
 (:func:`lso_sampler.models.pretrain.pretrain_vae`); the space's held-out cells
@@ -18,15 +18,18 @@ kept from an older recipe too: novelty then counts against that recipe's draws, 
 and records them in the manifest.
 
 One torch thread. The shipped weights are what ``GraphVAESearch`` would pretrain itself with
-the number of steps this tool stopped at (the learning-rate schedule does not depend on the
-total), so the manifest's ``steps`` is the strategies' default for that space.
+the number of steps this tool stopped at (``load_or_pretrain_vae``; the learning-rate
+schedule does not depend on the total), on the same thread count and math library (another
+may round differently); the manifest's ``steps`` is the strategies' default for that space.
 """
 
 from __future__ import annotations
 
 import argparse
 import fcntl
+import inspect
 import json
+import os
 import time
 from pathlib import Path
 
@@ -36,6 +39,7 @@ import torch
 from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.models.pretrain import (
     MANIFEST,
+    PRETRAIN_SEED,
     RECIPES,
     VALIDATION_SIZE,
     default_vae_steps,
@@ -79,8 +83,10 @@ def prior_measures(model: GraphVAE, seen: set[str], n: int, seed: int = 0) -> di
     }
 
 
+#: Cells per step of pretrain_vae (recipe 2).
+BATCH = inspect.signature(pretrain_vae).parameters["batch_size"].default
 #: Cells per pretraining step and whether held-out cells were excluded, per recipe.
-RECIPE_DRAWS = {"1": (32, False), "2": (128, True)}
+RECIPE_DRAWS = {"1": (32, False), "2": (BATCH, True)}
 
 
 def replay_keys(space, steps: int, recipe: str) -> tuple[set[str], int]:
@@ -103,14 +109,19 @@ def replay_keys(space, steps: int, recipe: str) -> tuple[set[str], int]:
 
 
 def record(out: Path, entry: dict) -> None:
-    """Put ``entry`` in the manifest (replacing the one of the same kind and space)."""
+    """Put ``entry`` in the manifest, replacing the one of the same kind and space (merged
+    into it when it names the same file: ``--measure`` keeps the training curve)."""
     manifest_path = out / MANIFEST
     with open(out / ".manifest.lock", "w") as lock:  # several runs may finish at once
         fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"weights": []}
-        entries = [e for e in manifest["weights"] if not (e["kind"] == entry["kind"] and e["space"] == entry["space"])]
-        manifest["weights"] = sorted([*entries, entry], key=lambda e: (e["kind"], e["space"]))
-        manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+        same = lambda e: e["kind"] == entry["kind"] and e["space"] == entry["space"]  # noqa: E731
+        old = next((e for e in manifest["weights"] if same(e) and e["file"] == entry["file"]), {})
+        entries = [e for e in manifest["weights"] if not same(e)]
+        manifest["weights"] = sorted([*entries, {**old, **entry}], key=lambda e: (e["kind"], e["space"]))
+        tmp = manifest_path.with_suffix(".json.tmp")  # readers never see half a file
+        tmp.write_text(json.dumps(manifest, indent=1) + "\n")
+        os.replace(tmp, manifest_path)
 
 
 def measure_shipped(item: str, args: argparse.Namespace) -> None:
@@ -193,10 +204,12 @@ def train(item: str, args: argparse.Namespace) -> None:
     encoder, name = item.split(":")
     space = BUILTIN_SPACES[name]()
     config = GraphVAEConfig(encoder=encoder)
-    torch.manual_seed(0)  # as load_or_pretrain_weights: the weights depend on the steps alone
+    torch.manual_seed(PRETRAIN_SEED)  # as load_or_pretrain_weights: the weights depend on the steps alone
     model = GraphVAE(space, config)
     held = holdout_cells(space)
     validation, test = held[:VALIDATION_SIZE], held[VALIDATION_SIZE:]
+    if not validation or not test:
+        raise SystemExit(f"{item}: the space holds out {len(held)} cells, too few to measure reconstruction")
     seen: set[str] = set()
     curve: list[tuple[int, float, float]] = []
     start = time.perf_counter()
@@ -210,7 +223,7 @@ def train(item: str, args: argparse.Namespace) -> None:
         print(f"{item} step {step}: validation reconstruction {acc:.4f} ({minutes:.1f} min)", flush=True)
         return acc >= args.target or minutes >= args.max_minutes
 
-    losses = pretrain_vae(model, steps=args.max_steps, seed=0, seen=seen, callback=check)
+    losses = pretrain_vae(model, steps=args.max_steps, seed=PRETRAIN_SEED, seen=seen, callback=check)
     steps = len(losses)
     train_s = time.perf_counter() - start
     measures = {
@@ -230,7 +243,7 @@ def train(item: str, args: argparse.Namespace) -> None:
             "space": name,
             "recipe": RECIPES["gvae"],
             "steps": steps,
-            "batch_size": 128,
+            "batch_size": BATCH,
             "train_minutes": round(train_s / 60, 1),
             "held_out_test_cells": len(test),
             "validation_curve": curve,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -95,9 +96,10 @@ def weights_name(kind: str, space: SearchSpace, config: Mapping[str, Any], steps
 def holdout_cells(space: SearchSpace, n: int = HOLDOUT_SIZE) -> list[Cell]:
     """Distinct random cells of ``space`` that graph-VAE pretraining never draws.
 
-    They are the first distinct cells of ``4 n`` draws seeded with :data:`HOLDOUT_SEED`. A
-    space with fewer than ``2 n`` distinct cells among those draws (a small space) holds out
-    a tenth of the distinct cells found, so that most of the space is left to train on.
+    They are the first distinct cells of ``4 n`` draws seeded with :data:`HOLDOUT_SEED`, at
+    most ``n``, a third of the distinct cells those draws found and a tenth of
+    ``space.num_configurations`` (so a small space keeps most of its cells to train on,
+    and the share changes smoothly with the space's size).
 
     Args:
         space: The search space.
@@ -109,17 +111,20 @@ def holdout_cells(space: SearchSpace, n: int = HOLDOUT_SIZE) -> list[Cell]:
         cell = space.sample(rng)
         found.setdefault(space.key(cell), cell)
     cells = list(found.values())
-    if len(cells) < 2 * n:
-        return cells[: len(cells) // 10]
-    return cells[:n]
+    return cells[: min(n, len(cells) // 3, space.num_configurations // 10)]
 
 
 def _manifest() -> list[dict[str, Any]]:
-    """Entries of the shipped weights' manifest (``pretrained/manifest.json``)."""
-    path = resources.files("lso_sampler.models").joinpath("pretrained", MANIFEST)
+    """Entries of the shipped weights' manifest (``pretrained/manifest.json``); none (and a
+    warning) if it cannot be read."""
+    path = _shipped(MANIFEST)
     if not path.is_file():
         return []
-    return list(json.loads(path.read_text())["weights"])
+    try:
+        return list(json.loads(path.read_text())["weights"])
+    except (ValueError, KeyError, TypeError) as err:
+        warnings.warn(f"{path}: unreadable ({err}); no shipped weights are used", RuntimeWarning, stacklevel=2)
+        return []
 
 
 def shipped_entry(kind: str, space: SearchSpace, config: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -127,20 +132,26 @@ def shipped_entry(kind: str, space: SearchSpace, config: Mapping[str, Any]) -> d
     (``steps``, ``recipe``, ``file`` and the measures ``tools/`` recorded), else ``None``.
 
     An entry counts only when its file name is the one :func:`weights_name` gives for its
-    steps and recipe, so a changed space signature or config finds nothing. Entries may
+    steps and recipe and that file is shipped, so a changed space signature or config
+    finds nothing. Entries may
     name an older recipe than :data:`RECIPES` (weights not yet retrained).
     """
     for entry in _manifest():
         if entry["kind"] == kind and entry["space"] == space.name:
-            if weights_name(kind, space, config, int(entry["steps"]), str(entry["recipe"])) == entry["file"]:
+            name = weights_name(kind, space, config, int(entry["steps"]), str(entry["recipe"]))
+            if name == entry["file"] and _shipped(name).is_file():
                 return entry
     return None
 
 
+def _shipped(name: str) -> Any:
+    """The shipped file called ``name`` (it may not exist)."""
+    return resources.files("lso_sampler.models").joinpath("pretrained", name)
+
+
 def _load_weights(name: str) -> dict[str, torch.Tensor] | None:
     """The state dict called ``name``: shipped weights first, then the user cache."""
-    shipped = resources.files("lso_sampler.models").joinpath("pretrained", name)
-    for candidate in (shipped, cache_dir() / name):
+    for candidate in (_shipped(name), cache_dir() / name):
         if candidate.is_file():
             with candidate.open("rb") as f:
                 return torch.load(f, map_location="cpu", weights_only=True)
@@ -333,10 +344,10 @@ def load_or_pretrain(
 
 
 # -- graph VAE --------------------------------------------------------------------------------
-def vae_pretrained_name(space: SearchSpace, config: GraphVAEConfig, steps: int) -> str:
+def vae_pretrained_name(space: SearchSpace, config: GraphVAEConfig, steps: int, recipe: str | None = None) -> str:
     """File name of a pretrained graph VAE (kind ``"gvae-{encoder}"``; independent of the
-    predictor kind)."""
-    return weights_name(f"gvae-{config.encoder}", space, config.vae_dict(), steps, RECIPES["gvae"])
+    predictor kind) of ``recipe`` (default: the current one, :data:`RECIPES`)."""
+    return weights_name(f"gvae-{config.encoder}", space, config.vae_dict(), steps, recipe or RECIPES["gvae"])
 
 
 def pretrain_vae(
@@ -352,8 +363,9 @@ def pretrain_vae(
 ) -> list[float]:
     """Train encoder and decoder on random cells of the space (no queries, no values):
     reconstruction + ``beta`` x KL, Adam, gradients clipped at norm 5, the learning rate
-    halved every ``halve_every`` steps. The :func:`holdout_cells` of the space are never
-    drawn. Returns the loss per step; torch's global random state is left as it was.
+    halved every ``halve_every`` steps. The :func:`holdout_cells` of the space are not
+    drawn (unless a space offers almost nothing else: see :func:`_pretrain_loop`). Returns
+    the loss per step; torch's global random state is left as it was.
 
     Args:
         model: The VAE to train (its predictors are left alone).
@@ -393,7 +405,8 @@ def pretrain_vae(
 
 def default_vae_steps(space: SearchSpace, config: GraphVAEConfig | None = None) -> tuple[int, str]:
     """Pretraining steps and recipe of the graph VAE for ``space``: those of its shipped
-    weights (``tools/pretrain_vae.py`` trains until held-out cells reconstruct), else
+    weights (the manifest's entry; ``tools/pretrain_vae.py`` trains recipe 2 until held-out
+    cells reconstruct, older entries keep the recipe that made them), else
     :data:`DEFAULT_VAE_STEPS` of the current recipe."""
     config = config or GraphVAEConfig()
     entry = shipped_entry(f"gvae-{config.encoder}", space, config.vae_dict())
@@ -406,12 +419,17 @@ def load_or_pretrain_vae(
     space: SearchSpace, config: GraphVAEConfig | None = None, steps: int | None = None, verbose: bool = False
 ) -> dict[str, torch.Tensor]:
     """Encoder + decoder weights of a graph VAE pretrained query-free for ``space`` by
-    :func:`load_or_pretrain_weights` (shipped weights, the user cache, or :func:`pretrain_vae`);
-    ``steps=None``: the steps (and recipe) of :func:`default_vae_steps`."""
+    :func:`load_or_pretrain_weights` (shipped weights, the user cache, or :func:`pretrain_vae`).
+
+    ``steps=None``, or the steps of the shipped weights: those weights, whatever recipe made
+    them (:func:`default_vae_steps`); another number: the current recipe's weights for that
+    many steps (pretrained on first use, then cached).
+    """
     config = config or GraphVAEConfig()
+    shipped_steps, shipped_recipe = default_vae_steps(space, config)
     recipe = RECIPES["gvae"]
-    if steps is None:
-        steps, recipe = default_vae_steps(space, config)
+    if steps is None or steps == shipped_steps:  # the shipped weights, whatever their recipe
+        steps, recipe = shipped_steps, shipped_recipe
 
     def pretrain() -> dict[str, torch.Tensor]:
         model = GraphVAE(space, config)
