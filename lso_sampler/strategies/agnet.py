@@ -72,6 +72,10 @@ class AGNet(ModelBasedStrategy):
             round returns are :attr:`batch_size`).
         lr: Adam learning rate during search (1e-3; Adam's betas are (0.5, 0.999), as in
             the reference).
+        round_growth: Proposal rounds of the samplers and searchers after the start-up
+            of ``ceil(round_growth x results)`` cells (at least 4 and one more than the
+            trials in flight, at most the round size): the model is refitted often while
+            results are few. ``None``: full rounds (:attr:`batch_size`).
         weighted_retraining: Ablation switch: ``False`` trains with uniform weights.
         backprop_surrogate: Ablation switch: ``False`` stops the surrogate's gradient from
             reaching the generator.
@@ -115,6 +119,7 @@ class AGNet(ModelBasedStrategy):
         weight_k: float = 0.01,
         train_batch_size: int = 16,
         lr: float = 1e-3,
+        round_growth: float | None = None,
         weighted_retraining: bool = True,
         backprop_surrogate: bool = True,
         config: AGNetConfig | None = None,
@@ -123,7 +128,13 @@ class AGNet(ModelBasedStrategy):
         infeasible_penalty: float = 1000.0,
     ) -> None:
         super().__init__(
-            space, seed, n_startup_trials=n_startup_trials, epochs=epochs, train_batch_size=train_batch_size, lr=lr
+            space,
+            seed,
+            n_startup_trials=n_startup_trials,
+            epochs=epochs,
+            train_batch_size=train_batch_size,
+            lr=lr,
+            round_growth=round_growth,
         )
         num_candidates = check_int("num_candidates", num_candidates, 1)
         alpha = check_float("alpha", alpha, 0.0, 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -170,6 +171,12 @@ class ModelBasedStrategy(Strategy):
         train_batch_size: Evaluated cells per training step (not the number of cells a
             proposal round returns, which is :attr:`Strategy.batch_size`).
         lr: Adam learning rate.
+        round_growth: The proposal rounds of the Optuna samplers and Ray searchers
+            (:func:`propose_round`) after the start-up grow with the history:
+            ``ceil(round_growth x results)`` cells, at least 4 (and one more than the
+            trials in flight) and at most the round size the sampler asks for
+            (:attr:`Strategy.batch_size` unless given), so that the model is refitted often
+            while results are few. ``None``: every round has the full round size.
 
     Raises:
         TypeError: if an option has the wrong type (e.g. ``epochs=2.5``, ``lr="0.1"``).
@@ -192,9 +199,12 @@ class ModelBasedStrategy(Strategy):
         epochs: int | None = None,
         train_batch_size: int = 16,
         lr: float = 1e-3,
+        round_growth: float | None = None,
     ) -> None:
         super().__init__(space, seed)
         n_startup_trials = check_int("n_startup_trials", n_startup_trials, 1)
+        if round_growth is not None:
+            round_growth = check_float("round_growth", round_growth, 0, low_open=True)
         if epochs is not None:
             epochs = check_int("epochs", epochs, 0)
         train_batch_size = check_int("train_batch_size", train_batch_size, 1)
@@ -203,6 +213,7 @@ class ModelBasedStrategy(Strategy):
         self.epochs = self.default_epochs(space) if epochs is None else epochs
         self.train_batch_size = train_batch_size
         self.lr = lr
+        self.round_growth = round_growth
         self.model: Any = None
         self.last_stats: dict[str, float] = {}
 
@@ -294,9 +305,15 @@ class ModelBasedStrategy(Strategy):
         """Before ``n_startup_trials`` results are in, only the random cells still missing from
         the initial design (at least one, for the trial that asks): with trials in flight, the
         model starts as soon as ``n_startup_trials`` results are in, not a whole random round
-        later."""
+        later. After that, ``n`` cells, or with :attr:`round_growth` a round that grows with
+        the history (at least ``min(4, n)``, and at least one more cell than there are
+        trials in flight, so that parallel workers share a round instead of each refitting
+        the model on the same results)."""
         if len(history) >= self.n_startup_trials:
-            return n
+            if self.round_growth is None:
+                return n
+            size = max(4, math.ceil(self.round_growth * len(history)), len(pending) + 1)
+            return max(1, min(n, size))
         return max(1, min(n, self.n_startup_trials - len(history) - len(pending)))
 
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:

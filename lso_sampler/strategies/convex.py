@@ -45,6 +45,10 @@ class ConvexLSO(GraphVAESearch):
         train_batch_size: Evaluated cells per training step, and unlabeled cells per step
             (16; the cells one proposal round returns are :attr:`batch_size`).
         lr: Adam learning rate (1e-3; gradients are clipped at norm 5).
+        round_growth: Proposal rounds of the samplers and searchers after the start-up
+            of ``ceil(round_growth x results)`` cells (at least 4 and one more than the
+            trials in flight, at most the round size): the model is refitted often while
+            results are few. ``None``: full rounds (:attr:`batch_size`).
         predictor_weight: Weight of the predictor losses against the summed
             reconstruction loss (1).
         num_prior: Prior samples started from per iteration, besides the perturbed best
@@ -89,6 +93,7 @@ class ConvexLSO(GraphVAESearch):
         epochs: int | None = None,
         train_batch_size: int = 16,
         lr: float = 1e-3,
+        round_growth: float | None = None,
         predictor_weight: float = 1.0,
         num_prior: int = 0,
         num_best: int = 16,
@@ -111,6 +116,7 @@ class ConvexLSO(GraphVAESearch):
             epochs=epochs,
             train_batch_size=train_batch_size,
             lr=lr,
+            round_growth=round_growth,
             predictor_weight=predictor_weight,
             num_prior=num_prior,
             num_best=num_best,

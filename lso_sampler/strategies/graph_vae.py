@@ -87,6 +87,10 @@ class GraphVAESearch(ModelBasedStrategy):
         train_batch_size: Evaluated cells per training step (16; the cells one proposal
             round returns are :attr:`batch_size`).
         lr: Adam learning rate (1e-3; gradients are clipped at norm 5).
+        round_growth: Proposal rounds of the samplers and searchers after the start-up
+            of ``ceil(round_growth x results)`` cells (at least 4 and one more than the
+            trials in flight, at most the round size): the model is refitted often while
+            results are few. ``None``: full rounds (:attr:`batch_size`).
         predictor_weight: Weight of the predictor losses against the summed
             reconstruction loss (NGAE: 1).
         num_prior: Prior samples started from per iteration (64).
@@ -140,6 +144,7 @@ class GraphVAESearch(ModelBasedStrategy):
         epochs: int | None = None,
         train_batch_size: int = 16,
         lr: float = 1e-3,
+        round_growth: float | None = None,
         predictor_weight: float = 1.0,
         num_prior: int = 64,
         num_best: int = 16,
@@ -150,7 +155,13 @@ class GraphVAESearch(ModelBasedStrategy):
         target: str = "rank",
     ) -> None:
         super().__init__(
-            space, seed, n_startup_trials=n_startup_trials, epochs=epochs, train_batch_size=train_batch_size, lr=lr
+            space,
+            seed,
+            n_startup_trials=n_startup_trials,
+            epochs=epochs,
+            train_batch_size=train_batch_size,
+            lr=lr,
+            round_growth=round_growth,
         )
         if target not in TARGETS:
             raise ValueError(f"target: expected one of {TARGETS}, got {target!r}")

@@ -13,6 +13,7 @@ import torch
 
 from lso_sampler.spaces import DartsSpace, NASBench201Space, NASBenchGraphSpace
 from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch, Observation
+from lso_sampler.strategies.base import propose_round
 
 SPACE = NASBench201Space()
 CLASSES = [AGNet, GraphVAESearch, ConvexLSO]
@@ -102,3 +103,28 @@ def test_fitting_leaves_the_global_torch_random_state_alone(cls) -> None:
         weights.append(search.model.state_dict())
     # the model is a function of the strategy's seed and the history, not of the caller's state
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_round_growth_refits_often_while_results_are_few(cls) -> None:
+    fixed = cls(SPACE, 0, n_startup_trials=10)
+    growing = cls(SPACE, 0, n_startup_trials=10, round_growth=0.25, **CHEAP[cls])
+    sizes = {k: growing.round_size(_history(k), [], 16) for k in (0, 6, 10, 20, 32, 48, 64, 100)}
+    # the initial design as before; then a quarter of the results, at least 4, at most 16
+    assert sizes == {0: 10, 6: 4, 10: 4, 20: 5, 32: 8, 48: 12, 64: 16, 100: 16}
+    assert fixed.round_size(_history(20), [], 16) == 16
+    assert growing.round_size(_history(20), [], 3) == 3  # never more than the sampler's round
+    # with 8 trials in flight the round holds one cell more than them (workers share it)
+    pending = [o.cell for o in _history(28)[20:]]
+    assert growing.round_size(_history(20), pending, 16) == 9
+    # the adapters' rounds (propose_round) are that long, after a model fit
+    batch = propose_round(growing, _history(20), [], set(), 16, seed=0, rnd=0)
+    assert len(batch) == 5 and growing.round_origins[0] == "model"
+
+
+@pytest.mark.parametrize(
+    ("value", "error"), [(0, ValueError), (-0.5, ValueError), (float("nan"), ValueError), ("0.25", TypeError)]
+)
+def test_round_growth_is_checked(value, error) -> None:
+    with pytest.raises(error, match="round_growth"):
+        AGNet(SPACE, round_growth=value)

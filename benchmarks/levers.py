@@ -1,0 +1,103 @@
+"""Search-quality levers of issue 16, as `lso-sampler compare` plug-ins, measured before any
+becomes a default (benchmarks/README.md#search-quality-levers).
+
+Each factory is ``(space, seed) -> optuna sampler``:
+
+    LSO_SAMPLER_DATA=../shared/benchmarks lso-sampler compare --benchmark nasbench201:cifar10 \\
+        --samplers tpe,agnet,agnet-rounds=benchmarks.levers:agnet_rounds,\\
+agnet-rounds-ens=benchmarks.levers:agnet_rounds_ensemble --seeds 10 --budget 96
+
+Levers:
+- ``rounds``: a model after 10 random results (not 16), then proposal rounds that grow with
+  the history (a quarter of the results so far, at least 4 and at most the strategy's 16),
+  so that by 32 queries the model has chosen five rounds instead of one.
+- ``ensemble``: candidates ranked by the mean plus ``kappa`` x the spread of an ensemble of
+  surrogates (the jointly trained one and four MLPs fitted to the evaluated cells' vectors
+  from different initialisations), instead of the joint surrogate alone.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from lso_sampler.cell import Cell
+from lso_sampler.integrations.optuna import LSOSampler
+from lso_sampler.models.mlp import MLP
+from lso_sampler.spaces.base import SearchSpace
+from lso_sampler.strategies import AGNet
+from lso_sampler.strategies.base import Observation
+
+
+def growing_round(history: Sequence[Observation], n: int, num_init: int, pending: int) -> int:
+    """A quarter of the results so far, at least 4, at most ``n``; before ``num_init``
+    results, only the random cells still missing."""
+    if len(history) < num_init:
+        return max(1, min(n, num_init - len(history) - pending))
+    return max(1, min(n, max(4, math.ceil(len(history) / 4))))
+
+
+def _startup(strategy: AGNet) -> int:
+    return getattr(strategy, "n_startup_trials", None) or strategy.num_init
+
+
+class RoundsAGNet(AGNet):
+    """AG-Net with growing proposal rounds."""
+
+    def round_size(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> int:
+        return growing_round(history, n, _startup(self), len(pending))
+
+
+class EnsembleAGNet(RoundsAGNet):
+    """AG-Net with growing rounds whose candidates are ranked by an ensemble's mean + kappa x std."""
+
+    members = 4
+    kappa = 0.5
+    fit_steps = 300
+
+    def select(self, model, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
+        if model.heads != 1:
+            return super().select(model, history, taken, n)
+        candidates = self.generate(model, taken)
+        if not candidates:
+            return []
+        y, _ = self._targets(history)
+        y = y[:, 0]
+        with torch.no_grad():
+            xs = model.cell_vectors([o.cell for o in history])
+            xc = model.cell_vectors(candidates)
+            preds = [model.predict_vectors(xc).reshape(-1)]
+        gen = self._torch_gen()
+        for _ in range(self.members):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(torch.randint(2**31 - 1, (1,), generator=gen)))
+                mlp = MLP(xs.shape[1], xs.shape[1], 1, layers=3)
+            opt = torch.optim.Adam(mlp.parameters(), lr=1e-3, weight_decay=1e-4)
+            for _ in range(self.fit_steps):
+                loss = ((mlp(xs).reshape(-1) - y) ** 2).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            with torch.no_grad():
+                preds.append(mlp(xc).reshape(-1))
+        p = torch.stack(preds).numpy()
+        score = p.mean(0) + self.kappa * p.std(0)
+        order = np.argsort(-score, kind="stable")
+        return [candidates[int(i)] for i in order[:n]]
+
+
+def _startup_option(cls: type, n: int) -> dict[str, int]:
+    names = inspect.signature(cls.__init__).parameters
+    return {"n_startup_trials": n} if "n_startup_trials" in names else {"num_init": n}
+
+
+def agnet_rounds(space: SearchSpace, seed: int) -> LSOSampler:
+    return LSOSampler(space, RoundsAGNet(space, seed, **_startup_option(AGNet, 10)), seed=seed)
+
+
+def agnet_rounds_ensemble(space: SearchSpace, seed: int) -> LSOSampler:
+    return LSOSampler(space, EnsembleAGNet(space, seed, **_startup_option(AGNet, 10)), seed=seed)
