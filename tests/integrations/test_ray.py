@@ -195,17 +195,7 @@ def test_to_tune_covers_the_space() -> None:
     assert set(SPACE.to_tune("integer")["edge_0_1"].sample() for _ in range(50)) <= set(range(5))
 
 
-# -- a real local Ray runtime ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def ray_runtime():
-    import ray
-
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield
-    ray.shutdown()
-
-
+# -- a real local Ray runtime (the ray_runtime fixture: tests/integrations/conftest.py) ------------
 def _trainable(config: dict) -> None:
     cell = SPACE.from_params(config, strict=False)
     if config.get("fail_on") == SPACE.key(cell):

@@ -7,7 +7,6 @@ apply what ``TuneConfig`` gives."""
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from pathlib import Path
 
@@ -222,16 +221,6 @@ def test_set_search_properties_true_when_applied_false_when_not() -> None:
 
 
 # -- real Tune runs -----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def ray_runtime():
-    import ray
-
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield
-    ray.shutdown()
-
-
 EPOCHS = 4
 
 
