@@ -108,11 +108,15 @@ def observation(
     values: Sequence[float],
     signs: Sequence[float],
     constraints: Sequence[float] = (),
+    hyperparameters: Mapping[str, Any] | None = None,
 ) -> Observation:
     """An :class:`Observation` with ``values`` oriented so that larger is better (``signs``:
-    ``+1`` for a maximised objective, ``-1`` for a minimised one)."""
+    ``+1`` for a maximised objective, ``-1`` for a minimised one), and the values of the
+    parameters searched beside the cell."""
     oriented = tuple(s * float(v) for s, v in zip(signs, values))
-    return Observation(cell, space.key(cell), oriented, tuple(float(c) for c in constraints))
+    return Observation(
+        cell, space.key(cell), oriented, tuple(float(c) for c in constraints), dict(hyperparameters or {})
+    )
 
 
 def strategy_parameters(cls: type) -> list[inspect.Parameter]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import optuna
-from optuna.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
+from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.samplers._base import _process_constraints_after_trial
 from optuna.study import Study, StudyDirection
@@ -39,6 +39,7 @@ from lso_sampler.integrations._common import (
 from lso_sampler.methods import Method
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy, propose_round
+from lso_sampler.strategies.hyperparameters import Hyperparameter, HyperparameterSpace
 
 __all__ = ["LSOSampler", "make_sampler", "sampler_class", "sampler_names"]
 
@@ -50,6 +51,9 @@ CELL_ATTR = "lso_sampler:cell"
 BATCH_ATTR = "lso_sampler:batch"
 #: Trial system attribute saying where the trial's cell came from (``strategies.base.ORIGINS``).
 ORIGIN_ATTR = "lso_sampler:origin"
+#: Trial system attribute holding the values of the parameters outside the space that the
+#: strategy chose with the trial's cell (joint search of cell and hyperparameters).
+HPARAMS_ATTR = "lso_sampler:hyperparameters"
 #: Trial user attribute holding ``space.describe(cell)``, the trial's architecture in the
 #: space's own notation (shown by ``study.trials_dataframe()`` and optuna-dashboard).
 ARCH_ATTR = "architecture"
@@ -74,6 +78,26 @@ def _usable_values(trial: FrozenTrial, n_objectives: int) -> tuple[float, ...] |
         return (float(last),) if last is not None and math.isfinite(last) else None
     values = tuple(float(v) for v in trial.values)
     return values if all(math.isfinite(v) for v in values) else None
+
+
+def hyperparameter(name: str, dist: BaseDistribution) -> Hyperparameter | None:
+    """The :class:`Hyperparameter` of an Optuna distribution (``None`` for a kind the
+    strategies do not model)."""
+    if isinstance(dist, FloatDistribution):
+        return Hyperparameter(name, "float", dist.low, dist.high, log=dist.log, step=dist.step)
+    if isinstance(dist, IntDistribution):
+        return Hyperparameter(name, "int", dist.low, dist.high, log=dist.log, step=None if dist.log else dist.step)
+    if isinstance(dist, CategoricalDistribution):
+        return Hyperparameter(name, "categorical", choices=tuple(dist.choices))
+    return None
+
+
+def _contains(dist: BaseDistribution, value: Any) -> bool:
+    """Whether ``value`` (external form) is a value of ``dist``."""
+    try:
+        return bool(dist._contains(dist.to_internal_repr(value)))
+    except Exception:
+        return False
 
 
 def _signs(study: Study) -> list[float]:
@@ -104,10 +128,19 @@ class _History:
         self.observations: list[Observation] = []
         self.held: list[Cell] = []
         self.failed: dict[str, tuple[Cell, list[int]]] = {}
+        #: The distributions of the parameters outside the space that every observed trial
+        #: has (the same in all): what a joint search of cell and hyperparameters models.
+        self.shared: dict[str, BaseDistribution] | None = None
 
-    def add(self, number: int, kind: str, payload: Any, space: SearchSpace) -> None:
-        """Add finished trial ``number`` decoded as ``(kind, payload)``."""
+    def add(self, number: int, kind: str, payload: Any, space: SearchSpace, extra: Any = None) -> None:
+        """Add finished trial ``number`` decoded as ``(kind, payload)``; ``extra``: the
+        distributions of its parameters outside the space (for an observation)."""
         if kind == "observation":
+            dists = extra or {}
+            if self.shared is None:
+                self.shared = dict(dists)
+            else:
+                self.shared = {n: d for n, d in self.shared.items() if dists.get(n) == d}
             i = bisect.bisect(self.numbers, number)  # trials may finish out of order
             self.numbers.insert(i, number)
             self.observations.insert(i, payload)
@@ -123,9 +156,10 @@ class LSOSampler(BaseSampler):
 
     The space's parameters are sampled together (``sample_relative``): the strategy sees
     the study's completed trials as cells with their values and the running trials as
-    pending, and proposes a batch of cells that are handed out one per trial. Any other
-    parameter the objective asks for goes to ``independent_sampler`` (with one warning per
-    parameter). Failed and NaN/inf trials are left out of the model (a cell that failed
+    pending, and proposes a batch of cells that are handed out one per trial. The other
+    parameters the objective asks for are searched with the cell by a strategy that supports
+    it (``search_hyperparameters``); otherwise, and until a trial with them has completed,
+    they go to ``independent_sampler`` (with one warning per parameter). Failed and NaN/inf trials are left out of the model (a cell that failed
     ``max_failures`` times is not proposed again); pruned ones count with their last
     report. The batch is stored in the
     study, so another process that shares the storage continues it; with a ``seed``, a
@@ -147,6 +181,14 @@ class LSOSampler(BaseSampler):
             counts as infeasible.
         max_failures: A cell whose trials failed (raised, or returned NaN) this many times
             is not proposed again; the first failure may be transient, so one retry.
+        search_hyperparameters: With a strategy that supports it
+            (:attr:`Strategy.supports_hyperparameters`: AG-Net, the graph VAE, convex LSO),
+            the float, int and categorical parameters outside the space that every
+            completed trial shares (with the same distribution) are searched together with
+            the cell: the strategy's predictors take them as inputs and each proposed cell
+            comes with its values. Until a trial with them has completed, and for other
+            parameters, ``independent_sampler`` decides. ``False``: every parameter outside
+            the space goes to ``independent_sampler``.
 
     Example:
         >>> import optuna
@@ -171,8 +213,12 @@ class LSOSampler(BaseSampler):
         warn_independent_sampling: bool = True,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
         max_failures: int = 2,
+        search_hyperparameters: bool = True,
     ) -> None:
         owner = type(self).__name__
+        if not isinstance(search_hyperparameters, bool):
+            raise TypeError(f"{owner}: search_hyperparameters must be True or False, got {search_hyperparameters!r}")
+        self._search_hyperparameters = search_hyperparameters and strategy.supports_hyperparameters
         if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 1:
             raise ValueError(f"{owner}: max_failures must be an int of at least 1, got {max_failures!r}")
         self._max_failures = max_failures
@@ -323,7 +369,9 @@ class LSOSampler(BaseSampler):
         raw = _usable_values(t, len(signs))
         if raw is None:
             return ("held", cell)
-        return ("observation", observation(self._space, cell, raw, signs, self._constraints_of(t)))
+        names = set(self._space.param_names)
+        extra = {n: v for n, v in t.params.items() if n not in names}
+        return ("observation", observation(self._space, cell, raw, signs, self._constraints_of(t), extra))
 
     def _book(self, study: Study, signs: Sequence[float], trials: Sequence[FrozenTrial]) -> _History:
         """The study's :class:`_History` with the finished ones of ``trials`` added. Finished
@@ -332,11 +380,31 @@ class LSOSampler(BaseSampler):
         book = self._books.get((id(study._storage), study._study_id, tuple(signs)))
         if book is None:
             book = self._books[(id(study._storage), study._study_id, tuple(signs))] = _History()
+        names = set(self._space.param_names)
         for t in trials:
             if t.state.is_finished() and t._trial_id not in book.seen:
-                book.add(t.number, *self._decode_finished(t, signs), self._space)
+                extra = {n: d for n, d in t.distributions.items() if n not in names}
+                book.add(t.number, *self._decode_finished(t, signs), self._space, extra)
                 book.seen.add(t._trial_id)
         return book
+
+    def hyperparameter_distributions(self, study: Study) -> dict[str, BaseDistribution]:
+        """The parameters outside the space searched with the cell (``search_hyperparameters``):
+        those every completed trial has, with the same distribution, of a kind the
+        strategy models; empty without such parameters, or when the joint search is off."""
+        if not self._search_hyperparameters:
+            return {}
+        signs = _signs(study)
+        finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        book = self._book(study, signs, finished)
+        shared = book.shared or {}
+        return {n: d for n, d in sorted(shared.items()) if hyperparameter(n, d) is not None}
+
+    def _hyperparameter_space(self, study: Study) -> HyperparameterSpace | None:
+        dists = self.hyperparameter_distributions(study)
+        if not dists:
+            return None
+        return HyperparameterSpace([hyperparameter(n, d) for n, d in dists.items()])  # type: ignore[misc]
 
     def failed_cells(self, study: Study) -> dict[str, list[int]]:
         """Cells whose trials failed, by key: the failed trials' numbers (a cell with
@@ -359,21 +427,26 @@ class LSOSampler(BaseSampler):
     def _batch_key(self) -> str:
         return f"{BATCH_ATTR}:{self._strategy.name}"
 
-    def _next_cell(self, study: Study, trial: FrozenTrial, avoid: set[str] | None = None) -> tuple[Cell, str]:
-        """The trial's cell and where it came from: the first cell of the stored round that
-        is not busy, else the first of a new round."""
+    def _next_cell(
+        self, study: Study, trial: FrozenTrial, avoid: set[str] | None = None
+    ) -> tuple[Cell, str, dict[str, Any]]:
+        """The trial's cell, where it came from and the hyperparameter values chosen with
+        it: the first cell of the stored round that is not busy, else the first of a new
+        round."""
         history, pending = self.history(study, exclude=trial.number)
         busy = {o.key for o in history} | {self._space.key(c) for c in pending} | (avoid or set())
         storage, sid = study._storage, study._study_id
         stored = storage.get_study_system_attrs(sid).get(self._batch_key())
         if stored:
             origins = stored.get("origins") or ["strategy"] * len(stored["cells"])
-            for params, origin in zip(stored["cells"], origins):
+            hparams = stored.get("hyperparameters") or [{}] * len(stored["cells"])
+            for params, origin, hp in zip(stored["cells"], origins, hparams):
                 cell = self._space.from_params(params, "categorical")
                 if self._space.key(cell) not in busy:
-                    return cell, origin
+                    return cell, origin, hp
         # A new round: seeded by the history, so every process proposes the same batch.
         rnd = 0 if not stored else int(stored.get("round", 0)) + 1
+        self._strategy.set_hyperparameters(self._hyperparameter_space(study))
         batch = propose_round(self._strategy, history, pending, busy, self._batch_size, self._seed, rnd)
         if not batch:
             if not self._warned_exhausted:
@@ -384,7 +457,8 @@ class LSOSampler(BaseSampler):
                     "the space)",
                     stacklevel=2,
                 )
-            return self._space.sample(np.random.default_rng([self._seed, len(history), rnd])), "repeat"
+            return self._space.sample(np.random.default_rng([self._seed, len(history), rnd])), "repeat", {}
+        hparams = list(self._strategy.round_hyperparameters) or [{}] * len(batch)
         storage.set_study_system_attr(
             sid,
             self._batch_key(),
@@ -393,9 +467,10 @@ class LSOSampler(BaseSampler):
                 "history": len(history),
                 "cells": [self._space.to_params(c, "categorical") for c in batch],
                 "origins": list(self._strategy.round_origins),
+                "hyperparameters": hparams,
             },
         )
-        return batch[0], self._strategy.round_origins[0]
+        return batch[0], self._strategy.round_origins[0], hparams[0]
 
     def _uses_space(self, trial: FrozenTrial) -> bool:
         fixed = trial.system_attrs.get("fixed_params", {})
@@ -411,16 +486,15 @@ class LSOSampler(BaseSampler):
         avoid: set[str] = set()
         params: dict[str, Any] = {}
         for _ in range(32):
-            cell, origin = self._next_cell(study, trial, avoid)
-            if origin == "repeat":  # the space is exhausted: a repeat, no point retrying
-                params = self._space.to_params(cell, "categorical")
-                study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, params)
-                study._storage.set_trial_system_attr(trial._trial_id, ORIGIN_ATTR, origin)
-                break
-            key = self._space.key(cell)
+            cell, origin, hp = self._next_cell(study, trial, avoid)
             params = self._space.to_params(cell, "categorical")
             study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, params)
             study._storage.set_trial_system_attr(trial._trial_id, ORIGIN_ATTR, origin)
+            if hp or self._search_hyperparameters:
+                study._storage.set_trial_system_attr(trial._trial_id, HPARAMS_ATTR, hp)
+            if origin == "repeat":  # the space is exhausted: a repeat, no point retrying
+                break
+            key = self._space.key(cell)
             # The rival may have finished meanwhile: look at completed trials too.
             done, pending = self.history(study, exclude=trial.number)
             if key not in {o.key for o in done} | {self._space.key(c) for c in pending}:
@@ -480,13 +554,20 @@ class LSOSampler(BaseSampler):
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         self._check_objectives(study)
-        return self._space.distributions()
+        cell = self._space.distributions()
+        return {**self.hyperparameter_distributions(study), **cell}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         self._check_objectives(study)
-        if not search_space or set(search_space) != set(self._space.param_names):
+        if search_space and not set(self._space.param_names) & set(search_space):
+            # a search space without the cell (no space.suggest in the objective): nothing
+            # for the strategy to model; each parameter from the independent sampler
+            return {
+                n: self._independent_sampler.sample_independent(study, trial, n, d) for n, d in search_space.items()
+            }
+        if not search_space or not set(self._space.param_names) <= set(search_space):
             return {}
         if not self._uses_space(trial):
             return {}
@@ -498,7 +579,15 @@ class LSOSampler(BaseSampler):
                 params = self._reserve(study, trial)
                 self._reserved.pop(trial._trial_id, None)
         cell = self._space.from_params(params, "categorical")
-        return self._space.to_params(cell)
+        out = self._space.to_params(cell)
+        chosen = study._storage.get_trial_system_attrs(trial._trial_id).get(HPARAMS_ATTR) or {}
+        fixed = trial.system_attrs.get("fixed_params", {})
+        for name, dist in search_space.items():
+            # values chosen with the cell, where they fit the trial's distribution (else the
+            # independent sampler decides, as for a parameter the round did not know)
+            if name in chosen and name not in out and name not in fixed and _contains(dist, chosen[name]):
+                out[name] = chosen[name]
+        return out
 
     def sample_independent(
         self,
@@ -508,7 +597,7 @@ class LSOSampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         self._check_objectives(study)
-        if self._warn_independent and param_name not in self._warned:
+        if self._warn_independent and param_name not in self._warned and not self._joint_pending(study, param_name):
             self._warned.add(param_name)
             in_space = param_name in self._space.param_names
             why = (
@@ -523,6 +612,14 @@ class LSOSampler(BaseSampler):
                 f"{type(self).__name__}: {why}."
             )
         return self._independent_sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def _joint_pending(self, study: Study, param_name: str) -> bool:
+        """Whether ``param_name`` is only sampled independently until the joint search
+        knows it (no completed trial has it yet): no warning then."""
+        if not self._search_hyperparameters or param_name in self._space.param_names:
+            return False
+        known = self.hyperparameter_distributions(study)
+        return not known or param_name in known
 
     def after_trial(
         self,
@@ -555,6 +652,7 @@ _SPEC = AdapterSpec(
             ("warn_independent_sampling", True, "bool"),
             ("constraints_func", None, "Callable[[FrozenTrial], Sequence[float]] | None"),
             ("max_failures", 2, "int"),
+            ("search_hyperparameters", True, "bool"),
         )
     ],
     suffix="sampler_name",
@@ -566,7 +664,12 @@ _SPEC = AdapterSpec(
     constraints_func: ``FrozenTrial -> Sequence[float]``, a value ``<= 0`` meaning the
         constraint is met, as in Optuna's TPE and NSGA-II samplers.
     max_failures: A cell whose trials failed (raised, or returned NaN) this many times is
-        not proposed again (a warning names it; ``failed_cells(study)`` lists them).""",
+        not proposed again (a warning names it; ``failed_cells(study)`` lists them).
+    search_hyperparameters: For a method that supports it (AG-Net, the graph VAE, convex
+        LSO), search the float, int and categorical parameters outside the space that every
+        completed trial shares together with the cell (the predictors take them as inputs;
+        each cell is proposed with its values); ``False``: they go to
+        ``independent_sampler``.""",
     example="""    A short search on NAS-Bench-Graph (Cora), whose data ships with ``nas-bench-graph``;
     the options after ``seed`` only make this example quick (leave them out for a real
     search, e.g. ``{cls}(space, seed=0)``):

@@ -36,6 +36,8 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 try:
     from ray.tune.search import Searcher
 except ImportError as exc:  # pragma: no cover - exercised only without Ray
@@ -58,11 +60,42 @@ from lso_sampler.integrations._common import (
 from lso_sampler.methods import METHODS, Method
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import Observation, Strategy, propose_round
+from lso_sampler.strategies.hyperparameters import Hyperparameter, HyperparameterSpace
 
 __all__ = ["LSOSearcher", "make_searcher", "searcher_class", "searcher_names"]
 
 _logger = logging.getLogger(__name__)
 _STATE_VERSION = 1
+
+
+def hyperparameter(name: str, domain: Any) -> Hyperparameter:
+    """The :class:`Hyperparameter` of a Ray Tune search domain: ``tune.uniform``,
+    ``loguniform``, ``quniform``, ``qloguniform``, ``randint``, ``lograndint``,
+    ``qrandint``, ``qlograndint`` and ``choice``.
+
+    Raises:
+        ValueError: naming the parameter, for another domain (``tune.randn``, a function, ...).
+    """
+    from ray.tune.search.sample import Categorical, Float, Integer, Quantized
+
+    sampler = domain.get_sampler()
+    step = None
+    if isinstance(sampler, Quantized):
+        step, sampler = float(sampler.q), sampler.sampler
+    kind = type(sampler).__name__
+    if isinstance(domain, Categorical) and kind == "_Uniform":
+        return Hyperparameter(name, "categorical", choices=tuple(domain.categories))
+    if isinstance(domain, (Float, Integer)) and kind in ("_Uniform", "_LogUniform"):
+        log = kind == "_LogUniform"
+        if isinstance(domain, Float):
+            return Hyperparameter(name, "float", float(domain.lower), float(domain.upper), log=log, step=step)
+        # Tune's integer domains exclude their upper bound, its quantised ones include it
+        high = domain.upper if step is not None else domain.upper - 1
+        return Hyperparameter(name, "int", domain.lower, high, log=log, step=None if log else step)
+    raise ValueError(
+        f"param_space[{name!r}]: {domain!r} cannot be searched beside the cell; use tune.uniform, "
+        "loguniform, quniform, randint, lograndint, qrandint or choice, or fix the value"
+    )
 
 
 def _finite(value: Any) -> float | None:
@@ -226,6 +259,11 @@ class LSOSearcher(Searcher):
         #: trial id -> where its cell came from (``strategies.base.ORIGINS``, or ``"point"``)
         self._origins: dict[str, str] = {}
         self._round = -1
+        #: the search domains of ``param_space`` outside the space (``set_search_properties``)
+        self._hp_space: HyperparameterSpace | None = None
+        #: trial id -> the values of those parameters it ran with
+        self._hparams: dict[str, dict[str, Any]] = {}
+        self._queue_hparams: list[dict[str, Any]] = []
 
     # -- properties --------------------------------------------------------------------------
     @property
@@ -243,9 +281,17 @@ class LSOSearcher(Searcher):
         """Completed trials as observations (values oriented so that larger is better)."""
         signs = tuple(-1.0 if m == "min" else 1.0 for m in _as_names(self._mode))
         return [
-            observation(self._space, c, tuple(v) if isinstance(v, (tuple, list)) else (v,), signs)
-            for _, c, v in self._results
+            observation(
+                self._space, c, tuple(v) if isinstance(v, (tuple, list)) else (v,), signs, (), self._hparams.get(t)
+            )
+            for t, c, v in self._results
         ]
+
+    @property
+    def hyperparameters(self) -> HyperparameterSpace | None:
+        """The search domains of ``param_space`` outside the space, searched with the cell
+        (``None`` when there are none)."""
+        return self._hp_space
 
     @property
     def pruned(self) -> list[str]:
@@ -283,7 +329,13 @@ class LSOSearcher(Searcher):
         Raises:
             ValueError: for an invalid metric or mode (naming it), several metrics for a
                 single-objective method, or a search domain in ``param_space`` outside the
-                space.
+                space that cannot be searched (naming it and the domains that can).
+
+        Search domains in ``param_space`` beside the space's parameters (``tune.loguniform``
+        for a learning rate, ``tune.choice`` for a width, ...) are searched with the cell:
+        AG-Net, the graph VAE and convex LSO model them together with it (their predictors
+        take them as inputs; each cell comes with its values); the other methods draw them
+        at random.
         """
         owner = type(self).__name__
         metric, mode = _check_metric_mode(metric, mode, self._strategy, owner)
@@ -307,18 +359,17 @@ class LSOSearcher(Searcher):
         return True
 
     def _check_config(self, config: Mapping[str, Any]) -> None:
-        """A ``param_space`` may hold the space's own parameters (``space.to_tune()``) and
-        fixed values; other search domains cannot be sampled by this searcher."""
+        """A ``param_space`` holds the space's own parameters (``space.to_tune()``), fixed
+        values and search domains of other parameters (searched with the cell)."""
         from ray.tune.search.sample import Domain
 
         names = set(self._space.param_names)
-        for key, value in config.items():
-            if isinstance(value, Domain) and key not in names:
-                raise ValueError(
-                    f"param_space[{key!r}]: {type(self).__name__} chooses cells of {self._space.name} "
-                    "only and cannot sample other parameters; fix the value, or search it inside "
-                    "the trainable"
-                )
+        params = [
+            hyperparameter(key, value)
+            for key, value in sorted(config.items())
+            if isinstance(value, Domain) and key not in names
+        ]
+        self._hp_space = HyperparameterSpace(params) if params else None
 
     def set_max_concurrency(self, max_concurrent: int) -> bool:
         self._max_concurrent = max(0, int(max_concurrent))
@@ -335,9 +386,29 @@ class LSOSearcher(Searcher):
         chosen = self._next_cell()
         if chosen is None:
             return Searcher.FINISHED
-        cell, self._origins[trial_id] = chosen
+        cell, self._origins[trial_id], hp = chosen
         self._pending[trial_id] = cell
+        if self._hp_space is not None:
+            self._hparams[trial_id] = hp = self._complete(hp)
+            return {**hp, **self._space.to_params(cell)}
         return self._space.to_params(cell)
+
+    def _extra(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The values in ``params`` of the parameters outside the space."""
+        names = set(self._space.param_names)
+        return {k: v for k, v in params.items() if k not in names}
+
+    def _complete(self, hp: Mapping[str, Any]) -> dict[str, Any]:
+        """``hp`` with a random value for every searched parameter it lacks (a cell proposed
+        before the parameters were known, a point to evaluate without them)."""
+        space = self._hp_space
+        assert space is not None
+        out = {n: hp[n] for n in space.names if n in hp}
+        if len(out) < len(space):
+            rng = np.random.default_rng([self._seed, len(self._hparams), 7])
+            drawn = space.decode(space.sample(rng, 1)[0])
+            out = {n: out.get(n, drawn[n]) for n in space.names}
+        return out
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
         """Keep a running trial's last report (its training iteration and metric values).
@@ -360,6 +431,9 @@ class LSOSearcher(Searcher):
         known = cell is not None  # else Tune's last word on a trial the searcher lost track of
         if cell is None:
             cell = self._cell_from_result(result)
+            config = (result or {}).get("config")
+            if cell is not None and isinstance(config, Mapping):
+                self._hparams.setdefault(trial_id, self._extra(config))
             if cell is None:
                 _logger.warning("%s: trial %s is unknown to the searcher; ignored", type(self).__name__, trial_id)
                 return
@@ -399,6 +473,7 @@ class LSOSearcher(Searcher):
         several metrics, ``value`` is one value per metric."""
         cell = self._as_cell(parameters, "parameters")
         trial_id = f"evaluated-{len(self._results) + len(self._held)}"
+        self._hparams[trial_id] = self._extra(parameters)
         if error:
             self._fail(None, cell, "evaluated point with an error")
             return
@@ -470,6 +545,9 @@ class LSOSearcher(Searcher):
             "queue": [self._space.to_params(c, enc) for c in self._queue],
             "queue_origins": list(self._queue_origins),
             "origins": dict(self._origins),
+            "hyperparameters": None if self._hp_space is None else self._hp_space.to_dict(),
+            "hparams": dict(self._hparams),
+            "queue_hparams": list(self._queue_hparams),
             "points": [self._space.to_params(c, enc) for c in self._points],
             "round": self._round,
             "rng": self._strategy.rng.bit_generator.state,
@@ -500,6 +578,10 @@ class LSOSearcher(Searcher):
         self._queue = [cell(p) for p in state["queue"]]
         self._queue_origins = list(state.get("queue_origins", []))
         self._origins = dict(state.get("origins", {}))
+        hp = state.get("hyperparameters")
+        self._hp_space = None if hp is None else HyperparameterSpace.from_dict(hp)
+        self._hparams = dict(state.get("hparams", {}))
+        self._queue_hparams = list(state.get("queue_hparams", []))
         self._points = [cell(p) for p in state["points"]]
         self._round = state["round"]
         self._strategy.rng.bit_generator.state = state["rng"]
@@ -546,27 +628,31 @@ class LSOSearcher(Searcher):
             | {self._space.key(c) for c in self._pending.values()}
         )
 
-    def _next_cell(self) -> tuple[Cell, str] | None:
-        """The next cell and its origin: a point to evaluate, the current round's next cell
-        that is not busy, or the first of a new round; ``None`` when no cell is left."""
+    def _next_cell(self) -> tuple[Cell, str, dict[str, Any]] | None:
+        """The next cell, its origin and the hyperparameter values chosen with it: a point
+        to evaluate, the current round's next cell that is not busy, or the first of a new
+        round; ``None`` when no cell is left."""
         busy = self._busy()
         while self._points:
             cell = self._points.pop(0)
             if self._space.key(cell) not in busy:
-                return cell, "point"
+                return cell, "point", {}
         while self._queue:
             cell = self._queue.pop(0)
             origin = self._queue_origins.pop(0) if self._queue_origins else "strategy"
+            hp = self._queue_hparams.pop(0) if self._queue_hparams else {}
             if self._space.key(cell) not in busy:
-                return cell, origin
+                return cell, origin, hp
         self._round += 1
         pending = list(self._pending.values()) + [c for _, c in self._held]  # as the Optuna side's held cells
+        self._strategy.set_hyperparameters(self._hp_space)
         batch = propose_round(self._strategy, self.history, pending, busy, self._batch_size, self._seed, self._round)
         if not batch:
             return None  # every cell has been queried or is running
         origins = list(self._strategy.round_origins)
-        self._queue, self._queue_origins = batch[1:], origins[1:]
-        return batch[0], origins[0]
+        hparams = list(self._strategy.round_hyperparameters) or [{}] * len(batch)
+        self._queue, self._queue_origins, self._queue_hparams = batch[1:], origins[1:], hparams[1:]
+        return batch[0], origins[0], hparams[0]
 
 
 _P = inspect.Parameter

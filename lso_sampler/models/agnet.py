@@ -36,6 +36,9 @@ class AGNetModel(nn.Module):
         space: The search space (its ``node_types``, ``max_nodes`` and first node type).
         config: Model sizes.
         heads: Surrogate outputs: one per objective (and per constraint value) it predicts.
+        extra_dim: Inputs of the surrogate beside the graph vector (the encoded parameters
+            searched with the cell, see
+            :class:`~lso_sampler.strategies.hyperparameters.HyperparameterSpace`).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -45,11 +48,16 @@ class AGNetModel(nn.Module):
         8
     """
 
-    def __init__(self, space: SearchSpace, config: AGNetConfig | None = None, heads: int = 1) -> None:
+    def __init__(
+        self, space: SearchSpace, config: AGNetConfig | None = None, heads: int = 1, extra_dim: int = 0
+    ) -> None:
         super().__init__()
         if heads < 1:
             raise ValueError(f"heads: must be at least 1, got {heads}")
+        if extra_dim < 0:
+            raise ValueError(f"extra_dim: must be at least 0, got {extra_dim}")
         self.heads = heads
+        self.extra_dim = extra_dim
         self.space = space
         self.config = config or AGNetConfig()
         types = space.node_types
@@ -63,7 +71,7 @@ class AGNetModel(nn.Module):
             self.config.gnn_layers,
         )
         dim = self.generator.vector_dim
-        self.surrogate = MLP(dim, dim, heads, layers=self.config.surrogate_layers)
+        self.surrogate = MLP(dim + extra_dim, dim + extra_dim, heads, layers=self.config.surrogate_layers)
         self._pairs = edge_pairs(space.max_nodes)
         src, dst = zip(*self._pairs)
         self.register_buffer("_src", torch.tensor(src), persistent=False)
@@ -101,8 +109,13 @@ class AGNetModel(nn.Module):
         bce = F.binary_cross_entropy_with_logits(edge_logits, edges, reduction="none").mean(1)
         return ce + bce
 
-    def predict_vectors(self, vectors: torch.Tensor) -> torch.Tensor:
-        """Surrogate output for graph vectors: ``[B]`` with one head, else ``[B, heads]``."""
+    def predict_vectors(self, vectors: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
+        """Surrogate output for graph vectors (with their ``extra`` inputs ``[B, extra_dim]``
+        when the model has some): ``[B]`` with one head, else ``[B, heads]``."""
+        if self.extra_dim:
+            if extra is None or extra.shape[-1] != self.extra_dim:
+                raise ValueError(f"extra: the surrogate takes {self.extra_dim} extra inputs per cell")
+            vectors = torch.cat([vectors, extra.to(vectors.dtype)], -1)
         out = self.surrogate(vectors)
         return out.squeeze(-1) if self.heads == 1 else out
 

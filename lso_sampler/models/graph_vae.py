@@ -73,6 +73,9 @@ class GraphVAE(nn.Module):
     Args:
         space: The search space (its node types and node limit).
         config: Sizes and loss weights.
+        extra_dim: Inputs of the predictors beside ``z`` (the encoded parameters searched
+            with the cell): the predictors then take ``z`` with these appended,
+            ``[B, latent_dim + extra_dim]``.
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -86,21 +89,24 @@ class GraphVAE(nn.Module):
         True
     """
 
-    def __init__(self, space: SearchSpace, config: GraphVAEConfig | None = None) -> None:
+    def __init__(self, space: SearchSpace, config: GraphVAEConfig | None = None, extra_dim: int = 0) -> None:
         super().__init__()
+        if extra_dim < 0:
+            raise ValueError(f"extra_dim: must be at least 0, got {extra_dim}")
         self.space = space
         self.config = config = config or GraphVAEConfig()
+        self.extra_dim = extra_dim
         t, d, z = len(space.node_types), config.hidden_dim, config.latent_dim
         self.encoder = make_encoder(config.encoder, t, d)
         out = self.encoder.out_dim
         self.mean = MLP(out, out, z, layers=2)
         self.logvar = MLP(out, out, z, layers=2)
         self.decoder = SequentialDecoder(t, space.max_nodes, z, d)
-        ph = config.predictor_hidden
-        self.perf: nn.Module = ICNN(z, ph, layers=2) if config.predictor == "icnn" else MLP(z, ph, 1, layers=3)
+        ph, zi = config.predictor_hidden, z + extra_dim
+        self.perf: nn.Module = ICNN(zi, ph, layers=2) if config.predictor == "icnn" else MLP(zi, ph, 1, layers=3)
         # with an ICNN performance head the complexity head is convex too, so that
         # f_perf - λ f_comp (and any positive scalarisation) stays concave in z
-        self.comp: nn.Module = ICNN(z, ph, layers=2) if config.predictor == "icnn" else MLP(z, ph, 1, layers=3)
+        self.comp: nn.Module = ICNN(zi, ph, layers=2) if config.predictor == "icnn" else MLP(zi, ph, 1, layers=3)
 
     @property
     def latent_dim(self) -> int:
@@ -128,7 +134,8 @@ class GraphVAE(nn.Module):
 
     # -- predictors -----------------------------------------------------------------------
     def predict_performance(self, z: torch.Tensor) -> torch.Tensor:
-        """Normalised predicted performance ``[B]`` (larger is better)."""
+        """Normalised predicted performance ``[B]`` (larger is better) at ``z`` (with the
+        ``extra_dim`` extra inputs appended)."""
         if self.config.predictor == "icnn":
             return 1.0 - self.perf(z).squeeze(-1)
         return torch.sigmoid(self.perf(z)).squeeze(-1)

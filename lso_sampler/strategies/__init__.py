@@ -12,6 +12,8 @@ _LAZY: dict[str, str] = {
     "AGNet": "lso_sampler.strategies.agnet",
     "ConvexLSO": "lso_sampler.strategies.convex",
     "GraphVAESearch": "lso_sampler.strategies.graph_vae",
+    "Hyperparameter": "lso_sampler.strategies.hyperparameters",
+    "HyperparameterSpace": "lso_sampler.strategies.hyperparameters",
     "LocalSearch": "lso_sampler.strategies.local_search",
     "RandomSearch": "lso_sampler.strategies.random_search",
     "RegularizedEvolution": "lso_sampler.strategies.evolution",

@@ -105,6 +105,10 @@ class AGNet(ModelBasedStrategy):
     adam_betas = (0.5, 0.999)
     supports_multi_objective = True
     supports_constraints = True
+    supports_hyperparameters = True
+    #: Hyperparameter candidates scored with each generated cell
+    #: (:meth:`~lso_sampler.strategies.ModelBasedStrategy.candidate_hyperparameters`).
+    hyperparameter_candidates = 16
 
     @renamed(num_init="n_startup_trials")
     def __init__(
@@ -161,28 +165,36 @@ class AGNet(ModelBasedStrategy):
         #: Mean and std of the constraint values (to read the heads back in their units).
         self._constraint_scale: tuple[np.ndarray, np.ndarray] | None = None
         self._pretrained: dict[str, torch.Tensor] | None = None
+        #: Surrogate inputs beside the graph vector (the encoded hyperparameters) of the last model.
+        self._extra_dim = 0
 
     # -- model -----------------------------------------------------------------------------
     def _fresh_model(self) -> AGNetModel:
         if self._pretrained is None:
-            model = load_or_pretrain(self.space, self.config, self.pretrain_steps)
+            # in a fork of torch's generator: whether the weights were loaded before must not
+            # change the draws of this fit (a restored searcher proposes as the original)
+            with torch.random.fork_rng(devices=[]):
+                model = load_or_pretrain(self.space, self.config, self.pretrain_steps)
             self._pretrained = copy.deepcopy(model.generator.state_dict())
-        model = AGNetModel(self.space, self.config, heads=self.heads)
+        self._extra_dim = self.hyperparameters.dim if self.hyperparameters is not None else 0
+        model = AGNetModel(self.space, self.config, heads=self.heads, extra_dim=self._extra_dim)
         model.generator.load_state_dict(self._pretrained)
         return model
 
     def new_model(self) -> AGNetModel:
-        return AGNetModel(self.space, self.config, heads=self.heads)
+        return AGNetModel(self.space, self.config, heads=self.heads, extra_dim=self._extra_dim)
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["heads"] = (self.heads, self._num_objectives)
+        state["extra_dim"] = self._extra_dim
         if self._constraint_scale is not None:
             state["constraint_scale"] = [a.tolist() for a in self._constraint_scale]
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.heads, self._num_objectives = state.get("heads", (1, 1))
+        self._extra_dim = int(state.get("extra_dim", 0))
         scale = state.get("constraint_scale")
         self._constraint_scale = None if scale is None else (np.asarray(scale[0]), np.asarray(scale[1]))
         super().load_state_dict(state)
@@ -223,7 +235,15 @@ class AGNet(ModelBasedStrategy):
             w = torch.tensor(weights_from_ranks(ranks, self.weight_k), dtype=torch.float32)
         else:
             w = torch.full((n,), 1.0 / n)
-        data = {"y": y, "types": types, "edges": edges, "vectors": vectors, "w": w, "loss_w": w * n}  # mean 1
+        data = {
+            "y": y,
+            "types": types,
+            "edges": edges,
+            "vectors": vectors,
+            "h": self.hyperparameter_matrix(history),  # [n, 0] without hyperparameters
+            "w": w,
+            "loss_w": w * n,  # mean 1
+        }
         return model, data
 
     def _training_loss(
@@ -241,7 +261,9 @@ class AGNet(ModelBasedStrategy):
             gvec = gvec.detach()
         # the surrogate on generated vectors (the reference's coupling) and on the
         # queried cells' own vectors (paired with their values)
-        mse = (model.predict_vectors(gvec) - y[idx]) ** 2 + (model.predict_vectors(data["vectors"][idx]) - y[idx]) ** 2
+        h = data["h"][idx]
+        own = model.predict_vectors(data["vectors"][idx], h)
+        mse = (model.predict_vectors(gvec, h) - y[idx]) ** 2 + (own - y[idx]) ** 2
         if mse.dim() > 1:
             mse = mse.mean(1)  # the heads weigh equally
         loss = (((1 - self.alpha) * rec + self.alpha * mse) * data["loss_w"][idx]).mean()
@@ -287,12 +309,19 @@ class AGNet(ModelBasedStrategy):
         return cells
 
     def select(self, model: AGNetModel, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
-        """The ``n`` generated candidates the surrogate rates best."""
+        """The ``n`` generated candidates the surrogate rates best. With hyperparameters,
+        each candidate is scored with :attr:`hyperparameter_candidates` values of them and
+        keeps its best (one objective: the predicted value; several: the sum of the
+        standardised objective predictions), which it is proposed with."""
         candidates = self.generate(model, taken)
         if not candidates:
             return []
         with torch.no_grad():
-            pred = model.predict_vectors(model.cell_vectors(candidates)).numpy()
+            vectors = model.cell_vectors(candidates)
+            if model.extra_dim:
+                pred = self._best_hyperparameters(model, history, candidates, vectors)
+            else:
+                pred = model.predict_vectors(vectors).numpy()
         if model.heads == 1:
             order = np.argsort(-pred, kind="stable")
             return [candidates[int(i)] for i in order[:n]]
@@ -305,3 +334,21 @@ class AGNet(ModelBasedStrategy):
         ranks = constrained_ranks(pred[:, :m], violation)
         order = np.argsort(ranks, kind="stable")
         return [candidates[int(i)] for i in order[:n]]
+
+    def _best_hyperparameters(
+        self, model: AGNetModel, history: Sequence[Observation], candidates: list[Cell], vectors: torch.Tensor
+    ) -> np.ndarray:
+        """Pair every candidate with each hyperparameter candidate, keep its best pairing
+        (recorded for :meth:`propose`) and return the predictions there (``[C]`` or
+        ``[C, heads]``)."""
+        hp = self.hyperparameters
+        assert hp is not None
+        h = self.candidate_hyperparameters(history, len(candidates), self.hyperparameter_candidates)
+        c, m = h.shape[:2]
+        out = model.predict_vectors(vectors.repeat_interleave(m, 0), h.reshape(c * m, -1))
+        out = out.reshape(c, m, *out.shape[1:]).numpy()
+        score = out if out.ndim == 2 else out[:, :, : self._num_objectives].sum(-1)
+        best = score.argmax(1)
+        for i, (cell, j) in enumerate(zip(candidates, best)):
+            self._chosen_hyperparameters[self.space.key(cell)] = hp.decode(h[i, int(j)].numpy())
+        return out[np.arange(c), best]

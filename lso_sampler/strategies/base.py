@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,6 +14,7 @@ import numpy as np
 from lso_sampler._checks import check_float, check_int, renamed
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import ENUMERATE_LIMIT, SearchSpace, as_rng
+from lso_sampler.strategies.hyperparameters import HyperparameterSpace
 
 __all__ = [
     "ORIGINS",
@@ -41,12 +42,15 @@ class Observation:
             minimised objectives), one per objective.
         constraints: Constraint values as Optuna defines them (``<= 0`` is satisfied), empty
             when the study has no constraints; ``(inf,)`` when they could not be computed.
+        hyperparameters: The values of the parameters searched beside the cell (name ->
+            value; empty when there are none).
     """
 
     cell: Cell
     key: str
     values: tuple[float, ...]
     constraints: tuple[float, ...] = ()
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def value(self) -> float:
@@ -86,6 +90,10 @@ class Strategy(ABC):
     supports_multi_objective: bool = False
     #: Whether the strategy takes constraint values (``Observation.constraints``) into account.
     supports_constraints: bool = False
+    #: Whether the strategy searches parameters beside the cell (:meth:`set_hyperparameters`):
+    #: it models them with the cell and proposes their values with each cell
+    #: (:attr:`last_hyperparameters`). Other strategies leave them to the adapters.
+    supports_hyperparameters: bool = False
     #: How many cells one :meth:`propose` call returns by default.
     batch_size: int = 1
     #: Short name (used in study attributes and the CLI).
@@ -102,10 +110,40 @@ class Strategy(ABC):
         self.last_origins = []
         #: Origins of the cells of the adapters' last proposal round (:func:`propose_round`).
         self.round_origins: list[str] = []
+        #: The parameters searched beside the cell (``None``: the cell alone).
+        self.hyperparameters: HyperparameterSpace | None = None
+        #: Values of those parameters for each cell of the last :meth:`propose` call (aligned
+        #: with its result; empty when the strategy does not choose them).
+        self.last_hyperparameters: list[dict[str, Any]] = []
+        #: The same for the cells of the adapters' last proposal round (:func:`propose_round`).
+        self.round_hyperparameters: list[dict[str, Any]] = []
 
     def seed(self, seed: int | Sequence[int] | None) -> None:
         """Re-seed the strategy's random generator."""
         self.rng = np.random.default_rng(seed)
+
+    def set_hyperparameters(self, hyperparameters: HyperparameterSpace | None) -> None:
+        """Search ``hyperparameters`` beside the cell from the next :meth:`propose` on
+        (``None`` or an empty space: the cell alone). The adapters call this with the
+        study's non-cell parameters; a strategy without :attr:`supports_hyperparameters`
+        ignores it (the adapters then sample those parameters themselves).
+
+        Raises:
+            TypeError: if ``hyperparameters`` is not a :class:`HyperparameterSpace`.
+        """
+        if hyperparameters is not None and not isinstance(hyperparameters, HyperparameterSpace):
+            raise TypeError(
+                f"hyperparameters: expected a HyperparameterSpace or None, got {type(hyperparameters).__name__}"
+            )
+        if self.supports_hyperparameters:
+            self.hyperparameters = hyperparameters if hyperparameters else None
+
+    def random_hyperparameters(self, n: int) -> list[dict[str, Any]]:
+        """``n`` random values of :attr:`hyperparameters` (empty dicts without them)."""
+        hp = self.hyperparameters
+        if hp is None:
+            return [{} for _ in range(n)]
+        return [hp.decode(v) for v in hp.sample(self.rng, n)]
 
     @abstractmethod
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
@@ -216,6 +254,8 @@ class ModelBasedStrategy(Strategy):
         self.round_growth = round_growth
         self.model: Any = None
         self.last_stats: dict[str, float] = {}
+        #: Hyperparameter values :meth:`select` chose for its cells, by cell key.
+        self._chosen_hyperparameters: dict[str, dict[str, Any]] = {}
 
     @property
     def num_init(self) -> int:
@@ -316,11 +356,47 @@ class ModelBasedStrategy(Strategy):
             return max(1, min(n, size))
         return max(1, min(n, self.n_startup_trials - len(history) - len(pending)))
 
+    def hyperparameter_matrix(self, history: Sequence[Observation]) -> Any:
+        """The encoded :attr:`hyperparameters` of the evaluated cells, a float tensor
+        ``[len(history), dim]`` (``dim = 0`` without hyperparameters): the extra inputs of
+        the predictors."""
+        import torch
+
+        hp = self.hyperparameters
+        if hp is None:
+            return torch.zeros(len(history), 0)
+        return torch.tensor(hp.encode_many([o.hyperparameters for o in history]), dtype=torch.float32)
+
+    def candidate_hyperparameters(self, history: Sequence[Observation], cells: int, m: int) -> Any:
+        """``m`` encoded hyperparameter candidates for each of ``cells`` cells, a float
+        tensor ``[cells, m, dim]``: a quarter random, the rest local moves (``N(0, 0.15²)``
+        in the encoding, categoricals re-drawn with probability 0.15) around the values of
+        the best quarter of the evaluated cells (at most eight), drawn afresh for every cell (a trust region around
+        what worked, so that a surrogate's extrapolation to the edges of a range does not
+        take every proposal there, and the cells of a round spread their values)."""
+        import torch
+
+        hp = self.hyperparameters
+        if hp is None or m < 1 or cells < 1:
+            return torch.zeros(max(cells, 0), max(m, 0), 0)
+        n_local = m - max(1, m // 4) if history else 0
+        n_random = m - n_local
+        parts = [hp.sample(self.rng, cells * n_random).reshape(cells, n_random, hp.dim)]
+        if n_local:
+            top = min(8, -(-len(history) // 4))  # the best quarter, at most eight
+            best = [history[int(i)] for i in np.argsort(constrained_order(history), kind="stable")[:top]]
+            base = hp.encode_many([o.hyperparameters for o in best])
+            centres = base[self.rng.integers(len(base), size=cells * n_local)]
+            parts.append(hp.perturb(centres, self.rng, 0.15).reshape(cells, n_local, hp.dim))
+        return torch.tensor(np.concatenate(parts, 1), dtype=torch.float32)
+
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
         taken = {o.key for o in history} | {self.space.key(c) for c in pending}
+        self._chosen_hyperparameters = {}
         if len(history) < self.n_startup_trials:
             chosen = random_unseen(self.space, self.rng, taken, n)
             self.last_origins = ["initial"] * len(chosen)
+            self.last_hyperparameters = self.random_hyperparameters(len(chosen)) if self.hyperparameters else []
             return chosen
         self.check_objectives(history)
         chosen = self.select(self.fit(history), history, taken, n)[:n]
@@ -330,6 +406,12 @@ class ModelBasedStrategy(Strategy):
             extra = random_unseen(self.space, self.rng, taken, n - len(chosen))
             chosen += extra
             self.last_origins += ["random-top-up"] * len(extra)
+        self.last_hyperparameters = []
+        if self.hyperparameters is not None:
+            picked = self._chosen_hyperparameters
+            self.last_hyperparameters = [
+                picked.get(self.space.key(c)) or self.random_hyperparameters(1)[0] for c in chosen
+            ]
         return chosen
 
     def state_dict(self) -> dict[str, Any]:
@@ -520,20 +602,32 @@ def propose_round(
     strategy.seed([seed, len(history), rnd])
     batch: list[Cell] = []
     origins: list[str] = []
+    hparams: list[dict[str, Any]] = []
     seen = set(busy)
     strategy.last_origins = []
+    strategy.last_hyperparameters = []
     proposed = strategy.propose(history, pending, n)
     said = strategy.last_origins if len(strategy.last_origins) == len(proposed) else ["strategy"] * len(proposed)
-    for cell, origin in zip(proposed, said):
+    chosen_hp = strategy.last_hyperparameters if len(strategy.last_hyperparameters) == len(proposed) else None
+    for i, (cell, origin) in enumerate(zip(proposed, said)):
         k = space.key(cell)
         if k not in seen and space.is_valid(cell):
             seen.add(k)
             batch.append(cell)
             origins.append(origin)
+            if chosen_hp is not None:
+                hparams.append(chosen_hp[i])
+    rng = np.random.default_rng([seed, len(history), rnd, 1])
     if len(batch) < n:
-        rng = np.random.default_rng([seed, len(history), rnd, 1])
         extra = random_unseen(space, rng, seen, n - len(batch))
         batch += extra
         origins += ["random-top-up"] * len(extra)
     strategy.round_origins = origins
+    strategy.round_hyperparameters = []
+    hp_space = strategy.hyperparameters if strategy.supports_hyperparameters else None
+    if hp_space is not None:  # every cell of the round gets values (random where the strategy gave none)
+        if chosen_hp is None:
+            hparams = []
+        hparams += [hp_space.decode(v) for v in hp_space.sample(rng, len(batch) - len(hparams))]
+        strategy.round_hyperparameters = hparams
     return batch

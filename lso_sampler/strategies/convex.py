@@ -145,8 +145,10 @@ class ConvexLSO(GraphVAESearch):
             mu = model.encode_cells([o.cell for o in best])[0]
         z = mu.repeat_interleave(self.num_perturb, 0)
         z = z + self.noise * torch.randn(z.shape, generator=gen)
+        z = torch.cat([z, self.hyperparameter_matrix(best).repeat_interleave(self.num_perturb, 0)], 1)
         if self.num_prior:
-            z = torch.cat([z, torch.randn(self.num_prior, model.latent_dim, generator=gen)])
+            prior = torch.randn(self.num_prior, model.latent_dim, generator=gen)
+            z = torch.cat([z, torch.cat([prior, self._random_h(self.num_prior)], 1)])
         return z
 
     def ascend(self, model: GraphVAE, z: torch.Tensor, exclude: set[str]) -> dict[str, Cell]:
@@ -154,10 +156,7 @@ class ConvexLSO(GraphVAESearch):
         eta = torch.full((z.shape[0], 1), self.step_size)
         self._collect(model, z, exclude, found)
         for _ in range(self.steps):
-            z = z.detach().requires_grad_(True)
-            (grad,) = torch.autograd.grad(self.objective(model, z).sum(), z)
-            norm = grad.norm(dim=1, keepdim=True).clamp_min(1e-12)
-            z = z.detach() + eta * grad / norm
+            z = self._step(model, z, eta)
             new = self._collect(model, z, exclude, found)
             eta = torch.where(torch.tensor(new).unsqueeze(1), eta, eta * 2.0)
         return found

@@ -130,6 +130,11 @@ class GraphVAESearch(ModelBasedStrategy):
     predictor_kind = "mlp"
     supports_multi_objective = True
     supports_constraints = True
+    supports_hyperparameters = True
+    #: Hyperparameter candidates scored with each new decode
+    #: (:meth:`~lso_sampler.strategies.ModelBasedStrategy.candidate_hyperparameters`),
+    #: beside the values its start point carried.
+    hyperparameter_candidates = 16
 
     @renamed(num_init="n_startup_trials")
     def __init__(
@@ -197,18 +202,37 @@ class GraphVAESearch(ModelBasedStrategy):
         #: ``[B, 2]`` while a two-objective ascent runs.
         self._num_objectives = 1
         self._weights: torch.Tensor | None = None
+        #: Predictor inputs beside ``z`` (the encoded hyperparameters) of the last model.
+        self._extra_dim = 0
+        #: Encoded hyperparameters each new decode was reached with on this round, by key.
+        self._found_h: dict[str, torch.Tensor] = {}
+        self._history: Sequence[Observation] = ()
 
     # -- model -----------------------------------------------------------------------------
     def new_model(self) -> GraphVAE:
-        return GraphVAE(self.space, self.config)
+        return GraphVAE(self.space, self.config, extra_dim=self._extra_dim)
 
     def fresh_model(self) -> GraphVAE:
-        """The pretrained VAE with freshly initialised predictors."""
+        """The pretrained VAE with freshly initialised predictors (taking the encoded
+        hyperparameters beside ``z`` when some are searched)."""
         if self._pretrained is None:
-            self._pretrained = load_or_pretrain_vae(self.space, self.config, self.pretrain_steps)
-        model = GraphVAE(self.space, self.config)
+            # in a fork of torch's generator: whether the weights were loaded before must not
+            # change the draws of this fit (a restored searcher proposes as the original)
+            with torch.random.fork_rng(devices=[]):
+                self._pretrained = load_or_pretrain_vae(self.space, self.config, self.pretrain_steps)
+        self._extra_dim = self.hyperparameters.dim if self.hyperparameters is not None else 0
+        model = GraphVAE(self.space, self.config, extra_dim=self._extra_dim)
         model.load_state_dict(self._pretrained, strict=False)
         return model
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["extra_dim"] = self._extra_dim
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._extra_dim = int(state.get("extra_dim", 0))
+        super().load_state_dict(state)
 
     def _unlabeled(self, gen: torch.Generator) -> list[Cell] | None:
         """Unlabeled cells that join the VAE's training (none here; CR-LSO uses some)."""
@@ -222,7 +246,8 @@ class GraphVAESearch(ModelBasedStrategy):
         y, comp = self._predictor_targets(history)
         unlabeled = self._unlabeled(gen)
         ux = model.tensors(unlabeled) if unlabeled else None
-        data = {"x": x, "types": types, "adj": adj, "mask": mask, "y": y, "comp": comp, "unlabeled": ux}
+        h = self.hyperparameter_matrix(history)  # [n, 0] without hyperparameters
+        data = {"x": x, "types": types, "adj": adj, "mask": mask, "y": y, "comp": comp, "unlabeled": ux, "h": h}
         return model, data
 
     def _training_loss(
@@ -234,6 +259,7 @@ class GraphVAESearch(ModelBasedStrategy):
         n = len(data["x"])
         idx = torch.randint(n, (min(self.train_batch_size, n),), generator=gen)
         rec, kl, z = model.vae_loss(data["x"][idx], data["types"][idx], data["adj"][idx], data["mask"][idx])
+        z = torch.cat([z, data["h"][idx]], 1)  # the predictors see the hyperparameters too
         pred = (model.predict_performance(z) - data["y"][idx]) ** 2
         comp = data["comp"]
         if comp is not None:
@@ -291,34 +317,56 @@ class GraphVAESearch(ModelBasedStrategy):
 
     # -- search ----------------------------------------------------------------------------
     def start_points(self, model: GraphVAE, history: Sequence[Observation], gen: torch.Generator) -> torch.Tensor:
-        """Prior samples and the posterior means of the best evaluated cells."""
+        """Prior samples and the posterior means of the best evaluated cells (with
+        hyperparameters: the prior samples with random values of them, the best cells
+        with their own)."""
         best = [history[int(i)] for i in np.argsort(constrained_order(history), kind="stable")[: self.num_best]]
         parts = [torch.randn(self.num_prior, model.latent_dim, generator=gen)]
+        hs = [self._random_h(self.num_prior)]
         if best:
             with torch.no_grad():
                 parts.append(model.encode_cells([o.cell for o in best])[0])
-        return torch.cat(parts)
+            hs.append(self.hyperparameter_matrix(best))
+        return torch.cat([torch.cat(parts), torch.cat(hs)], 1)
+
+    def _random_h(self, n: int) -> torch.Tensor:
+        """``n`` random encoded hyperparameters ``[n, dim]`` (``dim = 0`` without)."""
+        hp = self.hyperparameters
+        if hp is None or not self._extra_dim:
+            return torch.zeros(n, 0)
+        return torch.tensor(hp.sample(self.rng, n), dtype=torch.float32)
+
+    def _step(self, model: GraphVAE, z: torch.Tensor, eta: float | torch.Tensor) -> torch.Tensor:
+        """One normalised gradient step of length ``eta`` on :meth:`objective` from ``z``.
+        With hyperparameters appended to the latents, only the latents move (the values a
+        cell is proposed with are chosen in :meth:`rank`)."""
+        z = z.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.objective(model, z).sum(), z)
+        grad[:, model.latent_dim :] = 0.0
+        norm = grad.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        return z.detach() + eta * grad / norm
 
     def ascend(self, model: GraphVAE, z: torch.Tensor, exclude: set[str]) -> dict[str, Cell]:
         """Gradient ascent from ``z``, decoding every point; new cells by key."""
         found: dict[str, Cell] = {}
         self._collect(model, z, exclude, found)
         for _ in range(self.steps):
-            z = z.detach().requires_grad_(True)
-            (grad,) = torch.autograd.grad(self.objective(model, z).sum(), z)
-            norm = grad.norm(dim=1, keepdim=True).clamp_min(1e-12)
-            z = z.detach() + self.step_size * grad / norm
+            z = self._step(model, z, self.step_size)
             self._collect(model, z, exclude, found)
         return found
 
     def _collect(self, model: GraphVAE, z: torch.Tensor, exclude: set[str], found: dict[str, Cell]) -> list[bool]:
-        """Decode ``z``; add valid new cells to ``found``; per row, whether it was new."""
+        """Decode ``z`` (its latent columns); add valid new cells to ``found`` (and the
+        hyperparameter columns they were reached with); per row, whether it was new."""
         new = []
-        for cell in model.decode(z.detach()):
+        z = z.detach()
+        for row, cell in enumerate(model.decode(z[:, : model.latent_dim])):
             k = self.space.key(cell) if self.space.is_valid(cell) else None
             fresh = k is not None and k not in exclude and k not in found
             if fresh:
                 found[k] = cell
+                if z.shape[1] > model.latent_dim:
+                    self._found_h[k] = z[row, model.latent_dim :].clone()
             new.append(fresh)
         return new
 
@@ -329,6 +377,8 @@ class GraphVAESearch(ModelBasedStrategy):
             return []
         with torch.no_grad():
             z = model.encode_cells(cells)[0]
+            if self._extra_dim:
+                z = torch.cat([z, self._best_h(model, cells, z)], 1)
             if self._num_objectives == 2:
                 pred = torch.stack([model.predict_performance(z), -model.predict_complexity(z)], 1)
                 order = np.argsort(constrained_ranks(pred.numpy()), kind="stable")
@@ -336,9 +386,39 @@ class GraphVAESearch(ModelBasedStrategy):
                 order = np.argsort(-self.objective(model, z).numpy(), kind="stable")
         return [cells[int(i)] for i in order]
 
+    def _best_h(self, model: GraphVAE, cells: list[Cell], z: torch.Tensor) -> torch.Tensor:
+        """For each of ``cells`` (latents ``z``), the encoded hyperparameters the
+        predictors rate best among :attr:`hyperparameter_candidates` candidates of its own
+        and the values its start point carried (``[len(cells), dim]``; recorded for :meth:`select`).
+        Two objectives: rated by ``f_perf - f_comp``."""
+        hp = self.hyperparameters
+        assert hp is not None
+        own = torch.tensor(
+            hp.snap(np.stack([self._found_h[self.space.key(c)].numpy() for c in cells])), dtype=torch.float32
+        )
+        c = len(cells)
+        others = self.candidate_hyperparameters(self._history, c, self.hyperparameter_candidates)
+        h = torch.cat([own.unsqueeze(1), others], 1)  # [c, m, dim]
+        m = h.shape[1]
+        x = torch.cat([z.unsqueeze(1).expand(-1, m, -1), h], 2).reshape(c * m, -1)
+        if self._num_objectives == 2:
+            score = model.predict_performance(x) - model.predict_complexity(x)
+        else:
+            score = self.objective(model, x)
+        best = h[torch.arange(c), score.reshape(c, m).argmax(1)]
+        for cell, row in zip(cells, best):
+            self._found_h[self.space.key(cell)] = row
+        return best
+
     def select(self, model: GraphVAE, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
-        """Ascend from the start points; the ``n`` new decodes ``f`` rates best."""
+        """Ascend from the start points; the ``n`` new decodes ``f`` rates best. With
+        hyperparameters, the predictors see them beside the latents: each start point
+        carries values (a best cell its own, a prior sample random ones) while its latents
+        ascend, and each new decode is proposed with the values the predictors rate best
+        for it (:meth:`rank`)."""
         gen = self._torch_gen()
+        self._found_h = {}
+        self._history = history
         start = self.start_points(model, history, gen)
         if self._num_objectives == 2:
             w = torch.rand(len(start), 1, generator=gen)
@@ -348,4 +428,10 @@ class GraphVAESearch(ModelBasedStrategy):
         finally:
             self._weights = None
         self.last_stats["candidates"] = float(len(found))
-        return self.rank(model, list(found.values()))[:n]
+        chosen = self.rank(model, list(found.values()))[:n]
+        hp = self.hyperparameters
+        if hp is not None and self._extra_dim:
+            for cell in chosen:
+                k = self.space.key(cell)
+                self._chosen_hyperparameters[k] = hp.decode(self._found_h[k].numpy())
+        return chosen

@@ -52,26 +52,10 @@ def conv_count(trial: optuna.Trial) -> float:
 
 
 # -- Optuna's own sampler test kit -----------------------------------------------------------
-#: Why Optuna's RelativeSamplerTestCase cannot apply to an LSOSampler as it is (design, not a bug).
-CELL_IS_THE_RELATIVE_SPACE = (
-    "the cell space is the relative search space: sample_relative proposes whole cells and returns "
-    "{} for any other search space (this test hands it {'x', 'y'} directly); other parameters are "
-    "sampled independently (issue: joint search of cell and hyperparameters)"
-)
-
-
 class _CellRelativeKit(RelativeSamplerTestCase):
-    """RelativeSamplerTestCase less the tests that call ``sample_relative`` on a search space
-    other than the cell's; ``test_trial_relative_params`` runs (and passes)."""
-
-    def test_sample_relative_numerical(self) -> None:
-        pytest.skip(CELL_IS_THE_RELATIVE_SPACE)
-
-    def test_sample_relative_categorical(self) -> None:
-        pytest.skip(CELL_IS_THE_RELATIVE_SPACE)
-
-    def test_sample_relative_mixed(self) -> None:
-        pytest.skip(CELL_IS_THE_RELATIVE_SPACE)
+    """Optuna's RelativeSamplerTestCase as it is: its search spaces hold no cell (``x``, ``y``
+    only), which the samplers hand to the independent sampler; the joint search of cell and
+    such parameters is tested in test_joint_search.py."""
 
 
 class TestEvolutionKit(BasicSamplerTestCase, MultiObjectiveSamplerTestCase, _CellRelativeKit):
