@@ -13,7 +13,10 @@ from __future__ import annotations
 import bisect
 import inspect
 import math
+import os
+import socket
 import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -54,6 +57,48 @@ ORIGIN_ATTR = "lso_sampler:origin"
 #: Trial system attribute holding the values of the parameters outside the space that the
 #: strategy chose with the trial's cell (joint search of cell and hyperparameters).
 HPARAMS_ATTR = "lso_sampler:hyperparameters"
+#: Trial system attribute naming the process that asked for the trial (host, pid, process
+#: start time) and whether its ``study.ask()`` finished (``"phase"``: ``"ask"`` / ``"done"``).
+OWNER_ATTR = "lso_sampler:owner"
+#: Trial system attribute set on a trial failed because its process died inside ``ask()``.
+ORPHAN_ATTR = "lso_sampler:orphaned"
+#: Trial system attribute prefix of a trial's claim on computing the next proposal round.
+LEASE_ATTR = "lso_sampler:lease"
+
+
+def _start_time(pid: int) -> int | None:
+    """The start time of process ``pid`` (clock ticks since boot, from ``/proc``), or ``None``
+    where ``/proc`` is not there or the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode(errors="replace")
+        return int(stat.rsplit(")", 1)[1].split()[19])  # field 22 counted after "(comm)"
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _identity() -> dict[str, Any]:
+    """This process: host name, pid and start time (to tell a reused pid)."""
+    pid = os.getpid()
+    return {"host": socket.gethostname(), "pid": pid, "start": _start_time(pid)}
+
+
+def _dead(owner: Any) -> bool:
+    """Whether the process ``owner`` (an :func:`_identity`) is known to be gone: only a
+    process of this host can be checked; one elsewhere counts as alive."""
+    if not isinstance(owner, dict) or owner.get("host") != socket.gethostname():
+        return False
+    pid = owner.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False
+    start = owner.get("start")
+    return start is not None and _start_time(pid) not in (None, start)  # the pid was reused
 #: Trial user attribute holding ``space.describe(cell)``, the trial's architecture in the
 #: space's own notation (shown by ``study.trials_dataframe()`` and optuna-dashboard).
 ARCH_ATTR = "architecture"
@@ -159,11 +204,18 @@ class LSOSampler(BaseSampler):
     pending, and proposes a batch of cells that are handed out one per trial. The other
     parameters the objective asks for are searched with the cell by a strategy that supports
     it (``search_hyperparameters``); otherwise, and until a trial with them has completed,
-    they go to ``independent_sampler`` (with one warning per parameter). Failed and NaN/inf trials are left out of the model (a cell that failed
-    ``max_failures`` times is not proposed again); pruned ones count with their last
-    report. The batch is stored in the
+    they go to ``independent_sampler`` (with one warning per parameter). Failed and NaN/inf
+    trials are left out of the model (a cell that failed ``max_failures`` times is not
+    proposed again); pruned ones count with their last report. The batch is stored in the
     study, so another process that shares the storage continues it; with a ``seed``, a
     fresh sampler given the same stored trials proposes the same cells.
+
+    Several workers on one storage: a cell is reserved by writing it to the trial and
+    reading the study back (of two workers that reserve one cell at once, the later reader
+    picks again, at random among the round's free cells, so workers with the same seed do
+    not clash twice); the next round is computed by one worker (a lease in the storage)
+    while the others wait for it; a trial whose process died inside ``study.ask()`` on this
+    host is failed by the next worker and its cell freed.
 
     Args:
         space: The search space; the objective must call ``space.suggest(trial)`` (same
@@ -253,6 +305,16 @@ class LSOSampler(BaseSampler):
         self._warned: set[str] = set()
         self._reserved: dict[int, dict[str, Any]] = {}
         self._lock = threading.RLock()
+        #: Proposal rounds this sampler computed (the others it took from the storage).
+        self.rounds_computed = 0
+        #: Reservations this sampler had to repeat because another trial took the cell first.
+        self.reservation_retries = 0
+        #: Seconds to wait for the round another worker computes before taking over (a
+        #: holder on this host that dies is taken over at once).
+        self.lease_timeout = 600.0
+        #: Seconds a claim on computing a round waits for other workers' claims to land when
+        #: another trial is inside its ask at the same time.
+        self.lease_settle = 0.2
 
     # -- pickling (locks do not pickle) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -334,6 +396,8 @@ class LSOSampler(BaseSampler):
         pending: list[Cell] = []
         for t in trials:
             if t.state in (TrialState.RUNNING, TrialState.WAITING) and t.number != exclude:
+                if t.state == TrialState.RUNNING and self._fail_orphan(study, t):
+                    continue
                 cell = self._cell_of(t)
                 if cell is not None:
                     pending.append(cell)
@@ -353,9 +417,33 @@ class LSOSampler(BaseSampler):
                     )
         return observations, pending
 
+    def _fail_orphan(self, study: Study, trial: FrozenTrial) -> bool:
+        """Fail a running trial whose process died inside ``study.ask()`` (its owner on this
+        host is gone and its ask never finished: no heartbeat or worker will ever finish it),
+        so that its cell is free again; ``True`` if it was such a trial. A trial whose ask
+        finished is left alone (it may be told from another process, as Optuna's ask-and-tell
+        interface allows; a heartbeat fails it when its worker dies)."""
+        owner = trial.system_attrs.get(OWNER_ATTR)
+        if not isinstance(owner, dict) or owner.get("phase") != "ask" or not _dead(owner):
+            return False
+        storage = study._storage
+        try:
+            storage.set_trial_system_attr(trial._trial_id, ORPHAN_ATTR, True)
+            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        except Exception:  # another worker finished it first
+            return True
+        _logger.warning(
+            f"{type(self).__name__}: trial {trial.number} was left running by process {owner.get('pid')}, "
+            "which died inside study.ask(); it is failed and its cell is free again"
+        )
+        return True
+
     def _decode_finished(self, t: FrozenTrial, signs: Sequence[float]) -> tuple[str, Any]:
         """What a finished trial is to the history: ``("observation", Observation)``,
-        ``("held", cell)`` (no usable value), ``("failed", cell)`` or ``("skip", None)``."""
+        ``("held", cell)`` (no usable value), ``("failed", cell)`` or ``("skip", None)``
+        (an orphan failed by :meth:`_fail_orphan` is skipped: its cell did not fail)."""
+        if t.state == TrialState.FAIL and t.system_attrs.get(ORPHAN_ATTR):
+            return ("skip", None)
         if t.state == TrialState.FAIL:
             cell = self._cell_of(t)
             return ("failed", cell) if cell is not None else ("skip", None)
@@ -427,12 +515,75 @@ class LSOSampler(BaseSampler):
     def _batch_key(self) -> str:
         return f"{BATCH_ATTR}:{self._strategy.name}"
 
+    # -- the lease on computing a round: one worker computes it, the others wait ------------
+    def _contenders(self, study: Study, rnd: int) -> tuple[list[tuple[float, int]], bool]:
+        """The live claims on computing round ``rnd`` (``(time, trial number)``, read from
+        the running trials' lease records) and whether another trial is still inside its ask
+        (a claim that may not be written yet)."""
+        key = self._lease_key()
+        claims: list[tuple[float, int]] = []
+        asking = False
+        now = time.time()
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            owner = t.system_attrs.get(OWNER_ATTR)
+            lease = t.system_attrs.get(key)
+            if isinstance(lease, dict) and lease.get("round") == rnd and not lease.get("done"):
+                if not _dead(lease.get("owner")) and now - float(lease.get("time", 0.0)) < self.lease_timeout:
+                    claims.append((float(lease["time"]), t.number))
+            elif isinstance(owner, dict) and owner.get("phase") == "ask" and not _dead(owner):
+                asking = True
+        return claims, asking
+
+    def _lease_key(self) -> str:
+        return f"{LEASE_ATTR}:{self._strategy.name}"
+
+    def _take_lease(self, study: Study, trial: FrozenTrial, rnd: int) -> bool:
+        """Claim the computation of round ``rnd`` for this trial: ``True`` when the claim is
+        the earliest of the live ones. Claims live on the running trials; a claim written
+        while another trial is inside its ask waits a moment (``lease_settle`` seconds) for
+        that trial's claim to land before the claims are compared, so that of several workers
+        that find the round used up at once, one computes."""
+        storage = study._storage
+        mine = {"round": rnd, "time": time.time(), "owner": _identity()}
+        storage.set_trial_system_attr(trial._trial_id, self._lease_key(), mine)
+        claims, asking = self._contenders(study, rnd)
+        if asking or len(claims) > 1:
+            time.sleep(self.lease_settle)
+            claims, _ = self._contenders(study, rnd)
+        return not claims or min(claims)[1] == trial.number
+
+    def _release_lease(self, study: Study, trial: FrozenTrial, rnd: int) -> None:
+        try:
+            study._storage.set_trial_system_attr(trial._trial_id, self._lease_key(), {"round": rnd, "done": True})
+        except Exception:  # the storage is gone: nothing to release
+            pass
+
+    def _wait_for_round(self, study: Study, rnd: int) -> None:
+        """Wait until round ``rnd`` (or a later one) is stored, or until no live claim on it
+        is left (its holder died, finished without storing or timed out)."""
+        storage, sid = study._storage, study._study_id
+        delay = 0.05
+        while True:
+            stored = storage.get_study_system_attrs(sid).get(self._batch_key())
+            if stored and int(stored.get("round", -1)) >= rnd:
+                return
+            claims, _ = self._contenders(study, rnd)
+            if not claims:
+                return
+            time.sleep(delay)
+            delay = min(0.5, delay * 1.5)
+
     def _next_cell(
-        self, study: Study, trial: FrozenTrial, avoid: set[str] | None = None
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        avoid: set[str] | None = None,
+        pick: np.random.Generator | None = None,
     ) -> tuple[Cell, str, dict[str, Any]]:
         """The trial's cell, where it came from and the hyperparameter values chosen with
-        it: the first cell of the stored round that is not busy, else the first of a new
-        round."""
+        it: the first cell of the stored round that is not busy (a random one of them with
+        ``pick``), else the first of a new round. Of several workers that find the round
+        used up, one computes the next (a lease in the storage) and the others wait for it."""
         history, pending = self.history(study, exclude=trial.number)
         busy = {o.key for o in history} | {self._space.key(c) for c in pending} | (avoid or set())
         storage, sid = study._storage, study._study_id
@@ -440,36 +591,52 @@ class LSOSampler(BaseSampler):
         if stored:
             origins = stored.get("origins") or ["strategy"] * len(stored["cells"])
             hparams = stored.get("hyperparameters") or [{}] * len(stored["cells"])
+            free = []
             for params, origin, hp in zip(stored["cells"], origins, hparams):
                 cell = self._space.from_params(params, "categorical")
                 if self._space.key(cell) not in busy:
-                    return cell, origin, hp
+                    free.append((cell, origin, hp))
+            if free:
+                # the first free cell; after a clash, one at random, so that workers that
+                # clashed do not clash again on the next cell
+                return free[0] if pick is None else free[int(pick.integers(len(free)))]
         # A new round: seeded by the history, so every process proposes the same batch.
         rnd = 0 if not stored else int(stored.get("round", 0)) + 1
-        self._strategy.set_hyperparameters(self._hyperparameter_space(study))
-        batch = propose_round(self._strategy, history, pending, busy, self._batch_size, self._seed, rnd)
-        if not batch:
-            if not self._warned_exhausted:
-                self._warned_exhausted = True
-                warnings.warn(
-                    f"{type(self).__name__}: every valid cell of {self._space.name} has been queried or "
-                    "is pending; the following trials repeat random cells (stop the study, or widen "
-                    "the space)",
-                    stacklevel=2,
-                )
-            return self._space.sample(np.random.default_rng([self._seed, len(history), rnd])), "repeat", {}
-        hparams = list(self._strategy.round_hyperparameters) or [{}] * len(batch)
-        storage.set_study_system_attr(
-            sid,
-            self._batch_key(),
-            {
-                "round": rnd,
-                "history": len(history),
-                "cells": [self._space.to_params(c, "categorical") for c in batch],
-                "origins": list(self._strategy.round_origins),
-                "hyperparameters": hparams,
-            },
-        )
+        if not self._take_lease(study, trial, rnd):
+            self._wait_for_round(study, rnd)  # another worker computes it
+            return self._next_cell(study, trial, avoid, pick)
+        latest = storage.get_study_system_attrs(sid).get(self._batch_key())
+        if latest and int(latest.get("round", -1)) >= rnd:  # a worker stored it meanwhile
+            self._release_lease(study, trial, rnd)
+            return self._next_cell(study, trial, avoid, pick)
+        try:
+            self._strategy.set_hyperparameters(self._hyperparameter_space(study))
+            batch = propose_round(self._strategy, history, pending, busy, self._batch_size, self._seed, rnd)
+            self.rounds_computed += 1
+            if not batch:
+                if not self._warned_exhausted:
+                    self._warned_exhausted = True
+                    warnings.warn(
+                        f"{type(self).__name__}: every valid cell of {self._space.name} has been queried or "
+                        "is pending; the following trials repeat random cells (stop the study, or widen "
+                        "the space)",
+                        stacklevel=2,
+                    )
+                return self._space.sample(np.random.default_rng([self._seed, len(history), rnd])), "repeat", {}
+            hparams = list(self._strategy.round_hyperparameters) or [{}] * len(batch)
+            storage.set_study_system_attr(
+                sid,
+                self._batch_key(),
+                {
+                    "round": rnd,
+                    "history": len(history),
+                    "cells": [self._space.to_params(c, "categorical") for c in batch],
+                    "origins": list(self._strategy.round_origins),
+                    "hyperparameters": hparams,
+                },
+            )
+        finally:  # after the round is stored (or could not be made): the waiting workers go on
+            self._release_lease(study, trial, rnd)
         return batch[0], self._strategy.round_origins[0], hparams[0]
 
     def _uses_space(self, trial: FrozenTrial) -> bool:
@@ -485,8 +652,14 @@ class LSOSampler(BaseSampler):
         """
         avoid: set[str] = set()
         params: dict[str, Any] = {}
-        for _ in range(32):
-            cell, origin, hp = self._next_cell(study, trial, avoid)
+        # after a clash, a random free cell: by this process and trial, so that workers with
+        # the same seed that clashed go different ways
+        pick = None
+        for attempt in range(64):
+            if attempt >= 32:  # the rounds keep clashing: a random cell no one holds
+                cell, origin, hp = self._fresh_cell(study, trial, avoid, attempt)
+            else:
+                cell, origin, hp = self._next_cell(study, trial, avoid, pick)
             params = self._space.to_params(cell, "categorical")
             study._storage.set_trial_system_attr(trial._trial_id, CELL_ATTR, params)
             study._storage.set_trial_system_attr(trial._trial_id, ORIGIN_ATTR, origin)
@@ -500,9 +673,32 @@ class LSOSampler(BaseSampler):
             if key not in {o.key for o in done} | {self._space.key(c) for c in pending}:
                 break
             avoid.add(key)
+            self.reservation_retries += 1
+            pick = np.random.default_rng([trial._trial_id, attempt, os.getpid(), threading.get_ident() % 2**32])
+        else:
+            warnings.warn(
+                f"{type(self).__name__}: trial {trial.number} could not reserve a cell no other trial holds "
+                "in 64 attempts; it may repeat one",
+                stacklevel=2,
+            )
         self._reserved[trial._trial_id] = params
         self._record_architecture(study, trial, self._space.from_params(params, "categorical"))
         return params
+
+    def _fresh_cell(
+        self, study: Study, trial: FrozenTrial, avoid: set[str], attempt: int
+    ) -> tuple[Cell, str, dict[str, Any]]:
+        """A random valid cell that no trial holds (outside the rounds), or the next cell
+        of the rounds when the space has no other."""
+        from lso_sampler.strategies.base import random_unseen
+
+        history, pending = self.history(study, exclude=trial.number)
+        busy = {o.key for o in history} | {self._space.key(c) for c in pending} | avoid
+        rng = np.random.default_rng([trial._trial_id, attempt, os.getpid(), 1])
+        found = random_unseen(self._space, rng, busy, 1)
+        if not found:
+            return self._next_cell(study, trial, avoid)
+        return found[0], "random-top-up", {}
 
     def _record_architecture(self, study: Study, trial: FrozenTrial, cell: Cell) -> None:
         """Store ``space.describe(cell)`` as the trial's user attribute ``"architecture"``."""
@@ -543,6 +739,9 @@ class LSOSampler(BaseSampler):
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._check_objectives(study)
+        # who asked for the trial, while the ask runs (a process that dies before the ask
+        # finishes leaves an orphan the next worker fails: _fail_orphan)
+        study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, {**_identity(), "phase": "ask"})
         # as TPE, CMA-ES and GP do: the independent sampler prepares the trial too
         self._independent_sampler.before_trial(study, trial)
         if not self._uses_space(trial):
@@ -561,6 +760,7 @@ class LSOSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         self._check_objectives(study)
+        self._ask_done(study, trial)
         if search_space and not set(self._space.param_names) & set(search_space):
             # a search space without the cell (no space.suggest in the objective): nothing
             # for the strategy to model; each parameter from the independent sampler
@@ -588,6 +788,14 @@ class LSOSampler(BaseSampler):
             if name in chosen and name not in out and name not in fixed and _contains(dist, chosen[name]):
                 out[name] = chosen[name]
         return out
+
+    def _ask_done(self, study: Study, trial: FrozenTrial) -> None:
+        """Mark the trial's ask as finished (sample_relative is the last sampler call in it)."""
+        owner = trial.system_attrs.get(OWNER_ATTR)
+        if owner is None:  # the storage holds what before_trial wrote after this snapshot
+            owner = study._storage.get_trial_system_attrs(trial._trial_id).get(OWNER_ATTR)
+        if isinstance(owner, dict) and owner.get("phase") == "ask":
+            study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, {**owner, "phase": "done"})
 
     def sample_independent(
         self,

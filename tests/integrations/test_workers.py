@@ -1,0 +1,157 @@
+"""Several worker processes on one storage: orphans of a killed ask, clashes, one round each."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+from optuna.trial import TrialState
+
+from lso_sampler.integrations.optuna import CELL_ATTR, ORPHAN_ATTR, OWNER_ATTR, RandomSearchSampler
+from lso_sampler.spaces import NASBench201Space
+
+SPACE = NASBench201Space()
+ROOT = Path(__file__).resolve().parents[2]
+
+#: A worker: argv = storage url, sampler ("agnet" | "evolution" | "hang"), trials, report file.
+WORKER = textwrap.dedent(
+    """
+    import json, sys, time, warnings, optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+    from lso_sampler.integrations.optuna import RandomSearchSampler, sampler_class
+    from lso_sampler.spaces import NASBench201Space
+    from tests.conftest import cheap_options
+    warnings.simplefilter("ignore")
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    space = NASBench201Space()
+    url, kind, n, report = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    storage = JournalStorage(JournalFileBackend(url[8:])) if url.startswith("journal:") else url
+    if kind == "hang":  # reserves a cell, then hangs inside study.ask(): killed there
+        class Hanging(RandomSearchSampler):
+            def _record_architecture(self, study, trial, cell):
+                super()._record_architecture(study, trial, cell)
+                open(report, "w").write(str(trial.number))
+                time.sleep(600)
+        sampler = Hanging(space, seed=0)
+    elif kind == "agnet":
+        options = {**cheap_options("agnet"), "n_startup_trials": 8, "batch_size": 8}
+        sampler = sampler_class("agnet")(space, seed=0, **options)
+    else:
+        sampler = sampler_class("evolution")(space, seed=0, population_size=10, sample_size=3, batch_size=8)
+    study = optuna.load_study(study_name="shared", storage=storage, sampler=sampler)
+
+    def objective(trial):
+        cell = space.suggest(trial)
+        time.sleep(0.05)
+        return float(cell.ops.count("nor_conv_3x3") + 0.1 * cell.ops.count("skip_connect"))
+
+    study.optimize(objective, n_trials=n)
+    with open(report, "w") as f:
+        json.dump({"rounds": sampler.rounds_computed, "retries": sampler.reservation_retries}, f)
+    """
+)
+
+
+def _study(backend: str, tmp_path: Path) -> tuple[str, object]:
+    if backend == "journal":
+        path = tmp_path / "journal.log"
+        storage: object = JournalStorage(JournalFileBackend(str(path)))
+        url = f"journal:{path}"
+    else:
+        url = f"sqlite:///{tmp_path / 'study.db'}"
+        storage = url
+    optuna.create_study(study_name="shared", storage=storage, direction="maximize")  # once, before the workers
+    return url, storage
+
+
+def _start(script: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, str(script), *args], cwd=ROOT, env=env)
+
+
+def _keys(study: optuna.Study) -> list[str]:
+    return [SPACE.key(SPACE.from_params(t.params)) for t in study.get_trials(states=(TrialState.COMPLETE,))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "journal"])
+def test_a_worker_killed_inside_ask_leaves_no_orphan(backend: str, tmp_path: Path) -> None:
+    url, storage = _study(backend, tmp_path)
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    flag = tmp_path / "hung"
+    victim = _start(script, url, "hang", "1", str(flag))
+    deadline = time.time() + 120
+    while not flag.exists() and time.time() < deadline and victim.poll() is None:
+        time.sleep(0.1)
+    assert flag.exists(), "the worker never reached the point to be killed"
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    study = optuna.load_study(study_name="shared", storage=storage)
+    (orphan,) = study.trials
+    assert orphan.state == TrialState.RUNNING and orphan.system_attrs[OWNER_ATTR]["phase"] == "ask"
+    held = SPACE.key(SPACE.from_params(orphan.system_attrs[CELL_ATTR], "categorical"))
+    sampler = RandomSearchSampler(SPACE, seed=0)
+    study = optuna.load_study(study_name="shared", storage=storage, sampler=sampler)
+    _, pending = sampler.history(study)  # the next worker's first look fails the orphan
+    assert held not in {SPACE.key(c) for c in pending}
+    frozen = study.trials[0]
+    assert frozen.state == TrialState.FAIL and frozen.system_attrs[ORPHAN_ATTR] is True
+    assert sampler.failed_cells(study) == {}  # the cell did not fail: it is free again
+    study.optimize(lambda t: float(SPACE.suggest(t).num_edges), n_trials=5)
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 5
+    assert not study.get_trials(states=(TrialState.RUNNING,))
+
+
+def test_a_trial_asked_in_a_process_that_ended_is_not_an_orphan(tmp_path: Path) -> None:
+    """Ask in one process, tell in another (Optuna's ask-and-tell): the asking process has
+    exited but its ask finished, so the trial is left for its teller."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    optuna.create_study(study_name="shared", storage=url, direction="maximize")
+    code = (
+        "import optuna, warnings; warnings.simplefilter('ignore');"
+        "from lso_sampler.integrations.optuna import RandomSearchSampler;"
+        "from lso_sampler.spaces import NASBench201Space; s = NASBench201Space();"
+        f"st = optuna.load_study(study_name='shared', storage='{url}', sampler=RandomSearchSampler(s, seed=0));"
+        "t = st.ask(); s.suggest(t)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    sampler = RandomSearchSampler(SPACE, seed=1)
+    study = optuna.load_study(study_name="shared", storage=url, sampler=sampler)
+    assert study.trials[0].system_attrs[OWNER_ATTR]["phase"] == "done"
+    sampler.history(study)
+    assert study.trials[0].state == TrialState.RUNNING
+    study.tell(0, 1.0)
+    assert study.trials[0].state == TrialState.COMPLETE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "backend"), [("agnet", "journal"), ("evolution", "sqlite")])
+def test_four_workers_same_seed_one_computation_per_round(kind: str, backend: str, tmp_path: Path) -> None:
+    """Four processes with the same seed: no cell twice, each round computed by one of them
+    (a lease), and few repeated reservations (the clashing workers part ways)."""
+    url, storage = _study(backend, tmp_path)
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    reports = [tmp_path / f"report-{i}.json" for i in range(4)]
+    procs = [_start(script, url, kind, "12", str(r)) for r in reports]
+    assert [p.wait(timeout=600) for p in procs] == [0] * 4
+    study = optuna.load_study(study_name="shared", storage=storage)
+    keys = _keys(study)
+    assert len(keys) == 48 and len(set(keys)) == 48
+    stats = [json.loads(r.read_text()) for r in reports]
+    attrs = study._storage.get_study_system_attrs(study._study_id)
+    (batch,) = [v for k, v in attrs.items() if k.startswith("lso_sampler:batch")]
+    assert sum(s["rounds"] for s in stats) == batch["round"] + 1  # every round computed once
+    assert sum(s["retries"] for s in stats) <= 48  # at most one repeat per trial on average
