@@ -228,6 +228,10 @@ class LSOSearcher(Searcher):
         self._batch_size = batch_size or strategy.batch_size
         self._max_concurrent = max_concurrent
         points = [self._as_cell(p, f"points_to_evaluate[{i}]") for i, p in enumerate(points_to_evaluate or [])]
+        # the points' values of parameters outside the space (searched with the cell, if
+        # param_space has domains for them)
+        extras = [dict(self._extra(p)) if isinstance(p, Mapping) else {} for p in points_to_evaluate or []]
+        self._hparams: dict[str, dict[str, Any]] = {}
         #: completed trials: (trial id, cell, raw metric value) in completion order; the value
         #: is a tuple of values, one per metric, for several objectives
         self._results: list[tuple[str, Cell, Any]] = []
@@ -250,8 +254,10 @@ class LSOSearcher(Searcher):
                     what = "a finite number" if self._num_objectives() == 1 else "one finite number per metric"
                     raise ValueError(f"evaluated_rewards[{i}]: {value!r} is not {what}")
                 self._results.append((f"evaluated-{i}", cell, v))
-            points = []
+                self._hparams[f"evaluated-{i}"] = extras[i]
+            points, extras = [], []
         self._points: list[Cell] = points
+        self._point_hparams: list[dict[str, Any]] = extras
         self._pending: dict[str, Cell] = {}
         self._failures: list[dict[str, Any]] = []
         self._queue: list[Cell] = []
@@ -261,8 +267,7 @@ class LSOSearcher(Searcher):
         self._round = -1
         #: the search domains of ``param_space`` outside the space (``set_search_properties``)
         self._hp_space: HyperparameterSpace | None = None
-        #: trial id -> the values of those parameters it ran with
-        self._hparams: dict[str, dict[str, Any]] = {}
+        #: trial id -> the values of those parameters it ran with (``self._hparams``, above)
         self._queue_hparams: list[dict[str, Any]] = []
 
     # -- properties --------------------------------------------------------------------------
@@ -549,6 +554,7 @@ class LSOSearcher(Searcher):
             "hparams": dict(self._hparams),
             "queue_hparams": list(self._queue_hparams),
             "points": [self._space.to_params(c, enc) for c in self._points],
+            "point_hparams": list(self._point_hparams),
             "round": self._round,
             "rng": self._strategy.rng.bit_generator.state,
             "strategy": self._strategy.state_dict(),
@@ -583,6 +589,7 @@ class LSOSearcher(Searcher):
         self._hparams = dict(state.get("hparams", {}))
         self._queue_hparams = list(state.get("queue_hparams", []))
         self._points = [cell(p) for p in state["points"]]
+        self._point_hparams = list(state.get("point_hparams", [{}] * len(self._points)))
         self._round = state["round"]
         self._strategy.rng.bit_generator.state = state["rng"]
         self._strategy.load_state_dict(state["strategy"])
@@ -635,8 +642,9 @@ class LSOSearcher(Searcher):
         busy = self._busy()
         while self._points:
             cell = self._points.pop(0)
+            hp = self._point_hparams.pop(0) if self._point_hparams else {}
             if self._space.key(cell) not in busy:
-                return cell, "point", {}
+                return cell, "point", hp
         while self._queue:
             cell = self._queue.pop(0)
             origin = self._queue_origins.pop(0) if self._queue_origins else "strategy"

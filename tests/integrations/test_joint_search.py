@@ -234,3 +234,19 @@ def test_tuner_with_cell_and_hyperparameters(ray_runtime, tmp_path) -> None:
     assert len(results) == 8 and not results.errors
     for r in results:
         assert r.config["batch"] == 128 and 1e-4 <= r.config["lr"] <= 1e-1 and r.config["epochs"] in (12, 200)
+
+
+def test_ray_points_to_evaluate_keep_their_hyperparameters() -> None:
+    pytest.importorskip("ray.tune")
+    from tests.conftest import cheap_searcher
+
+    point = {**SPACE.to_params(SPACE.sample(0)), "lr": 0.003, "epochs": 200}
+    searcher = cheap_searcher("agnet", SPACE, metric="acc", mode="max", seed=0, points_to_evaluate=[point])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        searcher.set_search_properties(None, None, _tune_space())
+        config = searcher.suggest("t0")
+    assert config["lr"] == 0.003 and config["epochs"] == 200  # the point's own values
+    assert 8 <= config["width"] <= 64  # the one it left out is drawn
+    searcher.on_trial_complete("t0", {"acc": 1.0})
+    assert searcher.history[0].hyperparameters["lr"] == 0.003
