@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import inspect
+import itertools
 import math
 import os
 import socket
@@ -145,6 +146,12 @@ def _contains(dist: BaseDistribution, value: Any) -> bool:
         return False
 
 
+def _numbered(trials: Sequence[FrozenTrial]) -> bool:
+    """Whether ``trials`` is a study's whole trial list in number order (its last trial's
+    number is its position), as Optuna's storages return it."""
+    return not trials or trials[-1].number == len(trials) - 1
+
+
 def _signs(study: Study) -> list[float]:
     """Per objective, +1 when maximised and -1 when minimised (observations: larger is better)."""
     return [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
@@ -176,6 +183,11 @@ class _History:
         #: The distributions of the parameters outside the space that every observed trial
         #: has (the same in all): what a joint search of cell and hyperparameters models.
         self.shared: dict[str, BaseDistribution] | None = None
+        #: Keys of the observed cells.
+        self.keys: set[str] = set()
+        #: Position in the study's trial list before which every trial is finished and added
+        #: (a later read starts there: the work per read grows with the new trials only).
+        self.scan_from = 0
 
     def add(self, number: int, kind: str, payload: Any, space: SearchSpace, extra: Any = None) -> None:
         """Add finished trial ``number`` decoded as ``(kind, payload)``; ``extra``: the
@@ -189,6 +201,7 @@ class _History:
             i = bisect.bisect(self.numbers, number)  # trials may finish out of order
             self.numbers.insert(i, number)
             self.observations.insert(i, payload)
+            self.keys.add(payload.key)
         elif kind == "held":
             self.held.append(payload)
         elif kind == "failed":
@@ -389,12 +402,10 @@ class LSOSampler(BaseSampler):
         Optuna's TPE uses it: the pruner stopped it because it was behind; one that
         reported nothing finite is only kept from being proposed again."""
         signs = _signs(study)
-        trials = study.get_trials(
-            deepcopy=False,
-            states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING, TrialState.FAIL),
-        )
+        trials = study.get_trials(deepcopy=False)
+        start = self._ledger(study, signs).scan_from if _numbered(trials) else 0
         pending: list[Cell] = []
-        for t in trials:
+        for t in itertools.islice(trials, start, None):  # every unfinished trial is past `start`
             if t.state in (TrialState.RUNNING, TrialState.WAITING) and t.number != exclude:
                 if t.state == TrialState.RUNNING and self._fail_orphan(study, t):
                     continue
@@ -461,19 +472,33 @@ class LSOSampler(BaseSampler):
         extra = {n: v for n, v in t.params.items() if n not in names}
         return ("observation", observation(self._space, cell, raw, signs, self._constraints_of(t), extra))
 
-    def _book(self, study: Study, signs: Sequence[float], trials: Sequence[FrozenTrial]) -> _History:
-        """The study's :class:`_History` with the finished ones of ``trials`` added. Finished
-        trials never change: each is decoded once, and what it gives the history is kept per
-        study (so the work per call grows with the new trials, not with the study)."""
-        book = self._books.get((id(study._storage), study._study_id, tuple(signs)))
+    def _ledger(self, study: Study, signs: Sequence[float]) -> _History:
+        """The study's :class:`_History` as it stands (made empty on first use)."""
+        key = (id(study._storage), study._study_id, tuple(signs))
+        book = self._books.get(key)
         if book is None:
-            book = self._books[(id(study._storage), study._study_id, tuple(signs))] = _History()
+            book = self._books[key] = _History()
+        return book
+
+    def _book(self, study: Study, signs: Sequence[float], trials: Sequence[FrozenTrial]) -> _History:
+        """The study's :class:`_History` with the finished ones of ``trials`` (all the
+        study's trials, in number order) added. Finished trials never change: each is
+        decoded once, and what it gives the history is kept per study; the trials before
+        the first unfinished one are not looked at again (so the work per call grows with
+        the new trials, not with the study)."""
+        book = self._ledger(study, signs)
         names = set(self._space.param_names)
-        for t in trials:
+        numbered = _numbered(trials)
+        for t in itertools.islice(trials, book.scan_from if numbered else 0, None):
             if t.state.is_finished() and t._trial_id not in book.seen:
                 extra = {n: d for n, d in t.distributions.items() if n not in names}
                 book.add(t.number, *self._decode_finished(t, signs), self._space, extra)
                 book.seen.add(t._trial_id)
+        if numbered:
+            i = book.scan_from
+            while i < len(trials) and trials[i].state.is_finished() and trials[i]._trial_id in book.seen:
+                i += 1
+            book.scan_from = i
         return book
 
     def hyperparameter_distributions(self, study: Study) -> dict[str, BaseDistribution]:
@@ -483,8 +508,7 @@ class LSOSampler(BaseSampler):
         if not self._search_hyperparameters:
             return {}
         signs = _signs(study)
-        finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
-        book = self._book(study, signs, finished)
+        book = self._book(study, signs, study.get_trials(deepcopy=False))
         shared = book.shared or {}
         return {n: d for n, d in sorted(shared.items()) if hyperparameter(n, d) is not None}
 
@@ -498,7 +522,7 @@ class LSOSampler(BaseSampler):
         """Cells whose trials failed, by key: the failed trials' numbers (a cell with
         ``max_failures`` of them is not proposed again)."""
         signs = _signs(study)
-        book = self._book(study, signs, study.get_trials(deepcopy=False, states=(TrialState.FAIL,)))
+        book = self._book(study, signs, study.get_trials(deepcopy=False))
         return {key: list(numbers) for key, (_, numbers) in book.failed.items()}
 
     def _constraints_of(self, trial: FrozenTrial) -> tuple[float, ...]:
@@ -524,7 +548,11 @@ class LSOSampler(BaseSampler):
         claims: list[tuple[float, int]] = []
         asking = False
         now = time.time()
-        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        trials = study.get_trials(deepcopy=False)
+        start = self._ledger(study, _signs(study)).scan_from if _numbered(trials) else 0
+        for t in itertools.islice(trials, start, None):  # the running trials are past `start`
+            if t.state != TrialState.RUNNING:
+                continue
             owner = t.system_attrs.get(OWNER_ATTR)
             lease = t.system_attrs.get(key)
             if isinstance(lease, dict) and lease.get("round") == rnd and not lease.get("done"):
@@ -585,7 +613,8 @@ class LSOSampler(BaseSampler):
         ``pick``), else the first of a new round. Of several workers that find the round
         used up, one computes the next (a lease in the storage) and the others wait for it."""
         history, pending = self.history(study, exclude=trial.number)
-        busy = {o.key for o in history} | {self._space.key(c) for c in pending} | (avoid or set())
+        done = self._ledger(study, _signs(study)).keys  # the keys of `history`, kept up to date
+        busy = done | {self._space.key(c) for c in pending} | (avoid or set())
         storage, sid = study._storage, study._study_id
         stored = storage.get_study_system_attrs(sid).get(self._batch_key())
         if stored:
@@ -670,7 +699,8 @@ class LSOSampler(BaseSampler):
             key = self._space.key(cell)
             # The rival may have finished meanwhile: look at completed trials too.
             done, pending = self.history(study, exclude=trial.number)
-            if key not in {o.key for o in done} | {self._space.key(c) for c in pending}:
+            done_keys = self._ledger(study, _signs(study)).keys
+            if key not in done_keys and key not in {self._space.key(c) for c in pending}:
                 break
             avoid.add(key)
             self.reservation_retries += 1
@@ -693,7 +723,7 @@ class LSOSampler(BaseSampler):
         from lso_sampler.strategies.base import random_unseen
 
         history, pending = self.history(study, exclude=trial.number)
-        busy = {o.key for o in history} | {self._space.key(c) for c in pending} | avoid
+        busy = self._ledger(study, _signs(study)).keys | {self._space.key(c) for c in pending} | avoid
         rng = np.random.default_rng([trial._trial_id, attempt, os.getpid(), 1])
         found = random_unseen(self._space, rng, busy, 1)
         if not found:

@@ -122,6 +122,15 @@ class Strategy(ABC):
         """Re-seed the strategy's random generator."""
         self.rng = np.random.default_rng(seed)
 
+    def taken(self, history: Sequence[Observation], pending: Sequence[Cell]) -> set[str]:
+        """The keys not to propose: those of ``history`` and ``pending``. During
+        :func:`propose_round` the adapters' own set of busy keys (a superset, kept up to date
+        as the study grows) is copied instead of recomputing the keys of the whole history."""
+        hint = getattr(self, "_busy_hint", None)
+        if hint is not None:
+            return set(hint)
+        return {o.key for o in history} | {self.space.key(c) for c in pending}
+
     def set_hyperparameters(self, hyperparameters: HyperparameterSpace | None) -> None:
         """Search ``hyperparameters`` beside the cell from the next :meth:`propose` on
         (``None`` or an empty space: the cell alone). The adapters call this with the
@@ -391,7 +400,7 @@ class ModelBasedStrategy(Strategy):
         return torch.tensor(np.concatenate(parts, 1), dtype=torch.float32)
 
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
-        taken = {o.key for o in history} | {self.space.key(c) for c in pending}
+        taken = self.taken(history, pending)
         self._chosen_hyperparameters = {}
         if len(history) < self.n_startup_trials:
             chosen = random_unseen(self.space, self.rng, taken, n)
@@ -606,7 +615,11 @@ def propose_round(
     seen = set(busy)
     strategy.last_origins = []
     strategy.last_hyperparameters = []
-    proposed = strategy.propose(history, pending, n)
+    strategy._busy_hint = busy  # history's and pending keys, and more (Strategy.taken)
+    try:
+        proposed = strategy.propose(history, pending, n)
+    finally:
+        strategy._busy_hint = None
     said = strategy.last_origins if len(strategy.last_origins) == len(proposed) else ["strategy"] * len(proposed)
     chosen_hp = strategy.last_hyperparameters if len(strategy.last_hyperparameters) == len(proposed) else None
     for i, (cell, origin) in enumerate(zip(proposed, said)):

@@ -79,7 +79,7 @@ class RegularizedEvolution(Strategy):
         return self.space.from_params(params, "categorical")
 
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
-        taken = {o.key for o in history} | {self.space.key(c) for c in pending}
+        taken = self.taken(history, pending)
         if len(history) < self.population_size:
             return random_unseen(self.space, self.rng, taken, n)
         population = list(history[-self.population_size :])

@@ -94,7 +94,7 @@ class LocalSearch(Strategy):
 
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
         self.check_objectives(history)
-        taken = {o.key for o in history} | {self.space.key(c) for c in pending}
+        taken = self.taken(history, pending)
         centre = self.current(history)
         out: list[Cell] = []
         if centre is not None:
