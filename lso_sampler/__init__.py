@@ -30,6 +30,7 @@ _SPACES = (
 )
 _SAMPLERS = (
     "AGNetSampler",
+    "BANANASSampler",
     "ConvexLSOSampler",
     "GraphVAESampler",
     "LocalSearchSampler",

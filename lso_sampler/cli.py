@@ -18,6 +18,7 @@ from lso_sampler.compare import (
     load_plugin,
     parse_sampler,
     sampler_names,
+    sampler_table,
 )
 
 
@@ -39,8 +40,11 @@ def _sampler_list(text: str) -> list[str]:
     names = [s.strip() for s in text.split(",") if s.strip()]
     for n in names:
         try:
-            load_plugin(n) if is_plugin_spec(n) else parse_sampler(n)
-        except ValueError as exc:
+            if is_plugin_spec(n):
+                load_plugin(n)
+            else:
+                sampler_table()[parse_sampler(n)[0]].check_available()  # a peer's package present
+        except (ValueError, ImportError) as exc:
             raise ValueError(f"--{exc}") from None
     if not names:
         raise ValueError("--samplers: give at least one sampler name")

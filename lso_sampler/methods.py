@@ -221,3 +221,19 @@ register(
         test_options={"n_startup_trials": 4, "epochs": 2, "num_best": 2, "steps": 2, "num_unlabeled": 8},
     )
 )
+register(
+    Method(
+        name="bananas",
+        strategy="lso_sampler.strategies.bananas:BANANAS",
+        sampler_name="BANANASSampler",
+        searcher_name="BANANASSearcher",
+        summary=(
+            "BANANAS (White et al., AAAI 2021): an ensemble of 5 MLPs on the path encoding, "
+            "Thompson sampling over mutations of the best cells."
+        ),
+        multi_objective=False,
+        constraints=False,
+        model_based=True,
+        test_options={"n_startup_trials": 4, "epochs": 2, "num_candidates": 20},
+    )
+)

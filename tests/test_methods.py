@@ -60,7 +60,9 @@ def toy() -> Iterator[Method]:
 
 
 def test_builtin_methods_and_their_capabilities_match_the_strategies() -> None:
-    assert list(METHODS) == ["random-search", "evolution", "local-search", "agnet", "graph-vae", "convex-lso"]
+    assert list(METHODS) == [
+        "random-search", "evolution", "local-search", "agnet", "graph-vae", "convex-lso", "bananas"
+    ]  # fmt: skip
     for method in METHODS.values():
         cls = method.strategy_class()
         assert issubclass(cls, Strategy)

@@ -4,8 +4,10 @@
 and ``curves.png`` (and ``pareto.png`` on a benchmark with a cost). The pieces live in
 submodules, all re-exported here:
 
-- :mod:`~lso_sampler.compare.registry`: the runnable samplers (Optuna's own plus every
-  method of :mod:`lso_sampler.methods`), sampler specs and settings;
+- :mod:`~lso_sampler.compare.registry`: the runnable samplers (Optuna's own, the general
+  HPO peers BoTorch, SMAC3 and HEBO, and every method of :mod:`lso_sampler.methods`),
+  sampler specs and settings;
+- :mod:`~lso_sampler.compare.peers`: the peers' Optuna adapters (``peers`` extra);
 - :mod:`~lso_sampler.compare.running`: one run (:func:`run_one`) and many, in this process
   or a process each;
 - :mod:`~lso_sampler.compare.metrics`: anytime curves, hypervolume, fronts, per-run stats;
@@ -55,6 +57,7 @@ from lso_sampler.compare.registry import (
     plugin_entry,
     resolve_setting,
     sampler_names,
+    sampler_table,
 )
 from lso_sampler.compare.report import LEADS, REPORT_BUDGETS, cost_summary, default_lead, summarize
 from lso_sampler.compare.running import RunResult, _benchmark, run_all, run_one
@@ -87,6 +90,7 @@ __all__ = [
     "run_one",
     "run_stats",
     "sampler_names",
+    "sampler_table",
     "summarize",
 ]
 
@@ -239,6 +243,10 @@ def compare(
     run_names, plugins = _plugins(specs, extra_samplers)
     if len(set(run_names)) != len(run_names):
         raise ValueError(f"samplers: each sampler once, got {run_names}")
+    table = sampler_table()
+    for s in run_names:  # a peer whose package is missing is refused before any run
+        if s not in plugins:
+            table[parse_sampler(s)[0]].check_available()
     for check_bench in benches:
         for s in run_names:
             resolve_setting(s, check_bench, latency_limit, setting, plugins.get(s))

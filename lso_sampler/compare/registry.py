@@ -1,10 +1,14 @@
-"""The samplers ``compare`` can run: Optuna's own samplers and every registered method.
+"""The samplers ``compare`` can run: Optuna's own, the general HPO peers and every method.
 
 The table is read at call time: the Optuna peers below (``random``, ``tpe``, ``cmaes``,
-``gp``, ``gp-categorical``, ``nsga2``) followed by every runnable name of :func:`lso_sampler.methods.variants`
-(each method and its ablations), so a method registered after this module was imported
-shows up here with no other edit. The methods run on the categorical encoding, with the
-capabilities their :class:`~lso_sampler.methods.Method` declares.
+``gp``, ``gp-categorical``, ``nsga2``), the general HPO peers of the ``peers`` extra
+(``botorch``, ``smac``, ``hebo``; see :mod:`lso_sampler.compare.peers`) followed by every
+runnable name of :func:`lso_sampler.methods.variants` (each method and its ablations), so a
+method registered after this module was imported shows up here with no other edit. The
+methods run on the categorical encoding, with the capabilities their
+:class:`~lso_sampler.methods.Method` declares. A peer whose package is missing stays in the
+table; running it raises an ImportError that names the package and how to install it
+(:meth:`SamplerEntry.check_available`, checked before the first run).
 
 Example:
     >>> from lso_sampler.compare.registry import parse_sampler, sampler_names
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from lso_sampler.benchmarks import Benchmark
@@ -82,9 +87,11 @@ class SamplerEntry:
         pass_constraints: Whether a peer is handed ``constraints_func`` (``random`` runs
             with a limit but ignores it, so it gets none).
         method: The registered method of an LSO name, ``None`` for a peer.
-        factory: For a plug-in, the callable ``factory(space, seed) -> optuna sampler``
-            (called with ``constraints_func=`` too when :attr:`constraints`); ``None``
-            otherwise.
+        factory: For a plug-in or a peer of the ``peers`` extra, the callable
+            ``factory(space, seed) -> optuna sampler`` (called with ``constraints_func=``
+            too when :attr:`constraints`); ``None`` otherwise.
+        check: For a peer from an optional extra, a callable that raises an ImportError
+            naming the missing package and how to install it; ``None``: nothing to check.
     """
 
     name: str
@@ -95,6 +102,13 @@ class SamplerEntry:
     pass_constraints: bool = True
     method: Method | None = None
     factory: Callable[..., Any] | None = None
+    check: Callable[[], None] | None = None
+
+    def check_available(self) -> None:
+        """Raise an ImportError naming what this sampler needs and how to install it,
+        when that is missing (nothing to check for Optuna's samplers and the methods)."""
+        if self.check is not None:
+            self.check()
 
     def build(self, space: SearchSpace, seed: int, constraints_func: Any = None) -> Any:
         """The Optuna sampler on ``space`` (already in :attr:`encoding`) with ``seed``.
@@ -103,6 +117,7 @@ class SamplerEntry:
         :attr:`pass_constraints`); the sampler's other options are its defaults, or the
         ablation's fixed strategy options for an ablation name.
         """
+        self.check_available()
         if self.factory is not None:
             extra = {"constraints_func": constraints_func} if self.constraints and constraints_func else {}
             return self.factory(space, seed, **extra)
@@ -117,8 +132,23 @@ class SamplerEntry:
         return make_lso_sampler(self.name, space, seed=seed, **extra)
 
 
-#: Optuna's own samplers with their defaults, name -> entry (the peers every method is
-#: compared with).
+def _peer_factory(name: str, space: SearchSpace, seed: int, **kwargs: Any) -> Any:
+    """The sampler of the peer ``name`` of :mod:`lso_sampler.compare.peers` (imported now:
+    that module imports Optuna, this one stays light)."""
+    from lso_sampler.compare.peers import PEER_FACTORIES
+
+    return PEER_FACTORIES[name](space, seed, **kwargs)
+
+
+def _check_peer(name: str) -> None:
+    """:func:`lso_sampler.compare.peers.check_peer` of ``name``."""
+    from lso_sampler.compare.peers import check_peer
+
+    check_peer(name)
+
+
+#: Optuna's own samplers with their defaults and the general HPO peers of the ``peers``
+#: extra (BoTorch, SMAC3, HEBO), name -> entry (the peers every method is compared with).
 PEERS: dict[str, SamplerEntry] = {
     # random ignores values and constraints: valid in every setting
     "random": SamplerEntry("random", "categorical", optuna_class="RandomSampler", pass_constraints=False),
@@ -128,6 +158,16 @@ PEERS: dict[str, SamplerEntry] = {
     # the same GP on the categorical encoding, as an Optuna user runs it on op choices
     "gp-categorical": SamplerEntry("gp-categorical", "categorical", optuna_class="GPSampler"),
     "nsga2": SamplerEntry("nsga2", "categorical", optuna_class="NSGAIISampler"),
+    # the general HPO peers of the ``peers`` extra, each as its users run it
+    "botorch": SamplerEntry(
+        "botorch", "categorical", factory=partial(_peer_factory, "botorch"), check=partial(_check_peer, "botorch")
+    ),
+    "smac": SamplerEntry(
+        "smac", "categorical", False, False, factory=partial(_peer_factory, "smac"), check=partial(_check_peer, "smac")
+    ),
+    "hebo": SamplerEntry(
+        "hebo", "categorical", False, False, factory=partial(_peer_factory, "hebo"), check=partial(_check_peer, "hebo")
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 _LAZY: dict[str, str] = {
     "AGNet": "lso_sampler.strategies.agnet",
+    "BANANAS": "lso_sampler.strategies.bananas",
     "ConvexLSO": "lso_sampler.strategies.convex",
     "GraphVAESearch": "lso_sampler.strategies.graph_vae",
     "Hyperparameter": "lso_sampler.strategies.hyperparameters",
