@@ -226,8 +226,8 @@ class LSOSampler(BaseSampler):
     Several workers on one storage: a cell is reserved by writing it to the trial and
     reading the study back (of two workers that reserve one cell at once, the later reader
     picks again, at random among the round's free cells, so workers with the same seed do
-    not clash twice); the next round is computed by one worker (a lease in the storage)
-    while the others wait for it; a trial whose process died inside ``study.ask()`` on this
+    not clash twice); a round that trains a model is computed by one worker (a claim in the
+    storage) while the others wait for it; a trial whose process died inside ``study.ask()`` on this
     host is failed by the next worker and its cell freed.
 
     Args:
@@ -318,8 +318,11 @@ class LSOSampler(BaseSampler):
         self._warned: set[str] = set()
         self._reserved: dict[int, dict[str, Any]] = {}
         self._lock = threading.RLock()
-        #: Proposal rounds this sampler computed (the others it took from the storage).
+        #: Proposal rounds this sampler computed (the others it took from the storage; a round
+        #: that trains a model is computed by one worker, see ``_trains``).
         self.rounds_computed = 0
+        #: The numbers of the rounds that trained a model which this sampler computed.
+        self.trained_rounds: list[int] = []
         #: Reservations this sampler had to repeat because another trial took the cell first.
         self.reservation_retries = 0
         #: Seconds to wait for the round another worker computes before taking over (a
@@ -327,7 +330,7 @@ class LSOSampler(BaseSampler):
         self.lease_timeout = 600.0
         #: Seconds a claim on computing a round waits for other workers' claims to land when
         #: another trial is inside its ask at the same time.
-        self.lease_settle = 0.2
+        self.lease_settle = 0.05
 
     # -- pickling (locks do not pickle) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -562,6 +565,16 @@ class LSOSampler(BaseSampler):
                 asking = True
         return claims, asking
 
+    def _trains(self, history: Sequence[Observation]) -> bool:
+        """Whether the next round trains a model (a model-based strategy past its start-up):
+        only such rounds go through the lease; a cheap round (evolution, local or random
+        search, a random start-up round) is computed by whichever worker needs it, and
+        workers that compute it at once compute the same round (seeded by the history)."""
+        from lso_sampler.strategies.base import ModelBasedStrategy
+
+        strategy = self._strategy
+        return isinstance(strategy, ModelBasedStrategy) and len(history) >= strategy.n_startup_trials
+
     def _lease_key(self) -> str:
         return f"{LEASE_ATTR}:{self._strategy.name}"
 
@@ -599,7 +612,7 @@ class LSOSampler(BaseSampler):
             if not claims:
                 return
             time.sleep(delay)
-            delay = min(0.5, delay * 1.5)
+            delay = min(0.2, delay * 1.5)
 
     def _next_cell(
         self,
@@ -631,7 +644,7 @@ class LSOSampler(BaseSampler):
                 return free[0] if pick is None else free[int(pick.integers(len(free)))]
         # A new round: seeded by the history, so every process proposes the same batch.
         rnd = 0 if not stored else int(stored.get("round", 0)) + 1
-        if not self._take_lease(study, trial, rnd):
+        if self._trains(history) and not self._take_lease(study, trial, rnd):
             self._wait_for_round(study, rnd)  # another worker computes it
             return self._next_cell(study, trial, avoid, pick)
         latest = storage.get_study_system_attrs(sid).get(self._batch_key())
@@ -642,6 +655,8 @@ class LSOSampler(BaseSampler):
             self._strategy.set_hyperparameters(self._hyperparameter_space(study))
             batch = propose_round(self._strategy, history, pending, busy, self._batch_size, self._seed, rnd)
             self.rounds_computed += 1
+            if self._trains(history):
+                self.trained_rounds.append(rnd)
             if not batch:
                 if not self._warned_exhausted:
                     self._warned_exhausted = True
@@ -665,7 +680,8 @@ class LSOSampler(BaseSampler):
                 },
             )
         finally:  # after the round is stored (or could not be made): the waiting workers go on
-            self._release_lease(study, trial, rnd)
+            if self._trains(history):
+                self._release_lease(study, trial, rnd)
         return batch[0], self._strategy.round_origins[0], hparams[0]
 
     def _uses_space(self, trial: FrozenTrial) -> bool:
