@@ -42,7 +42,7 @@ from lso_sampler.integrations._common import (
 )
 from lso_sampler.methods import Method
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies.base import Observation, Strategy, propose_round
+from lso_sampler.strategies.base import Observation, Strategy, propose_round, random_unseen
 from lso_sampler.strategies.hyperparameters import Hyperparameter, HyperparameterSpace
 
 __all__ = ["LSOSampler", "make_sampler", "sampler_class", "sampler_names"]
@@ -736,8 +736,6 @@ class LSOSampler(BaseSampler):
     ) -> tuple[Cell, str, dict[str, Any]]:
         """A random valid cell that no trial holds (outside the rounds), or the next cell
         of the rounds when the space has no other."""
-        from lso_sampler.strategies.base import random_unseen
-
         history, pending = self.history(study, exclude=trial.number)
         busy = self._ledger(study, _signs(study)).keys | {self._space.key(c) for c in pending} | avoid
         rng = np.random.default_rng([trial._trial_id, attempt, os.getpid(), 1])

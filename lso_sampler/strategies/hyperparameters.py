@@ -75,6 +75,12 @@ class Hyperparameter:
         """Coordinates of the encoding: one per choice of a categorical, else one."""
         return len(self.choices) if self.kind == "categorical" else 1
 
+    @property
+    def grid(self) -> float | None:
+        """The step between a number's values (an int's default step is 1; ``None`` for a
+        continuous float)."""
+        return self.step if self.step is not None else (1 if self.kind == "int" else None)
+
     def _scale(self, value: float) -> float:
         return math.log(value) if self.log else float(value)
 
@@ -103,7 +109,7 @@ class Hyperparameter:
         lo, hi = self._scale(self.low), self._scale(self.high)
         x = lo + u * (hi - lo)
         v = math.exp(x) if self.log else x
-        step = self.step if self.step is not None else (1 if self.kind == "int" else None)
+        step = self.grid
         if step is not None:
             v = self.low + round((v - self.low) / step) * step
             while v > self.high + 1e-12:
@@ -216,7 +222,7 @@ class HyperparameterSpace:
         for log parameters) for numbers, a uniform choice for categoricals."""
         raw = rng.random((n, self.dim))
         for p, a in zip(self.params, self._offsets[:-1]):
-            step = p.step if p.step is not None else (1 if p.kind == "int" else None)
+            step = p.grid
             if p.kind != "categorical" and step is not None and not p.log and p.high > p.low:
                 k = int(math.floor((p.high - p.low) / step + 1e-9)) + 1  # the values, equally likely
                 raw[:, a] = rng.integers(k, size=n) * step / (p.high - p.low)
