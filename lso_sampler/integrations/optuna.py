@@ -100,6 +100,22 @@ def _dead(owner: Any) -> bool:
         return False
     start = owner.get("start")
     return start is not None and _start_time(pid) not in (None, start)  # the pid was reused
+
+
+def _local(owner: Any) -> bool:
+    """Whether ``owner`` (an :func:`_identity`) is a process of this host (checked by pid)."""
+    return isinstance(owner, dict) and owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int)
+
+
+def _age(trial: FrozenTrial, owner: Any) -> float:
+    """Seconds since the trial's asking process last said it was alive: the ``"beat"`` of
+    its owner record, else the trial's start (``inf`` when neither is known)."""
+    beat = owner.get("beat") if isinstance(owner, dict) else None
+    if isinstance(beat, (int, float)):
+        return time.time() - float(beat)
+    if trial.datetime_start is None:
+        return math.inf
+    return time.time() - trial.datetime_start.timestamp()
 #: Trial user attribute holding ``space.describe(cell)``, the trial's architecture in the
 #: space's own notation (shown by ``study.trials_dataframe()`` and optuna-dashboard).
 ARCH_ATTR = "architecture"
@@ -331,6 +347,12 @@ class LSOSampler(BaseSampler):
         #: Seconds a claim on computing a round waits for other workers' claims to land when
         #: another trial is inside its ask at the same time.
         self.lease_settle = 0.05
+        #: Seconds after which a trial still inside its ask is taken for an orphan where its
+        #: process cannot be checked: one asked on another host (whose ask has not said it
+        #: is alive for that long), or one whose process died before the sampler's first
+        #: write (no owner record, no parameter). A process of this host is checked by pid
+        #: at once.
+        self.orphan_timeout = 600.0
 
     # -- pickling (locks do not pickle) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -431,24 +453,49 @@ class LSOSampler(BaseSampler):
                     )
         return observations, pending
 
-    def _fail_orphan(self, study: Study, trial: FrozenTrial) -> bool:
-        """Fail a running trial whose process died inside ``study.ask()`` (its owner on this
-        host is gone and its ask never finished: no heartbeat or worker will ever finish it),
-        so that its cell is free again; ``True`` if it was such a trial. A trial whose ask
-        finished is left alone (it may be told from another process, as Optuna's ask-and-tell
-        interface allows; a heartbeat fails it when its worker dies)."""
-        owner = trial.system_attrs.get(OWNER_ATTR)
-        if not isinstance(owner, dict) or owner.get("phase") != "ask" or not _dead(owner):
+    def _orphaned(self, trial: FrozenTrial) -> bool:
+        """Whether a running trial was left inside ``study.ask()`` by a process that will
+        never finish it: its owner on this host is gone; its owner on another host has not
+        said it is alive for ``orphan_timeout`` seconds; or it has no owner record, no
+        parameter and no other mark of this sampler and started ``orphan_timeout`` seconds
+        ago (its process died between Optuna creating the trial and the sampler's first
+        write). A trial whose ask finished is never one."""
+        attrs = trial.system_attrs
+        owner = attrs.get(OWNER_ATTR)
+        if isinstance(owner, dict):
+            if owner.get("phase") != "ask":
+                return False
+            if _dead(owner):
+                return True
+            return not _local(owner) and _age(trial, owner) > self.orphan_timeout
+        if owner is not None or trial.params or any(k.startswith("lso_sampler:") for k in attrs):
             return False
+        return _age(trial, None) > self.orphan_timeout
+
+    def _fail_orphan(self, study: Study, trial: FrozenTrial) -> bool:
+        """Fail a running trial orphaned inside ``study.ask()`` (:meth:`_orphaned`: no
+        heartbeat or worker will ever finish it), so that its cell is free again; ``True`` if
+        it was such a trial. A trial whose ask finished is left alone (it may be told from
+        another process, as Optuna's ask-and-tell interface allows; a heartbeat fails it when
+        its worker dies)."""
+        if not self._orphaned(trial):
+            return False
+        owner = trial.system_attrs.get(OWNER_ATTR)
         storage = study._storage
         try:
             storage.set_trial_system_attr(trial._trial_id, ORPHAN_ATTR, True)
             storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
         except Exception:  # another worker finished it first
             return True
+        who = (
+            f"process {owner.get('pid')} on {owner.get('host')}, which died inside study.ask() or has not "
+            f"answered for orphan_timeout={self.orphan_timeout:g} s"
+            if isinstance(owner, dict)
+            else f"a process that died inside study.ask() before the sampler ran (started over "
+            f"orphan_timeout={self.orphan_timeout:g} s ago, no parameter)"
+        )
         _logger.warning(
-            f"{type(self).__name__}: trial {trial.number} was left running by process {owner.get('pid')}, "
-            "which died inside study.ask(); it is failed and its cell is free again"
+            f"{type(self).__name__}: trial {trial.number} was left running by {who}; it is failed and its cell is free"
         )
         return True
 
@@ -561,7 +608,7 @@ class LSOSampler(BaseSampler):
             if isinstance(lease, dict) and lease.get("round") == rnd and not lease.get("done"):
                 if not _dead(lease.get("owner")) and now - float(lease.get("time", 0.0)) < self.lease_timeout:
                     claims.append((float(lease["time"]), t.number))
-            elif isinstance(owner, dict) and owner.get("phase") == "ask" and not _dead(owner):
+            elif isinstance(owner, dict) and owner.get("phase") == "ask" and not self._orphaned(t):
                 asking = True
         return claims, asking
 
@@ -599,12 +646,24 @@ class LSOSampler(BaseSampler):
         except Exception:  # the storage is gone: nothing to release
             pass
 
-    def _wait_for_round(self, study: Study, rnd: int) -> None:
+    def _beat(self, study: Study, trial: FrozenTrial) -> None:
+        """Say in the trial's owner record that its ask is alive (read by workers on other
+        hosts, which cannot check the process: :meth:`_orphaned`)."""
+        owner = study._storage.get_trial_system_attrs(trial._trial_id).get(OWNER_ATTR)
+        if isinstance(owner, dict) and owner.get("phase") == "ask":
+            study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, {**owner, "beat": time.time()})
+
+    def _wait_for_round(self, study: Study, trial: FrozenTrial, rnd: int) -> None:
         """Wait until round ``rnd`` (or a later one) is stored, or until no live claim on it
-        is left (its holder died, finished without storing or timed out)."""
+        is left (its holder died, finished without storing or timed out); the waiting
+        trial's owner record says it is alive every ``orphan_timeout / 4`` seconds."""
         storage, sid = study._storage, study._study_id
         delay = 0.05
+        beat = time.monotonic()
         while True:
+            if time.monotonic() - beat > self.orphan_timeout / 4:
+                self._beat(study, trial)
+                beat = time.monotonic()
             stored = storage.get_study_system_attrs(sid).get(self._batch_key())
             if stored and int(stored.get("round", -1)) >= rnd:
                 return
@@ -627,7 +686,9 @@ class LSOSampler(BaseSampler):
         used up, one computes the next (a lease in the storage) and the others wait for it."""
         history, pending = self.history(study, exclude=trial.number)
         done = self._ledger(study, _signs(study)).keys  # the keys of `history`, kept up to date
-        busy = done | {self._space.key(c) for c in pending} | (avoid or set())
+        busy = set(done)  # one copy of the study's keys, then the few others added
+        busy.update(self._space.key(c) for c in pending)
+        busy.update(avoid or ())
         storage, sid = study._storage, study._study_id
         stored = storage.get_study_system_attrs(sid).get(self._batch_key())
         if stored:
@@ -645,7 +706,7 @@ class LSOSampler(BaseSampler):
         # A new round: seeded by the history, so every process proposes the same batch.
         rnd = 0 if not stored else int(stored.get("round", 0)) + 1
         if self._trains(history) and not self._take_lease(study, trial, rnd):
-            self._wait_for_round(study, rnd)  # another worker computes it
+            self._wait_for_round(study, trial, rnd)  # another worker computes it
             return self._next_cell(study, trial, avoid, pick)
         latest = storage.get_study_system_attrs(sid).get(self._batch_key())
         if latest and int(latest.get("round", -1)) >= rnd:  # a worker stored it meanwhile
@@ -785,7 +846,9 @@ class LSOSampler(BaseSampler):
         self._check_objectives(study)
         # who asked for the trial, while the ask runs (a process that dies before the ask
         # finishes leaves an orphan the next worker fails: _fail_orphan)
-        study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, {**_identity(), "phase": "ask"})
+        study._storage.set_trial_system_attr(
+            trial._trial_id, OWNER_ATTR, {**_identity(), "phase": "ask", "beat": time.time()}
+        )
         # as TPE, CMA-ES and GP do: the independent sampler prepares the trial too
         self._independent_sampler.before_trial(study, trial)
         if not self._uses_space(trial):

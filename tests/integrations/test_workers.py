@@ -160,3 +160,83 @@ def test_four_workers_same_seed_one_computation_per_round(kind: str, backend: st
     if kind == "agnet":
         assert trained and max(trained) == batch["round"]  # the model rounds reached the last one
     assert sum(s["retries"] for s in stats) <= 48  # at most one repeat per trial on average
+
+
+def _bare_trial(study: optuna.Study, **attrs: object) -> int:
+    """A RUNNING trial as Optuna creates it, before any sampler call, with ``attrs`` set."""
+    trial_id = study._storage.create_new_trial(study._study_id)
+    for key, value in attrs.items():
+        study._storage.set_trial_system_attr(trial_id, key, value)
+    return study._storage.get_trial(trial_id).number
+
+
+def test_a_trial_whose_process_died_before_the_sampler_ran_is_failed_after_orphan_timeout() -> None:
+    """Killed between Optuna creating the trial and the sampler's first write: no owner
+    record to check, so the trial's age decides; a trial with parameters is never taken."""
+    sampler = RandomSearchSampler(SPACE, seed=0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    bare = _bare_trial(study)
+    other = _bare_trial(study)
+    study._storage.set_trial_param(
+        study.trials[other]._trial_id, "x", 0.5, optuna.distributions.FloatDistribution(0, 1)
+    )
+    sampler.history(study)
+    assert study.trials[bare].state == TrialState.RUNNING  # younger than orphan_timeout (600 s)
+    sampler.orphan_timeout = 0.2
+    time.sleep(0.3)
+    sampler.history(study)
+    assert study.trials[bare].state == TrialState.FAIL and study.trials[bare].system_attrs[ORPHAN_ATTR]
+    assert study.trials[other].state == TrialState.RUNNING  # it has a parameter: someone runs it
+
+
+def test_an_ask_on_another_host_is_an_orphan_only_when_it_stops_beating() -> None:
+    sampler = RandomSearchSampler(SPACE, seed=0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    elsewhere = {"host": "another-host.invalid", "pid": 1, "start": 1, "phase": "ask"}
+    fresh = _bare_trial(study, **{OWNER_ATTR: {**elsewhere, "beat": time.time()}})
+    silent = _bare_trial(study, **{OWNER_ATTR: {**elsewhere, "beat": time.time() - 700}})
+    finished = _bare_trial(study, **{OWNER_ATTR: {**elsewhere, "phase": "done", "beat": time.time() - 700}})
+    me = {"host": __import__("socket").gethostname(), "pid": os.getpid(), "phase": "ask", "beat": time.time() - 700}
+    local = _bare_trial(study, **{OWNER_ATTR: me})  # this live process: checked by pid, not by time
+    sampler.history(study)
+    states = {n: study.trials[n].state for n in (fresh, silent, finished, local)}
+    assert states == {
+        fresh: TrialState.RUNNING,
+        silent: TrialState.FAIL,
+        finished: TrialState.RUNNING,
+        local: TrialState.RUNNING,
+    }
+
+
+def test_a_worker_waiting_for_a_round_says_it_is_alive() -> None:
+    """While another worker computes the round, the waiting trial's owner record gets a
+    fresh beat, so that workers on other hosts do not take it for an orphan."""
+    import threading
+
+    from lso_sampler.integrations.optuna import BATCH_ATTR, LEASE_ATTR
+
+    sampler = RandomSearchSampler(SPACE, seed=0)
+    sampler.orphan_timeout = 0.4
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    holder = _bare_trial(study, **{OWNER_ATTR: {"host": "another-host.invalid", "pid": 1, "phase": "ask"}})
+    study._storage.set_trial_system_attr(
+        study.trials[holder]._trial_id,
+        f"{LEASE_ATTR}:{sampler.strategy.name}",
+        {"round": 3, "time": time.time(), "owner": {"host": "another-host.invalid", "pid": 1}},
+    )
+    waiter = _bare_trial(study, **{OWNER_ATTR: {**_me(), "phase": "ask", "beat": 0.0}})
+    frozen = study.trials[waiter]
+    thread = threading.Thread(target=sampler._wait_for_round, args=(study, frozen, 3))
+    thread.start()
+    time.sleep(0.5)
+    beat = study._storage.get_trial_system_attrs(frozen._trial_id)[OWNER_ATTR]["beat"]
+    study._storage.set_study_system_attr(study._study_id, f"{BATCH_ATTR}:{sampler.strategy.name}", {"round": 3})
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert time.time() - beat < 1.0
+
+
+def _me() -> dict[str, object]:
+    from lso_sampler.integrations.optuna import _identity
+
+    return _identity()
