@@ -565,7 +565,9 @@ def random_unseen(
     the space has no more cells (or, for a space too large to enumerate, none was found).
     """
     gen = as_rng(rng)
-    taken = set(exclude)
+    # read, not copied (the caller's set may hold a whole study's keys): the new keys apart
+    excluded = exclude if isinstance(exclude, (set, frozenset)) else set(exclude)
+    added: set[str] = set()
     out: list[Cell] = []
     misses = 0
     for _ in range(tries):
@@ -573,8 +575,8 @@ def random_unseen(
             break
         cell = space.sample(gen)
         k = space.key(cell)
-        if k not in taken:
-            taken.add(k)
+        if k not in excluded and k not in added:
+            added.add(k)
             out.append(cell)
             misses = 0
         else:
@@ -582,7 +584,7 @@ def random_unseen(
     if len(out) == n:
         return out
     if len(out) < n and space.num_configurations <= ENUMERATE_LIMIT:
-        rest = [c for c in space.enumerate() if space.key(c) not in taken]
+        rest = [c for c in space.enumerate() if (k := space.key(c)) not in excluded and k not in added]
         for i in gen.permutation(len(rest))[: n - len(out)]:
             out.append(rest[int(i)])
     return out
@@ -612,7 +614,7 @@ def propose_round(
     batch: list[Cell] = []
     origins: list[str] = []
     hparams: list[dict[str, Any]] = []
-    seen = set(busy)
+    seen: set[str] = set()  # the round's keys (``busy`` is read, not copied)
     strategy.last_origins = []
     strategy.last_hyperparameters = []
     strategy._busy_hint = busy  # history's and pending keys, and more (Strategy.taken)
@@ -624,7 +626,7 @@ def propose_round(
     chosen_hp = strategy.last_hyperparameters if len(strategy.last_hyperparameters) == len(proposed) else None
     for i, (cell, origin) in enumerate(zip(proposed, said)):
         k = space.key(cell)
-        if k not in seen and space.is_valid(cell):
+        if k not in busy and k not in seen and space.is_valid(cell):
             seen.add(k)
             batch.append(cell)
             origins.append(origin)
@@ -632,7 +634,7 @@ def propose_round(
                 hparams.append(chosen_hp[i])
     rng = np.random.default_rng([seed, len(history), rnd, 1])
     if len(batch) < n:
-        extra = random_unseen(space, rng, seen, n - len(batch))
+        extra = random_unseen(space, rng, busy | seen, n - len(batch))  # rare: a copy is fine
         batch += extra
         origins += ["random-top-up"] * len(extra)
     strategy.round_origins = origins

@@ -28,7 +28,9 @@ class RandomSearch(Strategy):
     name = "random-search"
 
     def propose(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> list[Cell]:
-        exclude = {o.key for o in history} | {self.space.key(c) for c in pending}
+        # the adapters' busy keys as they are (random_unseen only reads them), else computed
+        hint = getattr(self, "_busy_hint", None)
+        exclude = hint if hint is not None else self.taken(history, pending)
         cells = random_unseen(self.space, self.rng, exclude, n)
         self.last_origins = ["random"] * len(cells)
         return cells
