@@ -576,9 +576,10 @@ def botorch_sampler(space: SearchSpace, seed: int, constraints_func: Any = None)
     return BoTorchSampler(seed=seed, **kwargs)
 
 
-def smac_sampler(space: SearchSpace, seed: int) -> BaseSampler:
-    """:class:`SMACSampler` on ``space`` with its defaults."""
-    return SMACSampler(space, seed=seed)
+def smac_sampler(space: SearchSpace, seed: int, n_trials: int = 100) -> BaseSampler:
+    """:class:`SMACSampler` on ``space`` with its defaults and ``n_trials`` (``compare``
+    passes the run's budget, as a SMAC user sets the scenario's trials)."""
+    return SMACSampler(space, seed=seed, n_trials=n_trials)
 
 
 def hebo_sampler(space: SearchSpace, seed: int) -> BaseSampler:

@@ -92,6 +92,9 @@ class SamplerEntry:
             too when :attr:`constraints`); ``None`` otherwise.
         check: For a peer from an optional extra, a callable that raises an ImportError
             naming the missing package and how to install it; ``None``: nothing to check.
+        budget_option: For a peer whose factory sizes itself from the run's length (SMAC3's
+            ``n_trials``, which sets its initial design), the keyword the run's budget of
+            distinct queries is passed as; ``None``: not passed.
     """
 
     name: str
@@ -103,6 +106,7 @@ class SamplerEntry:
     method: Method | None = None
     factory: Callable[..., Any] | None = None
     check: Callable[[], None] | None = None
+    budget_option: str | None = None
 
     def check_available(self) -> None:
         """Raise an ImportError naming what this sampler needs and how to install it,
@@ -110,16 +114,20 @@ class SamplerEntry:
         if self.check is not None:
             self.check()
 
-    def build(self, space: SearchSpace, seed: int, constraints_func: Any = None) -> Any:
+    def build(self, space: SearchSpace, seed: int, constraints_func: Any = None, budget: int | None = None) -> Any:
         """The Optuna sampler on ``space`` (already in :attr:`encoding`) with ``seed``.
 
         ``constraints_func`` is passed on when given (and, for a peer, when
-        :attr:`pass_constraints`); the sampler's other options are its defaults, or the
-        ablation's fixed strategy options for an ablation name.
+        :attr:`pass_constraints`); ``budget`` (the run's distinct queries) goes to a peer
+        with a :attr:`budget_option`, as its users give it their number of trials; the
+        sampler's other options are its defaults, or the ablation's fixed strategy options
+        for an ablation name.
         """
         self.check_available()
         if self.factory is not None:
             extra = {"constraints_func": constraints_func} if self.constraints and constraints_func else {}
+            if self.budget_option is not None and budget is not None:
+                extra[self.budget_option] = budget
             return self.factory(space, seed, **extra)
         if self.optuna_class is not None:
             import optuna
@@ -163,7 +171,13 @@ PEERS: dict[str, SamplerEntry] = {
         "botorch", "categorical", factory=partial(_peer_factory, "botorch"), check=partial(_check_peer, "botorch")
     ),
     "smac": SamplerEntry(
-        "smac", "categorical", False, False, factory=partial(_peer_factory, "smac"), check=partial(_check_peer, "smac")
+        "smac",
+        "categorical",
+        False,
+        False,
+        factory=partial(_peer_factory, "smac"),
+        check=partial(_check_peer, "smac"),
+        budget_option="n_trials",
     ),
     "hebo": SamplerEntry(
         "hebo", "categorical", False, False, factory=partial(_peer_factory, "hebo"), check=partial(_check_peer, "hebo")
@@ -245,14 +259,20 @@ def resolve_setting(
 
 
 def make_sampler(
-    name: str, space: SearchSpace, seed: int, constraints_func: Any = None, entry: SamplerEntry | None = None
+    name: str,
+    space: SearchSpace,
+    seed: int,
+    constraints_func: Any = None,
+    entry: SamplerEntry | None = None,
+    budget: int | None = None,
 ) -> tuple[Any, SearchSpace]:
     """The Optuna sampler called ``name`` (or built by the plug-in ``entry``) and the space
-    in the encoding it is run with."""
+    in the encoding it is run with; ``budget``: the run's distinct queries (for a peer that
+    sizes itself from it, :attr:`SamplerEntry.budget_option`)."""
     if entry is None:
         entry = sampler_table()[parse_sampler(name)[0]]
     run_space = space.with_encoding(entry.encoding)
-    return entry.build(run_space, seed, constraints_func), run_space
+    return entry.build(run_space, seed, constraints_func, budget), run_space
 
 
 def is_plugin_spec(spec: str) -> bool:

@@ -146,7 +146,7 @@ def _run(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # experimental-feature warnings of Optuna's samplers
-        opt_sampler, space = make_sampler(sampler, bench.space, seed, constraints_func, plugin)
+        opt_sampler, space = make_sampler(sampler, bench.space, seed, constraints_func, plugin, budget)
     directions = ["maximize", "minimize"] if mode == "joint" else ["maximize"]
     study = optuna.create_study(directions=directions, sampler=opt_sampler)
     result = RunResult(sampler, seed)

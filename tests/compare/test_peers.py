@@ -112,10 +112,37 @@ def test_botorch_runs_in_compare() -> None:
 # -- SMAC3 ----------------------------------------------------------------------------------
 def test_smac_runs_in_compare_past_its_initial_design(tmp_path: Path) -> None:
     pytest.importorskip("smac", reason=_WHY)
-    budget = 26  # the facade's initial design: min(10 x 5 parameters, 100 / 4) = 25, then the forest
+    budget = 26  # the scenario gets n_trials=26: an initial design of min(10 x 5 parameters, 26 / 4) = 6
     table = compare("nasbench-graph:cora", samplers=["smac"], seeds=1, budget=budget, out=tmp_path, progress=False)
     _check_run(table, "smac", budget)
     assert "| smac |" in (tmp_path / "summary.md").read_text()
+
+
+def test_smac_is_given_the_runs_budget_as_its_trials() -> None:
+    pytest.importorskip("smac", reason=_WHY)
+    from lso_sampler.compare.registry import make_sampler
+
+    sampler, _ = make_sampler("smac", NASBench201Space(), 0, budget=192)
+    assert sampler._n_trials == 192
+    sampler, _ = make_sampler("smac", NASBench201Space(), 0)
+    assert sampler._n_trials == 100  # SMACSampler's own default outside a run
+
+
+def test_a_peer_with_a_budget_option_is_built_with_the_budget() -> None:
+    from lso_sampler.compare.registry import SamplerEntry
+
+    seen: list[dict] = []
+
+    def factory(space, seed, **kwargs):
+        seen.append(kwargs)
+        return optuna.samplers.RandomSampler(seed=seed)
+
+    entry = SamplerEntry("mine", "categorical", factory=factory, budget_option="n_trials")
+    entry.build(NASBench201Space(), 0, budget=48)
+    entry.build(NASBench201Space(), 0)
+    plain = SamplerEntry("plain", "categorical", factory=factory)
+    plain.build(NASBench201Space(), 0, budget=48)
+    assert seen == [{"n_trials": 48}, {}, {}]
 
 
 def test_smac_sampler_on_a_mixed_space_is_told_every_trial() -> None:
