@@ -18,7 +18,10 @@ storage), duplicate COMPLETE cells, orphans (RUNNING trials after every worker e
 trials (orphans failed by the RDB heartbeat or by the sampler), what became of each killed
 worker's trial (``optuna_kills.csv``), proposal rounds computed (``sampler.rounds_computed``
 summed over worker processes, "n/a" where the sampler has no such attribute) against distinct
-rounds (the study's ``lso_sampler:batch`` attribute), the time spent in the sampler's
+rounds (the study's ``lso_sampler:batch`` attribute; cheap rounds, such as random start-up or
+evolution rounds, may be computed by several workers at once), the rounds that trained a model
+(``sampler.trained_rounds``: how many were computed, and how many distinct round numbers: equal
+when each was computed once), the time spent in the sampler's
 ``before_trial`` summed over workers, and the wall time against one worker doing the same number
 of trials (no kills).
 PostgreSQL runs on a server the script starts on 127.0.0.1 (``initdb``/``pg_ctl`` from
@@ -26,9 +29,11 @@ PostgreSQL runs on a server the script starts on 127.0.0.1 (``initdb``/``pg_ctl`
 if it cannot be started, its rows say why. RDB storages get a heartbeat (``--heartbeat``,
 ``--grace``), journal files have none.
 
-``--part growth``: one study of ``--growth-trials`` trials with ``RegularizedEvolutionSampler``,
-one process: sampler time per trial (``study.ask()`` + ``space.suggest(trial)``), the median over
-trials 90-110 and over the last 10, and their ratio.
+``--part growth``: per space (``--growth-spaces``: NAS-Bench-201, DARTS) and sampler
+(``--growth-samplers``: regularised evolution, our random search, Optuna's ``RandomSampler`` as
+the peer), one study of ``--growth-trials`` trials in one process: sampler time per trial
+(``study.ask()`` + ``space.suggest(trial)``) and the part of it in the strategy's ``propose``,
+the medians over trials 90-110 and over the last 10, and their ratios.
 
 ``--part ray``: ``ray start --head`` (1 CPU) and a second node (1 CPU) as subprocesses, a driver
 process running ``tune.Tuner`` with a Ray searcher on NAS-Bench-201 cells (synthetic score, the
@@ -292,6 +297,7 @@ def worker_main(cfg: dict[str, Any]) -> None:
 
     space, score = make_scorer(Path(cfg["data_dir"]) if cfg["data_dir"] else None)
     sampler = make_sampler(cfg["sampler"], space, cfg["cheap"])
+    sampler.orphan_timeout = cfg["orphan_timeout"]  # a trial killed before the sampler ran
     storage = open_storage(cfg["storage"], heartbeat=True)
     study = optuna.load_study(study_name=cfg["study"], storage=storage, sampler=sampler)
     mine: set[int] = set()  # trial ids this process asked
@@ -301,6 +307,10 @@ def worker_main(cfg: dict[str, Any]) -> None:
     def rounds() -> int | None:
         r = getattr(sampler, "rounds_computed", None)
         return int(r) if r is not None else None
+
+    def trained() -> list[int] | None:
+        t = getattr(sampler, "trained_rounds", None)
+        return [int(x) for x in t] if t is not None else None
 
     before_trial, after_trial = sampler.before_trial, sampler.after_trial
 
@@ -315,7 +325,7 @@ def worker_main(cfg: dict[str, Any]) -> None:
         finally:
             in_before_trial.discard(trial._trial_id)
         sampler_s[0] += time.perf_counter() - t0
-        emit(event="round", rounds=rounds(), sampler_s=sampler_s[0])
+        emit(event="round", rounds=rounds(), trained=trained(), sampler_s=sampler_s[0])
         point("ask:reserved")
 
     def wrapped_after_trial(study: optuna.Study, trial: Any, state: Any, values: Any) -> None:
@@ -360,6 +370,7 @@ def worker_main(cfg: dict[str, Any]) -> None:
             state=trial.state.name,
             value=trial.value,
             rounds=rounds(),
+            trained=trained(),
             sampler_s=sampler_s[0],
         )
 
@@ -368,7 +379,7 @@ def worker_main(cfg: dict[str, Any]) -> None:
         while not (run / "start").exists():
             time.sleep(0.01)
     study.optimize(objective, n_trials=cfg["trials"], callbacks=[told])
-    emit(event="exit", rounds=rounds(), sampler_s=sampler_s[0])
+    emit(event="exit", rounds=rounds(), trained=trained(), sampler_s=sampler_s[0])
     log.close()
 
 
@@ -399,6 +410,8 @@ class Slot:
     told: int = 0
     #: per incarnation: the last rounds_computed / sampler seconds it reported
     rounds: dict[int, int | None] = field(default_factory=dict)
+    #: per incarnation: the numbers of the model-training rounds it computed (last report)
+    trained: dict[int, list[int] | None] = field(default_factory=dict)
     sampler_s: dict[int, float] = field(default_factory=dict)
     asked: dict[int, set[int]] = field(default_factory=dict)
     reports: list[tuple[int, str, float | None]] = field(default_factory=list)
@@ -450,6 +463,7 @@ class Case:
             "study": "scale",
             "data_dir": str(self.data_dir) if self.data_dir else None,
             "trial_sleep": self.args.trial_sleep,
+            "orphan_timeout": self.args.orphan_timeout,
             "wait_start": wait_start,
         }
         err = open(self.run_dir / f"worker{slot.index}.{slot.incarnation}.err", "w")  # noqa: SIM115
@@ -487,6 +501,7 @@ class Case:
                     slot.asked.setdefault(inc, set()).add(ev["number"])
                 elif ev["event"] in ("told", "exit", "round"):
                     slot.rounds[inc] = ev.get("rounds")
+                    slot.trained[inc] = ev.get("trained")
                     slot.sampler_s[inc] = ev.get("sampler_s", 0.0)
                     if ev["event"] == "told":
                         slot.told += 1
@@ -657,6 +672,9 @@ class Case:
             if t is None or t.state != TrialState.COMPLETE or not math.isclose(t.value, value, rel_tol=1e-9):
                 lost += 1
         rounds = [r for s in self.slots for r in s.rounds.values()]
+        trained_lists = [t for s in self.slots for t in s.trained.values()]
+        trained_all = [r for t in trained_lists if t for r in t]
+        has_trained = bool(trained_lists) and all(t is not None for t in trained_lists)
         rounds_computed: int | str = "n/a" if not rounds or any(r is None for r in rounds) else sum(rounds)  # type: ignore[arg-type]
         batch = {
             k: v for k, v in study._storage.get_study_system_attrs(study._study_id).items() if k.startswith(BATCH_ATTR)
@@ -686,6 +704,8 @@ class Case:
             "worker_errors": len(errors),
             "rounds_computed": rounds_computed,
             "distinct_rounds": distinct,
+            "model_rounds_trained": len(trained_all) if has_trained else "n/a",
+            "model_rounds_distinct": len(set(trained_all)) if has_trained else "n/a",
             "rounds_per_round": (
                 f"{rounds_computed / distinct:.2f}" if isinstance(rounds_computed, int) and distinct else "n/a"
             ),
@@ -807,6 +827,8 @@ OPTUNA_COLUMNS = [
     ("failed", "FAIL"),
     ("rounds_computed", "rounds computed"),
     ("distinct_rounds", "distinct rounds"),
+    ("model_rounds_trained", "model rounds trained"),
+    ("model_rounds_distinct", "distinct model rounds"),
     ("sampler_s_total", "sampler s (sum)"),
     ("wall_s", "wall s"),
     ("wall_ratio", "x 1 worker"),
@@ -823,6 +845,7 @@ def optuna_markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str
         "",
         f"Objective: {rows[0]['objective'] if rows else '?'}; {args.trials} trials split over the workers, "
         f"every worker with seed 0; RDB heartbeat {args.heartbeat} s, grace {args.grace} s; "
+        f"the samplers' orphan_timeout {args.orphan_timeout:g} s; "
         f"orphans {'failed by the parent after each kill' if args.fail_orphans else 'left to the storage'}.",
         "",
         "| " + " | ".join(h for _, h in OPTUNA_COLUMNS) + " |",
@@ -868,77 +891,162 @@ def kills_markdown(kills: list[dict[str, Any]]) -> str:
 
 
 # -- overhead growth -------------------------------------------------------------------------
-def part_growth(args: argparse.Namespace, out: Path, work: Path) -> list[dict[str, Any]]:
+GROWTH_SAMPLERS = ("evolution", "random-search", "optuna-random")
+
+
+def growth_space(name: str, data_dir: Path | None) -> tuple[Any, Callable[[Any], float], str]:
+    """The space of the growth part, the objective of a cell and its description."""
+    if name == "nasbench201":
+        space, score = make_scorer(data_dir)
+        return space, score, objective_name(data_dir)
+    from lso_sampler.spaces import DartsSpace
+
+    space = DartsSpace()
+    # a deterministic pseudo-random score per cell (no benchmark data needed)
+    return space, lambda cell: int(hashlib.md5(space.key(cell).encode()).hexdigest()[:8], 16) / 2**32, "hashed score"
+
+
+def growth_run(name: str, space: Any, score: Callable[[Any], float], n: int, storage: Any) -> dict[str, Any]:
+    """One study of ``n`` trials: per trial, the time of ``study.ask()`` + ``space.suggest``
+    and, for our samplers, the part of it spent in the strategy's ``propose`` (the search
+    itself), the rest being the adapter's bookkeeping and Optuna's."""
     import optuna
-    import torch
 
-    from lso_sampler.optuna_samplers import RegularizedEvolutionSampler
+    if name == "optuna-random":
+        sampler: Any = optuna.samplers.RandomSampler(seed=0)
+    else:
+        from lso_sampler.integrations.optuna import make_sampler as make_lso
 
-    torch.set_num_threads(1)
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    data_dir = resolve_data_dir(args.data_dir)
-    space, score = make_scorer(data_dir)
-    n = args.growth_trials
-    if n < 120:
-        raise SystemExit("--growth-trials: at least 120 (the first window is trials 90-110)")
-    storage = None
-    where = "in-memory"
-    if args.growth_storage == "sqlite":
-        storage = f"sqlite:///{(work / 'growth.db').resolve()}"
-        where = "SQLite"
-    sampler = RegularizedEvolutionSampler(space, seed=0, **sampler_options("evolution", args.cheap))
+        sampler = make_lso(name, space, seed=0)
+    in_strategy = [0.0]
+    strategy = getattr(sampler, "strategy", None)
+    tries = [0]
+    if strategy is not None:
+        propose = strategy.propose
+
+        def timed(*a: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return propose(*a, **kw)
+            finally:
+                in_strategy[0] += time.perf_counter() - t0
+
+        strategy.propose = timed
+        if hasattr(strategy, "mutate"):
+            mutate = strategy.mutate
+
+            def counted(cell: Any) -> Any:
+                tries[0] += 1
+                return mutate(cell)
+
+            strategy.mutate = counted
     study = optuna.create_study(direction="maximize", sampler=sampler, storage=storage)
-    times = np.zeros(n)
+    times, strat, muts = np.zeros(n), np.zeros(n), np.zeros(n)
     t_all = time.perf_counter()
     for i in range(n):
+        in_strategy[0], tries[0] = 0.0, 0
         t0 = time.perf_counter()
         trial = study.ask()
         cell = space.suggest(trial)
         times[i] = time.perf_counter() - t0
+        strat[i], muts[i] = in_strategy[0], tries[0]
         study.tell(trial, score(cell))
-        if (i + 1) % 500 == 0:
+        if (i + 1) % 1000 == 0:
             print(
-                f"growth: {i + 1}/{n} trials, last 10 median {np.median(times[i - 9 : i + 1]) * 1e3:.1f} ms", flush=True
+                f"growth {name}: {i + 1}/{n} trials, last 10 median {np.median(times[i - 9 : i + 1]) * 1e3:.2f} ms",
+                flush=True,
             )
-    early, late = float(np.median(times[90:110])), float(np.median(times[n - 10 : n]))
-    rows = [
-        {
-            "sampler": "evolution" + (" (cheap)" if args.cheap else ""),
-            "storage": where,
-            "objective": objective_name(data_dir),
-            "trials": n,
-            "median_ms_trials_90_110": round(early * 1e3, 3),
-            f"median_ms_trials_{n - 10}_{n}": round(late * 1e3, 3),
-            "ratio": round(late / early, 2),
-            "total_s": round(time.perf_counter() - t_all, 1),
-        }
-    ]
-    write_rows(
-        out,
-        "growth_trials",
-        [{"trial": i, "sampler_ms": round(t * 1e3, 4)} for i, t in enumerate(times)],
-    )
-    write_rows(out, "growth", rows)
-    r = rows[0]
-    (out / "growth.md").write_text(
-        "\n".join(
-            [
-                "# Sampler time per trial as the study grows",
-                "",
-                f"Command: `{command_line()}`",
-                "",
-                f"`RegularizedEvolutionSampler(seed=0)`, {where} storage, one process, objective: {r['objective']}. "
-                "Time of `study.ask()` + `space.suggest(trial)`, median over the window (trial numbers from 0).",
-                "",
-                f"| trials | median ms, trials 90-110 | median ms, trials {n - 10}-{n} | ratio | total s |",
-                "|---|---|---|---|---|",
-                f"| {n} | {r['median_ms_trials_90_110']} | {r[f'median_ms_trials_{n - 10}_{n}']} | {r['ratio']} | "
-                f"{r['total_s']} |",
+    early, late = slice(90, 110), slice(n - 10, n)
+
+    def ms(a: np.ndarray, w: slice) -> float:
+        return round(float(np.median(a[w])) * 1e3, 3)
+
+    rest = times - strat
+    return {
+        "sampler": name,
+        "trials": n,
+        "total_ms_early": ms(times, early),
+        "total_ms_late": ms(times, late),
+        "total_ratio": round(ms(times, late) / ms(times, early), 2),
+        "strategy_ms_early": ms(strat, early) if strategy is not None else "n/a",
+        "strategy_ms_late": ms(strat, late) if strategy is not None else "n/a",
+        "rest_ms_early": ms(rest, early),
+        "rest_ms_late": ms(rest, late),
+        "rest_ratio": round(ms(rest, late) / ms(rest, early), 2),
+        "mutations_early": round(float(np.mean(muts[early])), 1) if hasattr(strategy, "mutate") else "n/a",
+        "mutations_late": round(float(np.mean(muts[late])), 1) if hasattr(strategy, "mutate") else "n/a",
+        "total_s": round(time.perf_counter() - t_all, 1),
+        "_times": times,
+        "_strategy": strat,
+    }
+
+
+def part_growth(args: argparse.Namespace, out: Path, work: Path) -> list[dict[str, Any]]:
+    import optuna
+    import torch
+
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    data_dir = resolve_data_dir(args.data_dir)
+    n = args.growth_trials
+    if n < 120:
+        raise SystemExit("--growth-trials: at least 120 (the first window is trials 90-110)")
+    samplers = [x for x in args.growth_samplers.split(",") if x]
+    for x in samplers:
+        if x not in GROWTH_SAMPLERS:
+            raise SystemExit(f"--growth-samplers: unknown {x!r} (choose from {', '.join(GROWTH_SAMPLERS)})")
+    rows: list[dict[str, Any]] = []
+    per_trial: list[dict[str, Any]] = []
+    where = "SQLite" if args.growth_storage == "sqlite" else "in-memory"
+    for space_name in [x for x in args.growth_spaces.split(",") if x]:
+        if space_name not in ("nasbench201", "darts"):
+            raise SystemExit(f"--growth-spaces: unknown {space_name!r} (nasbench201, darts)")
+        space, score, objective = growth_space(space_name, data_dir)
+        for name in samplers:
+            storage = None
+            if args.growth_storage == "sqlite":
+                db = work / f"growth-{space_name}-{name}.db"
+                db.unlink(missing_ok=True)
+                storage = f"sqlite:///{db.resolve()}"
+            row = growth_run(name, space, score, n, storage)
+            times, strat = row.pop("_times"), row.pop("_strategy")
+            row = {"space": space_name, "objective": objective, "storage": where, **row}
+            rows.append(row)
+            per_trial += [
+                {
+                    "space": space_name,
+                    "sampler": name,
+                    "trial": i,
+                    "sampler_ms": round(t * 1e3, 4),
+                    "strategy_ms": round(st * 1e3, 4),
+                }
+                for i, (t, st) in enumerate(zip(times, strat))
             ]
+            print(json.dumps(row), flush=True)
+    write_rows(out, "growth_trials", per_trial)
+    write_rows(out, "growth", rows)
+    lines = [
+        "# Sampler time per trial as the study grows",
+        "",
+        f"Command: `{command_line()}`",
+        "",
+        f"One process, {where} storage, seed 0. Per trial: the time of `study.ask()` + `space.suggest(trial)` "
+        "(total); of it, the time in the strategy's `propose` (the search itself: for evolution, "
+        "mutations until one gives a cell no trial holds); the rest is the adapter's bookkeeping "
+        "(history, reservation) and Optuna's own. Medians over trials 90-110 (early) and over the "
+        f"last 10 (late); mutations: mean per trial. `optuna-random` is Optuna's `RandomSampler` in the same loop.",
+        "",
+        "| space | sampler | trials | total ms early | total ms late | ratio | strategy ms early | "
+        "strategy ms late | rest ms early | rest ms late | rest ratio | mutations early | mutations late |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['space']} | {r['sampler']} | {r['trials']} | {r['total_ms_early']} | {r['total_ms_late']} | "
+            f"{r['total_ratio']} | {r['strategy_ms_early']} | {r['strategy_ms_late']} | {r['rest_ms_early']} | "
+            f"{r['rest_ms_late']} | {r['rest_ratio']} | {r['mutations_early']} | {r['mutations_late']} |"
         )
-        + "\n"
-    )
-    print(json.dumps(rows[0]), flush=True)
+    (out / "growth.md").write_text("\n".join(lines) + "\n")
     return rows
 
 
@@ -1426,6 +1534,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--samplers", default="agnet,evolution", help="agnet, evolution (default both)")
     g.add_argument("--storages", default="postgresql,sqlite,journal", help="postgresql, sqlite, journal")
     g.add_argument("--trial-sleep", type=float, default=0.0, help="seconds each objective call sleeps (default 0)")
+    g.add_argument(
+        "--orphan-timeout",
+        type=float,
+        default=10.0,
+        help="the workers' sampler.orphan_timeout: a trial killed before the sampler's first write is failed "
+        "this many seconds after it started (default 10, as the heartbeat's grace; the sampler's own default is 600)",
+    )
     g.add_argument("--heartbeat", type=int, default=2, help="RDB heartbeat interval in s (default 2; 0: none)")
     g.add_argument("--grace", type=int, default=10, help="RDB heartbeat grace period in s (default 10)")
     g.add_argument(
@@ -1449,6 +1564,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g = p.add_argument_group("growth part")
     g.add_argument("--growth-trials", type=int, default=5000, help="trials of the one study (default 5000)")
     g.add_argument("--growth-storage", choices=["memory", "sqlite"], default="memory")
+    g.add_argument(
+        "--growth-samplers",
+        default=",".join(GROWTH_SAMPLERS),
+        help=f"samplers of the growth part, with commas (default {','.join(GROWTH_SAMPLERS)})",
+    )
+    g.add_argument(
+        "--growth-spaces", default="nasbench201,darts", help="nasbench201, darts, or both with a comma (default both)"
+    )
     g = p.add_argument_group("ray part")
     g.add_argument("--ray-trials", type=int, default=64, help="num_samples of each search (default 64)")
     g.add_argument("--ray-searcher", choices=sorted(SEARCHER_CLASSES), default="agnet")

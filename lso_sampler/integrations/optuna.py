@@ -116,6 +116,8 @@ def _age(trial: FrozenTrial, owner: Any) -> float:
     if trial.datetime_start is None:
         return math.inf
     return time.time() - trial.datetime_start.timestamp()
+
+
 #: Trial user attribute holding ``space.describe(cell)``, the trial's architecture in the
 #: space's own notation (shown by ``study.trials_dataframe()`` and optuna-dashboard).
 ARCH_ATTR = "architecture"
@@ -353,6 +355,11 @@ class LSOSampler(BaseSampler):
         #: write (no owner record, no parameter). A process of this host is checked by pid
         #: at once.
         self.orphan_timeout = 600.0
+        #: Longest wait (s) between two looks at whether the round a worker waits for is stored.
+        self.poll_interval = 0.5
+        #: Seconds between two reads of the claims on the round a worker waits for (to see
+        #: whether its holder is still there).
+        self.claims_interval = 1.0
 
     # -- pickling (locks do not pickle) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -590,12 +597,12 @@ class LSOSampler(BaseSampler):
         return f"{BATCH_ATTR}:{self._strategy.name}"
 
     # -- the lease on computing a round: one worker computes it, the others wait ------------
-    def _contenders(self, study: Study, rnd: int) -> tuple[list[tuple[float, int]], bool]:
-        """The live claims on computing round ``rnd`` (``(time, trial number)``, read from
-        the running trials' lease records) and whether another trial is still inside its ask
-        (a claim that may not be written yet)."""
+    def _contenders(self, study: Study, rnd: int) -> tuple[list[tuple[float, int, bool]], bool]:
+        """The live claims on computing round ``rnd`` (``(time, trial number, won)``, read
+        from the running trials' lease records) and whether another trial is still inside
+        its ask (a claim that may not be written yet)."""
         key = self._lease_key()
-        claims: list[tuple[float, int]] = []
+        claims: list[tuple[float, int, bool]] = []
         asking = False
         now = time.time()
         trials = study.get_trials(deepcopy=False)
@@ -607,7 +614,7 @@ class LSOSampler(BaseSampler):
             lease = t.system_attrs.get(key)
             if isinstance(lease, dict) and lease.get("round") == rnd and not lease.get("done"):
                 if not _dead(lease.get("owner")) and now - float(lease.get("time", 0.0)) < self.lease_timeout:
-                    claims.append((float(lease["time"]), t.number))
+                    claims.append((float(lease["time"]), t.number, bool(lease.get("won"))))
             elif isinstance(owner, dict) and owner.get("phase") == "ask" and not self._orphaned(t):
                 asking = True
         return claims, asking
@@ -626,19 +633,43 @@ class LSOSampler(BaseSampler):
         return f"{LEASE_ATTR}:{self._strategy.name}"
 
     def _take_lease(self, study: Study, trial: FrozenTrial, rnd: int) -> bool:
-        """Claim the computation of round ``rnd`` for this trial: ``True`` when the claim is
-        the earliest of the live ones. Claims live on the running trials; a claim written
-        while another trial is inside its ask waits a moment (``lease_settle`` seconds) for
-        that trial's claim to land before the claims are compared, so that of several workers
-        that find the round used up at once, one computes."""
-        storage = study._storage
-        mine = {"round": rnd, "time": time.time(), "owner": _identity()}
-        storage.set_trial_system_attr(trial._trial_id, self._lease_key(), mine)
+        """Claim the computation of round ``rnd`` for this trial: ``True`` when this worker
+        is to compute it.
+
+        Claims live on the running trials. A claim written while another trial is inside
+        its ask waits a moment (``lease_settle`` seconds) for that trial's claim to land;
+        then the earliest live claim is the candidate. The candidate marks its claim won and
+        reads the claims again: if another claim is marked won too, it withdraws (and tries
+        again later), so two workers never both compute a round, even when a claim landed
+        late. Only the candidate marks, so a withdrawal is rare (two candidates at once)."""
+        storage, key = study._storage, self._lease_key()
+        before = storage.get_trial_system_attrs(trial._trial_id).get(key)
+        # a second try at the same round keeps its place (a new time would put it behind the
+        # other waiters' claims, and theirs behind it when they try again: none would compute)
+        kept = (
+            isinstance(before, dict)
+            and before.get("round") == rnd
+            and "time" in before
+            and (not before.get("done") or before.get("withdrawn"))
+        )
+        mine = {"round": rnd, "time": float(before["time"]) if kept else time.time(), "owner": _identity()}
+        storage.set_trial_system_attr(trial._trial_id, key, mine)
         claims, asking = self._contenders(study, rnd)
+        if any(won for _, n, won in claims if n != trial.number):
+            return False
         if asking or len(claims) > 1:
             time.sleep(self.lease_settle)
             claims, _ = self._contenders(study, rnd)
-        return not claims or min(claims)[1] == trial.number
+        others = [(t, n, won) for t, n, won in claims if n != trial.number]
+        if any(won for *_, won in others) or any((t, n) < (mine["time"], trial.number) for t, n, _ in others):
+            return False
+        storage.set_trial_system_attr(trial._trial_id, key, {**mine, "won": True})
+        claims, _ = self._contenders(study, rnd)
+        if any(won for _, n, won in claims if n != trial.number):  # another candidate marked too
+            storage.set_trial_system_attr(trial._trial_id, key, {**mine, "withdrawn": True, "done": True})
+            time.sleep(self.lease_settle * (1 + np.random.default_rng([trial._trial_id, os.getpid()]).random()))
+            return False
+        return True
 
     def _release_lease(self, study: Study, trial: FrozenTrial, rnd: int) -> None:
         try:
@@ -654,24 +685,36 @@ class LSOSampler(BaseSampler):
             study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, {**owner, "beat": time.time()})
 
     def _wait_for_round(self, study: Study, trial: FrozenTrial, rnd: int) -> None:
-        """Wait until round ``rnd`` (or a later one) is stored, or until no live claim on it
-        is left (its holder died, finished without storing or timed out); the waiting
-        trial's owner record says it is alive every ``orphan_timeout / 4`` seconds."""
+        """Wait until round ``rnd`` (or a later one) is stored, or until no other live claim
+        on it is left that is won or earlier than this trial's (its holder died, finished
+        without storing, withdrew or timed out: then this worker tries again); the waiting
+        trial's owner record says it is alive every ``orphan_timeout / 4`` seconds.
+
+        The stored round (one read of the study's attributes) is looked at with waits
+        growing from 0.05 s to ``poll_interval``; the claims (a read of the running trials)
+        once per ``claims_interval``, so that many waiting workers do not load the storage
+        and the cores the computing worker needs."""
         storage, sid = study._storage, study._study_id
+        own = storage.get_trial_system_attrs(trial._trial_id).get(self._lease_key())
+        own_time = float(own["time"]) if isinstance(own, dict) and "time" in own and not own.get("done") else math.inf
         delay = 0.05
-        beat = time.monotonic()
+        beat = claims_read = time.monotonic()
         while True:
-            if time.monotonic() - beat > self.orphan_timeout / 4:
+            now = time.monotonic()
+            if now - beat > self.orphan_timeout / 4:
                 self._beat(study, trial)
-                beat = time.monotonic()
+                beat = now
             stored = storage.get_study_system_attrs(sid).get(self._batch_key())
             if stored and int(stored.get("round", -1)) >= rnd:
                 return
-            claims, _ = self._contenders(study, rnd)
-            if not claims:
-                return
+            if now - claims_read >= self.claims_interval:
+                claims, _ = self._contenders(study, rnd)
+                ahead = [n for t, n, won in claims if n != trial.number and (won or (t, n) < (own_time, trial.number))]
+                if not ahead:
+                    return
+                claims_read = now
             time.sleep(delay)
-            delay = min(0.2, delay * 1.5)
+            delay = min(self.poll_interval, delay * 1.5)
 
     def _next_cell(
         self,

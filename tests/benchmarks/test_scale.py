@@ -19,6 +19,7 @@ COLUMNS = {
     "duplicate_cells", "orphans_running", "failed", "kills_done", "kills_ask", "kills_objective", "kills_tell",
     "kills_random", "kill_points", "worker_errors", "rounds_computed", "distinct_rounds", "rounds_per_round",
     "sampler_s_total", "wall_s", "startup_s", "restarts", "status", "wall_1worker_s", "wall_ratio",
+    "model_rounds_trained", "model_rounds_distinct",
 }  # fmt: skip
 
 
@@ -66,3 +67,21 @@ def test_six_kills_reach_every_kill_point() -> None:
         plan = module.kill_points(6, np.random.default_rng(seed))
         assert {phase for phase, _ in plan[:3]} == {"ask", "objective", "tell"}
         assert sorted(point for _, point in plan) == sorted(p for ps in module.KILL_POINTS.values() for p in ps)
+
+
+def test_growth_part_splits_the_strategy_from_the_rest(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["--part", "growth", "--growth-trials", "120", "--growth-spaces", "nasbench201,darts"]
+    load_script().main([*args, "--out", str(out)])
+    rows = pd.read_csv(out / "growth.csv")
+    assert list(zip(rows.space, rows.sampler)) == [
+        (space, sampler)
+        for space in ("nasbench201", "darts")
+        for sampler in ("evolution", "random-search", "optuna-random")
+    ]
+    ours = rows[rows.sampler != "optuna-random"]
+    assert (ours.strategy_ms_early.astype(float) <= ours.total_ms_early).all()
+    assert (rows.rest_ms_late > 0).all()
+    trials = pd.read_csv(out / "growth_trials.csv")
+    assert len(trials) == 6 * 120
+    assert "| darts | evolution | 120 |" in (out / "growth.md").read_text()

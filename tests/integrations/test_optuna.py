@@ -421,12 +421,12 @@ def test_four_processes_share_one_study(backend: str, cls: str, tmp_path: Path) 
     script.write_text(WORKER.format(cls=cls))
     # the same seed in every worker: only the shared storage keeps them from repeating
     logs = [tmp_path / f"history-{i}.jsonl" for i in range(4)]
-    procs = [subprocess.Popen([sys.executable, str(script), url, "0", "50", "", str(log)]) for log in logs]
+    procs = [subprocess.Popen([sys.executable, str(script), url, "0", "30", "", str(log)]) for log in logs]
     assert [p.wait(timeout=600) for p in procs] == [0] * 4
     study = optuna.load_study(study_name="shared", storage=storage)
     keys = keys_of(study)
-    assert len(keys) == 200
-    assert len(set(keys)) == 200, "a cell was proposed twice"
+    assert len(keys) == 120
+    assert len(set(keys)) == 120, "a cell was proposed twice"
     # every worker's strategy saw every trial whose tell() had returned (in any worker) before it read
     # the study. (Optuna's datetime_complete is taken before the storage write, which can wait on the
     # journal's file lock for seconds under load: the workers log when tell() returned instead.)
@@ -439,7 +439,7 @@ def test_four_processes_share_one_study(backend: str, cls: str, tmp_path: Path) 
             start, seen = datetime.datetime.fromisoformat(entry["start"]), set(entry["keys"])
             assert {k for when, k in done if when < start} <= seen
             reads += 1
-    assert reads >= 200
+    assert reads >= 120
 
 
 @pytest.mark.slow

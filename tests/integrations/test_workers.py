@@ -240,3 +240,24 @@ def _me() -> dict[str, object]:
     from lso_sampler.integrations.optuna import _identity
 
     return _identity()
+
+
+def test_a_claim_that_lands_late_does_not_take_a_round_already_won() -> None:
+    """Worker B took its claim's time before worker A but wrote it after A had won the
+    round: B sees A's won mark and waits instead of computing the round a second time."""
+    from lso_sampler.integrations.optuna import LEASE_ATTR
+
+    sampler = RandomSearchSampler(SPACE, seed=0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    numbers = [_bare_trial(study, **{OWNER_ATTR: {**_me(), "phase": "ask"}}) for _ in range(2)]
+    a, b = (study.trials[n] for n in numbers)
+    key = f"{LEASE_ATTR}:{sampler.strategy.name}"
+    assert sampler._take_lease(study, a, 5)
+    won = study._storage.get_trial_system_attrs(a._trial_id)[key]
+    assert won["won"] is True
+    early = {"round": 5, "time": won["time"] - 10.0, "owner": _me()}
+    study._storage.set_trial_system_attr(b._trial_id, key, early)  # B's claim, timed before A's
+    assert not sampler._take_lease(study, b, 5)
+    assert study._storage.get_trial_system_attrs(b._trial_id)[key]["time"] == early["time"]  # kept its place
+    sampler._release_lease(study, a, 5)  # A is gone without storing: B, first in line, computes
+    assert sampler._take_lease(study, b, 5)
