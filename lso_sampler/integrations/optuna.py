@@ -11,6 +11,7 @@ loads no torch.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import inspect
 import itertools
 import math
@@ -19,7 +20,7 @@ import socket
 import threading
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -105,17 +106,6 @@ def _dead(owner: Any) -> bool:
 def _local(owner: Any) -> bool:
     """Whether ``owner`` (an :func:`_identity`) is a process of this host (checked by pid)."""
     return isinstance(owner, dict) and owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int)
-
-
-def _age(trial: FrozenTrial, owner: Any) -> float:
-    """Seconds since the trial's asking process last said it was alive: the ``"beat"`` of
-    its owner record, else the trial's start (``inf`` when neither is known)."""
-    beat = owner.get("beat") if isinstance(owner, dict) else None
-    if isinstance(beat, (int, float)):
-        return time.time() - float(beat)
-    if trial.datetime_start is None:
-        return math.inf
-    return time.time() - trial.datetime_start.timestamp()
 
 
 #: Trial user attribute holding ``space.describe(cell)``, the trial's architecture in the
@@ -360,17 +350,26 @@ class LSOSampler(BaseSampler):
         #: Seconds between two reads of the claims on the round a worker waits for (to see
         #: whether its holder is still there).
         self.claims_interval = 1.0
+        #: Running trials whose age only this process's clock can tell (a bare trial, or an
+        #: owner on another host): trial id -> (its last sign of life, when this process
+        #: first saw it), so that neither clock skew nor time zones matter.
+        self._watch: dict[int, tuple[Any, float]] = {}
+        #: This process's trials holding a live claim: trial id -> round.
+        self._claims: dict[int, int] = {}
 
     # -- pickling (locks do not pickle) ---------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_lock"]
         state["_books"] = {}  # keyed by in-process ids: rebuilt where it is unpickled
+        state["_watch"], state["_claims"] = {}, {}  # this process's view of the storage
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.RLock()
+        self.__dict__.setdefault("_watch", {})
+        self.__dict__.setdefault("_claims", {})
 
     @property
     def space(self) -> SearchSpace:
@@ -463,10 +462,12 @@ class LSOSampler(BaseSampler):
     def _orphaned(self, trial: FrozenTrial) -> bool:
         """Whether a running trial was left inside ``study.ask()`` by a process that will
         never finish it: its owner on this host is gone; its owner on another host has not
-        said it is alive for ``orphan_timeout`` seconds; or it has no owner record, no
-        parameter and no other mark of this sampler and started ``orphan_timeout`` seconds
-        ago (its process died between Optuna creating the trial and the sampler's first
-        write). A trial whose ask finished is never one."""
+        said it is alive (a new ``"beat"``) for ``orphan_timeout`` seconds; or it has no
+        owner record, no parameter and no other mark of this sampler for ``orphan_timeout``
+        seconds (its process died between Optuna creating the trial and the sampler's first
+        write). Those seconds are counted on this process's clock from when it first saw
+        the trial that way (no clock of another host is compared). A trial whose ask
+        finished is never one."""
         attrs = trial.system_attrs
         owner = attrs.get(OWNER_ATTR)
         if isinstance(owner, dict):
@@ -474,10 +475,24 @@ class LSOSampler(BaseSampler):
                 return False
             if _dead(owner):
                 return True
-            return not _local(owner) and _age(trial, owner) > self.orphan_timeout
+            if _local(owner):
+                return False
+            return self._silent_for(trial, ("beat", owner.get("beat"))) > self.orphan_timeout
         if owner is not None or trial.params or any(k.startswith("lso_sampler:") for k in attrs):
             return False
-        return _age(trial, None) > self.orphan_timeout
+        return self._silent_for(trial, ("bare",)) > self.orphan_timeout
+
+    def _silent_for(self, trial: FrozenTrial, sign: Any) -> float:
+        """Seconds (this process's clock) since it first saw ``trial`` with the same ``sign``
+        of life (0 on a first look or a new sign)."""
+        now = time.monotonic()
+        seen = self._watch.get(trial._trial_id)
+        if seen is None or seen[0] != sign:
+            if len(self._watch) > 10_000:  # finished trials' entries, dropped now and then
+                self._watch.clear()
+            self._watch[trial._trial_id] = (sign, now)
+            return 0.0
+        return now - seen[1]
 
     def _fail_orphan(self, study: Study, trial: FrozenTrial) -> bool:
         """Fail a running trial orphaned inside ``study.ask()`` (:meth:`_orphaned`: no
@@ -613,7 +628,8 @@ class LSOSampler(BaseSampler):
             owner = t.system_attrs.get(OWNER_ATTR)
             lease = t.system_attrs.get(key)
             if isinstance(lease, dict) and lease.get("round") == rnd and not lease.get("done"):
-                if not _dead(lease.get("owner")) and now - float(lease.get("time", 0.0)) < self.lease_timeout:
+                seen = float(lease.get("seen", lease.get("time", 0.0)))
+                if not _dead(lease.get("owner")) and now - seen < self.lease_timeout:
                     claims.append((float(lease["time"]), t.number, bool(lease.get("won"))))
             elif isinstance(owner, dict) and owner.get("phase") == "ask" and not self._orphaned(t):
                 asking = True
@@ -652,43 +668,80 @@ class LSOSampler(BaseSampler):
             and "time" in before
             and (not before.get("done") or before.get("withdrawn"))
         )
-        mine = {"round": rnd, "time": float(before["time"]) if kept else time.time(), "owner": _identity()}
+        now = time.time()
+        mine = {"round": rnd, "time": float(before["time"]) if kept else now, "seen": now, "owner": _identity()}
         storage.set_trial_system_attr(trial._trial_id, key, mine)
-        claims, asking = self._contenders(study, rnd)
-        if any(won for _, n, won in claims if n != trial.number):
-            return False
-        if asking or len(claims) > 1:
-            time.sleep(self.lease_settle)
+        self._claims[trial._trial_id] = rnd
+        try:
+            claims, asking = self._contenders(study, rnd)
+            if any(won for _, n, won in claims if n != trial.number):
+                return False
+            if asking or len(claims) > 1:
+                time.sleep(self.lease_settle)
+                claims, _ = self._contenders(study, rnd)
+            others = [(t, n, won) for t, n, won in claims if n != trial.number]
+            if any(won for *_, won in others) or any((t, n) < (mine["time"], trial.number) for t, n, _ in others):
+                return False
+            storage.set_trial_system_attr(trial._trial_id, key, {**mine, "won": True})
             claims, _ = self._contenders(study, rnd)
-        others = [(t, n, won) for t, n, won in claims if n != trial.number]
-        if any(won for *_, won in others) or any((t, n) < (mine["time"], trial.number) for t, n, _ in others):
-            return False
-        storage.set_trial_system_attr(trial._trial_id, key, {**mine, "won": True})
-        claims, _ = self._contenders(study, rnd)
-        if any(won for _, n, won in claims if n != trial.number):  # another candidate marked too
-            storage.set_trial_system_attr(trial._trial_id, key, {**mine, "withdrawn": True, "done": True})
-            time.sleep(self.lease_settle * (1 + np.random.default_rng([trial._trial_id, os.getpid()]).random()))
-            return False
-        return True
+            if any(won for _, n, won in claims if n != trial.number):  # another candidate marked too
+                # back in line, unmarked (its place kept), after a pause that differs per worker
+                storage.set_trial_system_attr(trial._trial_id, key, mine)
+                time.sleep(self.lease_settle * (1 + np.random.default_rng([trial._trial_id, os.getpid()]).random()))
+                return False
+            return True
+        except BaseException:  # a storage error half-way: no claim of this worker is left standing
+            self._release_lease(study, trial, rnd)
+            raise
 
     def _release_lease(self, study: Study, trial: FrozenTrial, rnd: int) -> None:
+        self._claims.pop(trial._trial_id, None)
         try:
             study._storage.set_trial_system_attr(trial._trial_id, self._lease_key(), {"round": rnd, "done": True})
-        except Exception:  # the storage is gone: nothing to release
+        except Exception:  # the storage is gone, or the trial finished: nothing to release
             pass
 
     def _beat(self, study: Study, trial: FrozenTrial) -> None:
-        """Say in the trial's owner record that its ask is alive (read by workers on other
-        hosts, which cannot check the process: :meth:`_orphaned`)."""
-        owner = study._storage.get_trial_system_attrs(trial._trial_id).get(OWNER_ATTR)
+        """Say in the trial's owner record, and in its live claim, that its ask is alive
+        (read by workers on other hosts, which cannot check the process: :meth:`_orphaned`,
+        :meth:`_contenders`)."""
+        storage = study._storage
+        attrs = storage.get_trial_system_attrs(trial._trial_id)
+        owner = attrs.get(OWNER_ATTR)
         if isinstance(owner, dict) and owner.get("phase") == "ask":
-            study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, {**owner, "beat": time.time()})
+            storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, {**owner, "beat": time.time()})
+        lease = attrs.get(self._lease_key())
+        if isinstance(lease, dict) and not lease.get("done") and trial._trial_id in self._claims:
+            storage.set_trial_system_attr(trial._trial_id, self._lease_key(), {**lease, "seen": time.time()})
+
+    @contextlib.contextmanager
+    def _beating(self, study: Study, trial: FrozenTrial) -> Iterator[None]:
+        """While the block runs (the sampler's part of an ask: waiting for a round, training
+        one), a thread calls :meth:`_beat` every ``orphan_timeout / 4`` seconds (at most
+        every ``lease_timeout / 4``)."""
+        stop = threading.Event()
+        period = max(0.01, min(self.orphan_timeout, self.lease_timeout) / 4)
+
+        def run() -> None:
+            while not stop.wait(period):
+                try:
+                    self._beat(study, trial)
+                except Exception:  # the trial finished or the storage is gone: nothing to say
+                    return
+
+        thread = threading.Thread(target=run, name="lso_sampler-beat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def _wait_for_round(self, study: Study, trial: FrozenTrial, rnd: int) -> None:
         """Wait until round ``rnd`` (or a later one) is stored, or until no other live claim
         on it is left that is won or earlier than this trial's (its holder died, finished
         without storing, withdrew or timed out: then this worker tries again); the waiting
-        trial's owner record says it is alive every ``orphan_timeout / 4`` seconds.
+        trial says it is alive meanwhile (:meth:`_beating`).
 
         The stored round (one read of the study's attributes) is looked at with waits
         growing from 0.05 s to ``poll_interval``; the claims (a read of the running trials)
@@ -698,12 +751,9 @@ class LSOSampler(BaseSampler):
         own = storage.get_trial_system_attrs(trial._trial_id).get(self._lease_key())
         own_time = float(own["time"]) if isinstance(own, dict) and "time" in own and not own.get("done") else math.inf
         delay = 0.05
-        beat = claims_read = time.monotonic()
+        claims_read = time.monotonic()
         while True:
             now = time.monotonic()
-            if now - beat > self.orphan_timeout / 4:
-                self._beat(study, trial)
-                beat = now
             stored = storage.get_study_system_attrs(sid).get(self._batch_key())
             if stored and int(stored.get("round", -1)) >= rnd:
                 return
@@ -772,20 +822,25 @@ class LSOSampler(BaseSampler):
                     )
                 return self._space.sample(np.random.default_rng([self._seed, len(history), rnd])), "repeat", {}
             hparams = list(self._strategy.round_hyperparameters) or [{}] * len(batch)
-            storage.set_study_system_attr(
-                sid,
-                self._batch_key(),
-                {
-                    "round": rnd,
-                    "history": len(history),
-                    "cells": [self._space.to_params(c, "categorical") for c in batch],
-                    "origins": list(self._strategy.round_origins),
-                    "hyperparameters": hparams,
-                },
-            )
+            latest = storage.get_study_system_attrs(sid).get(self._batch_key())
+            overtaken = bool(latest) and int(latest.get("round", -1)) >= rnd  # while computing: theirs stands
+            if not overtaken:
+                storage.set_study_system_attr(
+                    sid,
+                    self._batch_key(),
+                    {
+                        "round": rnd,
+                        "history": len(history),
+                        "cells": [self._space.to_params(c, "categorical") for c in batch],
+                        "origins": list(self._strategy.round_origins),
+                        "hyperparameters": hparams,
+                    },
+                )
         finally:  # after the round is stored (or could not be made): the waiting workers go on
             if self._trains(history):
                 self._release_lease(study, trial, rnd)
+        if overtaken:
+            return self._next_cell(study, trial, avoid, pick)
         return batch[0], self._strategy.round_origins[0], hparams[0]
 
     def _uses_space(self, trial: FrozenTrial) -> bool:
@@ -897,9 +952,13 @@ class LSOSampler(BaseSampler):
         if not self._uses_space(trial):
             self._check_enqueued(trial)
             self._record_enqueued_architecture(study, trial)
+            self._ask_done(study, trial)  # nothing reserved: nothing for anyone to free
             return  # an enqueued cell: the user's choice, nothing to reserve
-        with self._lock:
+        with self._lock, self._beating(study, trial):
             self._reserve(study, trial)
+            rnd = self._claims.get(trial._trial_id)
+            if rnd is not None:  # it took a cell without computing the round it claimed
+                self._release_lease(study, trial, rnd)
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         self._check_objectives(study)

@@ -190,14 +190,24 @@ def test_a_trial_whose_process_died_before_the_sampler_ran_is_failed_after_orpha
 
 
 def test_an_ask_on_another_host_is_an_orphan_only_when_it_stops_beating() -> None:
+    """Another host's process cannot be checked: its trial is an orphan once its beat has
+    not changed for orphan_timeout seconds of this process's clock (whatever the clocks
+    of the hosts say)."""
     sampler = RandomSearchSampler(SPACE, seed=0)
+    sampler.orphan_timeout = 0.3
     study = optuna.create_study(direction="maximize", sampler=sampler)
     elsewhere = {"host": "another-host.invalid", "pid": 1, "start": 1, "phase": "ask"}
-    fresh = _bare_trial(study, **{OWNER_ATTR: {**elsewhere, "beat": time.time()}})
-    silent = _bare_trial(study, **{OWNER_ATTR: {**elsewhere, "beat": time.time() - 700}})
-    finished = _bare_trial(study, **{OWNER_ATTR: {**elsewhere, "phase": "done", "beat": time.time() - 700}})
-    me = {"host": __import__("socket").gethostname(), "pid": os.getpid(), "phase": "ask", "beat": time.time() - 700}
+    fresh = _bare_trial(study, **{OWNER_ATTR: {**elsewhere, "beat": 5.0}})
+    silent = _bare_trial(study, **{OWNER_ATTR: {**elsewhere, "beat": time.time() + 9999}})  # a clock ahead
+    finished = _bare_trial(study, **{OWNER_ATTR: {**elsewhere, "phase": "done", "beat": 5.0}})
+    me = {"host": __import__("socket").gethostname(), "pid": os.getpid(), "phase": "ask", "beat": 5.0}
     local = _bare_trial(study, **{OWNER_ATTR: me})  # this live process: checked by pid, not by time
+    sampler.history(study)  # the first look: nothing is old yet
+    assert all(t.state == TrialState.RUNNING for t in study.trials)
+    time.sleep(0.2)
+    study._storage.set_trial_system_attr(study.trials[fresh]._trial_id, OWNER_ATTR, {**elsewhere, "beat": 6.0})
+    sampler.history(study)  # fresh beat: its clock starts again
+    time.sleep(0.2)
     sampler.history(study)
     states = {n: study.trials[n].state for n in (fresh, silent, finished, local)}
     assert states == {
@@ -226,7 +236,12 @@ def test_a_worker_waiting_for_a_round_says_it_is_alive() -> None:
     )
     waiter = _bare_trial(study, **{OWNER_ATTR: {**_me(), "phase": "ask", "beat": 0.0}})
     frozen = study.trials[waiter]
-    thread = threading.Thread(target=sampler._wait_for_round, args=(study, frozen, 3))
+
+    def wait() -> None:
+        with sampler._beating(study, frozen):  # as before_trial runs the reservation
+            sampler._wait_for_round(study, frozen, 3)
+
+    thread = threading.Thread(target=wait)
     thread.start()
     time.sleep(0.5)
     beat = study._storage.get_trial_system_attrs(frozen._trial_id)[OWNER_ATTR]["beat"]
@@ -261,3 +276,30 @@ def test_a_claim_that_lands_late_does_not_take_a_round_already_won() -> None:
     assert study._storage.get_trial_system_attrs(b._trial_id)[key]["time"] == early["time"]  # kept its place
     sampler._release_lease(study, a, 5)  # A is gone without storing: B, first in line, computes
     assert sampler._take_lease(study, b, 5)
+
+
+def test_an_enqueued_trial_finishes_its_ask_in_before_trial() -> None:
+    """An enqueued cell reserves nothing, and its first suggest may come much later: its ask
+    is done when before_trial returns, so no worker takes it for an orphan."""
+    sampler = RandomSearchSampler(SPACE, seed=0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.enqueue_trial(SPACE.to_params(SPACE.sample(0)))
+    trial = study.ask()
+    assert study._storage.get_trial_system_attrs(trial._trial_id)[OWNER_ATTR]["phase"] == "done"
+
+
+def test_a_worker_that_takes_a_cell_instead_of_computing_drops_its_claim() -> None:
+    """A worker that claimed a round but then found a free cell (the holder's round was
+    stored, or a cell came free) leaves no live claim behind for others to wait on."""
+    from lso_sampler.integrations.optuna import LEASE_ATTR
+
+    sampler = RandomSearchSampler(SPACE, seed=0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    number = _bare_trial(study)
+    frozen = study.trials[number]
+    key = f"{LEASE_ATTR}:{sampler.strategy.name}"
+    study._storage.set_trial_system_attr(frozen._trial_id, key, {"round": 4, "time": time.time(), "owner": _me()})
+    sampler._claims[frozen._trial_id] = 4  # as _take_lease leaves it for a worker that waited
+    sampler.before_trial(study, frozen)
+    assert study._storage.get_trial_system_attrs(frozen._trial_id)[key] == {"round": 4, "done": True}
+    assert frozen._trial_id not in sampler._claims
