@@ -10,6 +10,12 @@ from typing import Any
 
 import pytest
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Tests run in several processes (pytest-xdist): one torch thread each, or the processes'
+    # thread pools oversubscribe the cores and every test runs slower. Set before torch loads.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+
 from lso_sampler.benchmarks.base import DATA_ENV
 from lso_sampler.methods import get_method, method_names
 from lso_sampler.spaces import (
