@@ -48,7 +48,8 @@ The objective of the Optuna parts is a NAS-Bench-201 CIFAR-10 lookup (validation
 ``--data-dir`` (or ``$LSO_SAMPLER_DATA``) holds ``nasbench201/``, else a synthetic score of the
 cell; the tables say which.
 
-Full size (not timed yet; the small run below takes about 15 min on 2 shared cores):
+Full size (the runs of benchmarks/README.md, "Scale and faults", used --trials 320 and 160; the
+small run below takes about 15 min on 2 shared cores):
 
     OMP_NUM_THREADS=1 python benchmarks/scale.py --part optuna --workers 16 --trials 480 --kills 12 \\
         --samplers agnet,evolution --storages postgresql,sqlite,journal \\
@@ -1539,7 +1540,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=10.0,
         help="the workers' sampler.orphan_timeout: a trial killed before the sampler's first write is failed "
-        "this many seconds after it started (default 10, as the heartbeat's grace; the sampler's own default is 600)",
+        "once a worker has seen it unchanged this many seconds (default 10, as the heartbeat's grace; the "
+        "sampler's own default is 600)",
     )
     g.add_argument("--heartbeat", type=int, default=2, help="RDB heartbeat interval in s (default 2; 0: none)")
     g.add_argument("--grace", type=int, default=10, help="RDB heartbeat grace period in s (default 10)")

@@ -85,13 +85,18 @@ def _identity() -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": pid, "start": _start_time(pid)}
 
 
+def _local(owner: Any) -> bool:
+    """Whether ``owner`` (an :func:`_identity`) is a process of this host (checked by pid)."""
+    return isinstance(owner, dict) and owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int)
+
+
 def _dead(owner: Any) -> bool:
     """Whether the process ``owner`` (an :func:`_identity`) is known to be gone: only a
     process of this host can be checked; one elsewhere counts as alive."""
-    if not isinstance(owner, dict) or owner.get("host") != socket.gethostname():
+    if not _local(owner):
         return False
-    pid = owner.get("pid")
-    if not isinstance(pid, int) or pid <= 0:
+    pid = owner["pid"]
+    if pid <= 0:
         return False
     try:
         os.kill(pid, 0)
@@ -101,11 +106,6 @@ def _dead(owner: Any) -> bool:
         return False
     start = owner.get("start")
     return start is not None and _start_time(pid) not in (None, start)  # the pid was reused
-
-
-def _local(owner: Any) -> bool:
-    """Whether ``owner`` (an :func:`_identity`) is a process of this host (checked by pid)."""
-    return isinstance(owner, dict) and owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int)
 
 
 #: Trial user attribute holding ``space.describe(cell)``, the trial's architecture in the
