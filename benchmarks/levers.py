@@ -101,3 +101,29 @@ def agnet_rounds(space: SearchSpace, seed: int) -> LSOSampler:
 
 def agnet_rounds_ensemble(space: SearchSpace, seed: int) -> LSOSampler:
     return LSOSampler(space, EnsembleAGNet(space, seed, **_startup_option(AGNet, 10)), seed=seed)
+
+
+def _rounds(cls: type, space: SearchSpace, seed: int) -> LSOSampler:
+    """``cls`` with a model after 10 results and rounds of a quarter of the results (the
+    strategies' own ``round_growth`` option, at most their round size)."""
+    return LSOSampler(space, cls(space, seed, n_startup_trials=10, round_growth=0.25), seed=seed)
+
+
+def agnet_growth(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net with ``n_startup_trials=10, round_growth=0.25`` (the ``rounds`` lever through
+    the library's own options)."""
+    return _rounds(AGNet, space, seed)
+
+
+def graph_vae_growth(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE (D-VAE encoder) with ``n_startup_trials=10, round_growth=0.25``."""
+    from lso_sampler.strategies import GraphVAESearch
+
+    return _rounds(GraphVAESearch, space, seed)
+
+
+def convex_growth(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO with ``n_startup_trials=10, round_growth=0.25``."""
+    from lso_sampler.strategies import ConvexLSO
+
+    return _rounds(ConvexLSO, space, seed)
