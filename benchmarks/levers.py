@@ -122,8 +122,64 @@ def graph_vae_growth(space: SearchSpace, seed: int) -> LSOSampler:
     return _rounds(GraphVAESearch, space, seed)
 
 
+def graph_vae_local_option(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE with the library's ``local_candidates=4`` (the same search as
+    :func:`graph_vae_local`)."""
+    from lso_sampler.strategies import GraphVAESearch
+
+    return LSOSampler(space, GraphVAESearch(space, seed, local_candidates=4), seed=seed)
+
+
+def convex_local_option(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO with the library's ``local_candidates=4`` (the same search as :func:`convex_local`)."""
+    from lso_sampler.strategies import ConvexLSO
+
+    return LSOSampler(space, ConvexLSO(space, seed, local_candidates=4), seed=seed)
+
+
 def convex_growth(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO with ``n_startup_trials=10, round_growth=0.25``."""
     from lso_sampler.strategies import ConvexLSO
 
     return _rounds(ConvexLSO, space, seed)
+
+
+class LocalCandidatesMixin:
+    """Candidates of a graph-VAE search: its own decodes plus the unqueried one-edit
+    neighbours of its ``local_best`` best evaluated cells, all ranked by its predictor (a
+    trust region around the incumbents, beside the ascent)."""
+
+    local_best = 4
+
+    def ascend(self, model, z, exclude):  # noqa: ANN001, ANN201 - same signature as the strategies'
+        from lso_sampler.strategies.base import constrained_order, neighbours
+
+        found = super().ascend(model, z, exclude)
+        history = self._history
+        if self._extra_dim or not history:
+            return found
+        order = np.argsort(constrained_order(history), kind="stable")[: self.local_best]
+        for i in order:
+            for cell in neighbours(self.space, history[int(i)].cell):
+                if not self.space.is_valid(cell):
+                    continue
+                k = self.space.key(cell)
+                if k not in exclude and k not in found:
+                    found[k] = cell
+        return found
+
+
+def graph_vae_local(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE whose candidates include the one-edit neighbours of its 4 best cells."""
+    from lso_sampler.strategies import GraphVAESearch
+
+    cls = type("LocalGraphVAE", (LocalCandidatesMixin, GraphVAESearch), {})
+    return LSOSampler(space, cls(space, seed), seed=seed)
+
+
+def convex_local(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO whose candidates include the one-edit neighbours of its 4 best cells."""
+    from lso_sampler.strategies import ConvexLSO
+
+    cls = type("LocalConvexLSO", (LocalCandidatesMixin, ConvexLSO), {})
+    return LSOSampler(space, cls(space, seed), seed=seed)

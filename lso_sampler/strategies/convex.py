@@ -65,6 +65,9 @@ class ConvexLSO(GraphVAESearch):
         num_unlabeled: Random unlabeled cells per iteration (256).
         num_perturb: Perturbed copies of each best latent (4).
         noise: Standard deviation of the perturbation (0.1).
+        local_candidates: Best evaluated cells whose new one-edit neighbours join the
+            decodes as candidates, ranked by the ICNN with them (4, as
+            :class:`GraphVAESearch`; ``0``: decodes only, as CR-LSO).
 
     Raises:
         TypeError: if an option has the wrong type (e.g. ``num_perturb=2.5``).
@@ -105,6 +108,7 @@ class ConvexLSO(GraphVAESearch):
         num_unlabeled: int = 256,
         num_perturb: int = 4,
         noise: float = 0.1,
+        local_candidates: int = 4,
     ) -> None:
         super().__init__(
             space,
@@ -125,6 +129,7 @@ class ConvexLSO(GraphVAESearch):
             config=config,
             pretrain_steps=pretrain_steps,
             target=target,
+            local_candidates=local_candidates,
         )
         num_unlabeled = check_int("num_unlabeled", num_unlabeled, 0)
         num_perturb = check_int("num_perturb", num_perturb, 1)

@@ -20,6 +20,7 @@ from lso_sampler.strategies.base import (
     constrained_order,
     constrained_ranks,
     history_arrays,
+    neighbours,
 )
 
 __all__ = ["GraphVAESearch", "normalise", "rank_normalise"]
@@ -107,6 +108,12 @@ class GraphVAESearch(ModelBasedStrategy):
         target: How the predictor's performance targets are scaled to [0.05, 0.95]:
             ``"rank"`` (by rank, the default) or ``"minmax"`` (by value; with constraints
             the targets are always ranks).
+        local_candidates: Best evaluated cells whose one-edit neighbours (not evaluated,
+            not pending) join the decodes as candidates, all ranked by ``f`` (a trust
+            region around the incumbents beside the ascent; each neighbour is proposed with
+            its source cell's hyperparameter values as one of its candidates). Default 4:
+            the search alone stalls two or three edits short of the best cells
+            (benchmarks/README.md, search-quality levers); ``0``: decodes only, as NGAE.
 
     Raises:
         TypeError: if an option has the wrong type (a float or bool for an int, a string
@@ -158,6 +165,7 @@ class GraphVAESearch(ModelBasedStrategy):
         config: GraphVAEConfig | None = None,
         pretrain_steps: int | None = None,
         target: str = "rank",
+        local_candidates: int = 4,
     ) -> None:
         super().__init__(
             space,
@@ -180,6 +188,7 @@ class GraphVAESearch(ModelBasedStrategy):
         predictor_weight = check_float("predictor_weight", predictor_weight, 0.0)
         if pretrain_steps is not None:
             pretrain_steps = check_int("pretrain_steps", pretrain_steps, 0)
+        local_candidates = check_int("local_candidates", local_candidates, 0)
         if config is not None and not isinstance(config, GraphVAEConfig):
             raise TypeError(f"config: must be a GraphVAEConfig or None, got {type(config).__name__}")
         if complexity_weight > 0 and complexity is None:
@@ -197,6 +206,7 @@ class GraphVAESearch(ModelBasedStrategy):
         self.step_size = step_size
         self.pretrain_steps = pretrain_steps
         self.target = target
+        self.local_candidates = local_candidates
         self._pretrained: dict[str, torch.Tensor] | None = None
         #: Objectives of the last fitted history; per-start-point scalarisation weights
         #: ``[B, 2]`` while a two-objective ascent runs.
@@ -410,6 +420,24 @@ class GraphVAESearch(ModelBasedStrategy):
             self._found_h[self.space.key(cell)] = row
         return best
 
+    def _add_neighbours(self, history: Sequence[Observation], exclude: set[str], found: dict[str, Cell]) -> None:
+        """Add the new one-edit neighbours of the :attr:`local_candidates` best evaluated
+        cells to ``found`` (after the decodes), each with its source cell's encoded
+        hyperparameters."""
+        if not self.local_candidates or not history:
+            return
+        order = np.argsort(constrained_order(history), kind="stable")[: self.local_candidates]
+        for i in order:
+            source = history[int(i)]
+            h = self.hyperparameter_matrix([source])[0] if self._extra_dim else None
+            for cell in neighbours(self.space, source.cell):
+                k = self.space.key(cell)
+                if k in exclude or k in found:
+                    continue
+                found[k] = cell
+                if h is not None:
+                    self._found_h[k] = h.clone()
+
     def select(self, model: GraphVAE, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
         """Ascend from the start points; the ``n`` new decodes ``f`` rates best. With
         hyperparameters, the predictors see them beside the latents: each start point
@@ -427,6 +455,7 @@ class GraphVAESearch(ModelBasedStrategy):
             found = self.ascend(model, start, taken)
         finally:
             self._weights = None
+        self._add_neighbours(history, taken, found)
         self.last_stats["candidates"] = float(len(found))
         chosen = self.rank(model, list(found.values()))[:n]
         hp = self.hyperparameters

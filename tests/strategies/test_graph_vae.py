@@ -107,3 +107,49 @@ def test_rank_targets_spread_evenly_and_share_ties() -> None:
 def test_bad_target_names_the_parameter() -> None:
     with pytest.raises(ValueError, match="target"):
         GraphVAESearch(SPACE, target="zscore")
+
+
+@pytest.mark.parametrize("cls", [GraphVAESearch, ConvexLSO])
+def test_local_candidates_propose_the_best_cells_neighbours(cls) -> None:
+    """With start points that decode only to the evaluated best cell (one best latent, no
+    prior samples, no steps), the decoder finds nothing new: ``local_candidates=1`` fills the
+    round from the best cell's one-edit neighbours, ranked by the model; without it the
+    round is a random top-up (``local_candidates=0``)."""
+    from lso_sampler.strategies.base import neighbours
+
+    history = _history(SPACE, 20)
+    best = max(history, key=lambda o: o.values[0])
+    near = {SPACE.key(c) for c in neighbours(SPACE, best.cell)}
+    extra = {"num_unlabeled": 8, "num_perturb": 1, "noise": 0.0} if cls is ConvexLSO else {}
+    options = {"epochs": 2, "num_prior": 0, "num_best": 1, "steps": 0, **extra}
+    with_local = cls(SPACE, seed=0, local_candidates=1, **options)
+    cells = with_local.propose(history, [], 8)
+    assert with_local.last_origins == ["model"] * 8
+    assert {SPACE.key(c) for c in cells} <= near
+    without = cls(SPACE, seed=0, local_candidates=0, **options)
+    cells = without.propose(history, [], 8)
+    assert "random-top-up" in without.last_origins
+    assert not {SPACE.key(c) for c in cells} <= near
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "4"])
+def test_local_candidates_is_checked(bad) -> None:
+    with pytest.raises((TypeError, ValueError), match="local_candidates"):
+        GraphVAESearch(SPACE, seed=0, local_candidates=bad)
+
+
+def test_local_candidates_carry_hyperparameter_values() -> None:
+    """In a joint search, a neighbour proposed by ``local_candidates`` comes with values
+    of the searched parameters (its source cell's among the candidates rated)."""
+    from lso_sampler.strategies.hyperparameters import Hyperparameter, HyperparameterSpace
+
+    hp = HyperparameterSpace([Hyperparameter("epochs", "categorical", choices=(12, 200))])
+    history = [
+        Observation(o.cell, o.key, o.values, hyperparameters={"epochs": 200 if i % 2 else 12})
+        for i, o in enumerate(_history(SPACE, 20))
+    ]
+    search = GraphVAESearch(SPACE, seed=0, epochs=2, num_prior=0, num_best=1, steps=0, local_candidates=1)
+    search.set_hyperparameters(hp)
+    cells = search.propose(history, [], 4)
+    assert len(cells) == 4 and search.last_origins == ["model"] * 4
+    assert [h["epochs"] in (12, 200) for h in search.last_hyperparameters] == [True] * 4
