@@ -183,3 +183,18 @@ def convex_local(space: SearchSpace, seed: int) -> LSOSampler:
 
     cls = type("LocalConvexLSO", (LocalCandidatesMixin, ConvexLSO), {})
     return LSOSampler(space, cls(space, seed), seed=seed)
+
+
+def graph_vae_decodes(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE as before ``local_candidates`` (decodes only): the ``graph-vae`` rows
+    of the tables run before it became the default."""
+    from lso_sampler.strategies import GraphVAESearch
+
+    return LSOSampler(space, GraphVAESearch(space, seed, local_candidates=0), seed=seed)
+
+
+def convex_decodes(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO as before ``local_candidates`` (decodes only)."""
+    from lso_sampler.strategies import ConvexLSO
+
+    return LSOSampler(space, ConvexLSO(space, seed, local_candidates=0), seed=seed)
