@@ -21,6 +21,7 @@ __all__ = [
     "ModelBasedStrategy",
     "Observation",
     "Strategy",
+    "best_observations",
     "constrained_order",
     "constrained_ranks",
     "history_arrays",
@@ -393,7 +394,7 @@ class ModelBasedStrategy(Strategy):
         parts = [hp.sample(self.rng, cells * n_random).reshape(cells, n_random, hp.dim)]
         if n_local:
             top = min(8, -(-len(history) // 4))  # the best quarter, at most eight
-            best = [history[int(i)] for i in np.argsort(constrained_order(history), kind="stable")[:top]]
+            best = best_observations(history, top)
             base = hp.encode_many([o.hyperparameters for o in best])
             centres = base[self.rng.integers(len(base), size=cells * n_local)]
             parts.append(hp.perturb(centres, self.rng, 0.15).reshape(cells, n_local, hp.dim))
@@ -529,6 +530,12 @@ def constrained_order(history: Sequence[Observation]) -> np.ndarray:
     """:func:`constrained_ranks` of the observations' values and violations."""
     values, _, violation = history_arrays(history)
     return constrained_ranks(values, violation)
+
+
+def best_observations(history: Sequence[Observation], k: int) -> list[Observation]:
+    """The ``k`` best observations by :func:`constrained_order`, best first (ties in history
+    order)."""
+    return [history[int(i)] for i in np.argsort(constrained_order(history), kind="stable")[:k]]
 
 
 def neighbours(space: SearchSpace, cell: Cell) -> list[Cell]:

@@ -11,7 +11,7 @@ from lso_sampler._checks import check_float, check_int, renamed
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies.base import Observation, constrained_order
+from lso_sampler.strategies.base import Observation, best_observations
 from lso_sampler.strategies.graph_vae import GraphVAESearch
 
 __all__ = ["ConvexLSO"]
@@ -145,7 +145,7 @@ class ConvexLSO(GraphVAESearch):
         return [self.space.sample(rng) for _ in range(self.num_unlabeled)]
 
     def start_points(self, model: GraphVAE, history: Sequence[Observation], gen: torch.Generator) -> torch.Tensor:
-        best = [history[int(i)] for i in np.argsort(constrained_order(history), kind="stable")[: self.num_best]]
+        best = best_observations(history, self.num_best)
         with torch.no_grad():
             mu = model.encode_cells([o.cell for o in best])[0]
         z = mu.repeat_interleave(self.num_perturb, 0)

@@ -17,7 +17,7 @@ from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies.base import (
     ModelBasedStrategy,
     Observation,
-    constrained_order,
+    best_observations,
     constrained_ranks,
     history_arrays,
     neighbours,
@@ -330,7 +330,7 @@ class GraphVAESearch(ModelBasedStrategy):
         """Prior samples and the posterior means of the best evaluated cells (with
         hyperparameters: the prior samples with random values of them, the best cells
         with their own)."""
-        best = [history[int(i)] for i in np.argsort(constrained_order(history), kind="stable")[: self.num_best]]
+        best = best_observations(history, self.num_best)
         parts = [torch.randn(self.num_prior, model.latent_dim, generator=gen)]
         hs = [self._random_h(self.num_prior)]
         if best:
@@ -426,9 +426,7 @@ class GraphVAESearch(ModelBasedStrategy):
         hyperparameters."""
         if not self.local_candidates or not history:
             return
-        order = np.argsort(constrained_order(history), kind="stable")[: self.local_candidates]
-        for i in order:
-            source = history[int(i)]
+        for source in best_observations(history, self.local_candidates):
             h = self.hyperparameter_matrix([source])[0] if self._extra_dim else None
             for cell in neighbours(self.space, source.cell):
                 k = self.space.key(cell)
