@@ -109,32 +109,11 @@ def _rounds(cls: type, space: SearchSpace, seed: int) -> LSOSampler:
     return LSOSampler(space, cls(space, seed, n_startup_trials=10, round_growth=0.25), seed=seed)
 
 
-def agnet_growth(space: SearchSpace, seed: int) -> LSOSampler:
-    """AG-Net with ``n_startup_trials=10, round_growth=0.25`` (the ``rounds`` lever through
-    the library's own options)."""
-    return _rounds(AGNet, space, seed)
-
-
 def graph_vae_growth(space: SearchSpace, seed: int) -> LSOSampler:
     """The graph VAE (D-VAE encoder) with ``n_startup_trials=10, round_growth=0.25``."""
     from lso_sampler.strategies import GraphVAESearch
 
     return _rounds(GraphVAESearch, space, seed)
-
-
-def graph_vae_local_option(space: SearchSpace, seed: int) -> LSOSampler:
-    """The graph VAE with the library's ``local_candidates=4`` (the same search as
-    :func:`graph_vae_local`)."""
-    from lso_sampler.strategies import GraphVAESearch
-
-    return LSOSampler(space, GraphVAESearch(space, seed, local_candidates=4), seed=seed)
-
-
-def convex_local_option(space: SearchSpace, seed: int) -> LSOSampler:
-    """CR-LSO with the library's ``local_candidates=4`` (the same search as :func:`convex_local`)."""
-    from lso_sampler.strategies import ConvexLSO
-
-    return LSOSampler(space, ConvexLSO(space, seed, local_candidates=4), seed=seed)
 
 
 def convex_growth(space: SearchSpace, seed: int) -> LSOSampler:
@@ -144,45 +123,25 @@ def convex_growth(space: SearchSpace, seed: int) -> LSOSampler:
     return _rounds(ConvexLSO, space, seed)
 
 
-class LocalCandidatesMixin:
-    """Candidates of a graph-VAE search: its own decodes plus the unqueried one-edit
-    neighbours of its ``local_best`` best evaluated cells, all ranked by its predictor (a
-    trust region around the incumbents, beside the ascent)."""
-
-    local_best = 4
-
-    def ascend(self, model, z, exclude):  # noqa: ANN001, ANN201 - same signature as the strategies'
-        from lso_sampler.strategies.base import constrained_order, neighbours
-
-        found = super().ascend(model, z, exclude)
-        history = self._history
-        if self._extra_dim or not history:
-            return found
-        order = np.argsort(constrained_order(history), kind="stable")[: self.local_best]
-        for i in order:
-            for cell in neighbours(self.space, history[int(i)].cell):
-                if not self.space.is_valid(cell):
-                    continue
-                k = self.space.key(cell)
-                if k not in exclude and k not in found:
-                    found[k] = cell
-        return found
+def _local(cls: type, space: SearchSpace, seed: int, k: int) -> LSOSampler:
+    return LSOSampler(space, cls(space, seed, local_candidates=k), seed=seed)
 
 
 def graph_vae_local(space: SearchSpace, seed: int) -> LSOSampler:
-    """The graph VAE whose candidates include the one-edit neighbours of its 4 best cells."""
+    """The graph VAE whose candidates include the one-edit neighbours of its 4 best cells
+    (``local_candidates=4``; the lever's tables ran with a subclass adding them in ``ascend``
+    before the option existed, which proposed the same cells query for query)."""
     from lso_sampler.strategies import GraphVAESearch
 
-    cls = type("LocalGraphVAE", (LocalCandidatesMixin, GraphVAESearch), {})
-    return LSOSampler(space, cls(space, seed), seed=seed)
+    return _local(GraphVAESearch, space, seed, 4)
 
 
 def convex_local(space: SearchSpace, seed: int) -> LSOSampler:
-    """CR-LSO whose candidates include the one-edit neighbours of its 4 best cells."""
+    """CR-LSO whose candidates include the one-edit neighbours of its 4 best cells
+    (``local_candidates=4``, as :func:`graph_vae_local`)."""
     from lso_sampler.strategies import ConvexLSO
 
-    cls = type("LocalConvexLSO", (LocalCandidatesMixin, ConvexLSO), {})
-    return LSOSampler(space, cls(space, seed), seed=seed)
+    return _local(ConvexLSO, space, seed, 4)
 
 
 def graph_vae_decodes(space: SearchSpace, seed: int) -> LSOSampler:
@@ -190,11 +149,11 @@ def graph_vae_decodes(space: SearchSpace, seed: int) -> LSOSampler:
     of the tables run before it became the default."""
     from lso_sampler.strategies import GraphVAESearch
 
-    return LSOSampler(space, GraphVAESearch(space, seed, local_candidates=0), seed=seed)
+    return _local(GraphVAESearch, space, seed, 0)
 
 
 def convex_decodes(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO as before ``local_candidates`` (decodes only)."""
     from lso_sampler.strategies import ConvexLSO
 
-    return LSOSampler(space, ConvexLSO(space, seed, local_candidates=0), seed=seed)
+    return _local(ConvexLSO, space, seed, 0)
