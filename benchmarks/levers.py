@@ -109,6 +109,12 @@ def _rounds(cls: type, space: SearchSpace, seed: int) -> LSOSampler:
     return LSOSampler(space, cls(space, seed, n_startup_trials=10, round_growth=0.25), seed=seed)
 
 
+def agnet_growth(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net with ``n_startup_trials=10, round_growth=0.25`` (the library's options; the
+    older ``agnet_rounds`` subclass differs only in ignoring trials in flight)."""
+    return _rounds(AGNet, space, seed)
+
+
 def graph_vae_growth(space: SearchSpace, seed: int) -> LSOSampler:
     """The graph VAE (D-VAE encoder) with ``n_startup_trials=10, round_growth=0.25``."""
     from lso_sampler.strategies import GraphVAESearch
