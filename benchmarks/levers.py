@@ -163,3 +163,41 @@ def convex_decodes(space: SearchSpace, seed: int) -> LSOSampler:
     from lso_sampler.strategies import ConvexLSO
 
     return _local(ConvexLSO, space, seed, 0)
+
+
+def _unmasked_read_scores(space, node_probs, edge_probs, gen):  # type: ignore[no-untyped-def]
+    """NAS-Bench-Graph's cell reading before it was made valid by construction: every op
+    node's type from all node types, its source from all earlier nodes; a cell whose link
+    or ops break the rules comes back invalid (and is discarded by AG-Net)."""
+    from lso_sampler.cell import Cell
+    from lso_sampler.spaces.nasbench_graph import LINKS
+
+    names = space.node_types
+    b = node_probs.shape[0]
+    types = torch.multinomial(node_probs[:, 1:5].reshape(b * 4, -1), 1, generator=gen).view(b, 4)
+    preds = [torch.multinomial(edge_probs[:, :i, i] + 1e-9, 1, generator=gen).squeeze(1) for i in range(1, 5)]
+    cells = []
+    for row in range(b):
+        link = "".join(str(int(p[row])) for p in preds)
+        ops = [names[int(k)] for k in types[row]]
+        if link not in LINKS or any(op not in space.ops for op in ops):
+            cells.append(Cell(["input", *ops, "output"], [[0] * 6 for _ in range(6)]))
+            continue
+        cells.append(space._decode({"link": link, **{f"op_{i}": ops[i - 1] for i in range(1, 5)}}))
+    return cells
+
+
+def agnet_unmasked(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net on NAS-Bench-Graph reading its generator's scores as before the masked
+    reading (about 43 % of the draws invalid): the ``agnet`` rows of earlier NAS-Bench-Graph
+    tables."""
+    import copy
+    import types
+
+    from lso_sampler.spaces import NASBenchGraphSpace
+
+    if not isinstance(space, NASBenchGraphSpace):
+        raise ValueError(f"space: agnet_unmasked is for NAS-Bench-Graph, got {type(space).__name__}")
+    own = copy.copy(space)  # the other samplers of the run keep the space's own reading
+    own.read_scores = types.MethodType(_unmasked_read_scores, own)  # type: ignore[method-assign]
+    return LSOSampler(own, AGNet(own, seed), seed=seed)

@@ -15,6 +15,12 @@ __all__ = ["NASBenchGraphSpace"]
 LINKS = tuple("".join(map(str, lk)) for lk in link_list)
 OPS = tuple(gnn_list)
 OPS_PROTEINS = tuple(gnn_list_proteins)
+#: Link-pattern prefix -> which earlier nodes the next op node may read (1.0) to stay a prefix.
+_SOURCES = {
+    lk[:i]: [float(any(p.startswith(lk[:i] + str(j)) for p in LINKS)) for j in range(i + 1)]
+    for lk in LINKS
+    for i in range(4)
+}
 
 
 class NASBenchGraphSpace(SearchSpace):
@@ -109,25 +115,32 @@ class NASBenchGraphSpace(SearchSpace):
         return None
 
     def read_scores(self, node_probs, edge_probs, gen):  # type: ignore[no-untyped-def]
-        """Each op node reads exactly one earlier node: draw that one from its incoming edge
-        scores; the output's edges follow from the link pattern (the space's rules)."""
+        """Valid cells by construction: op node ``i`` draws the node it reads from its
+        incoming edge scores among the sources that keep the link pattern a prefix of one
+        of the 9 patterns, and its op from its type scores among the data set's ops (op 4
+        not ``skip`` where ops 1-3 are); the output's edges follow from the link pattern.
+        Unmasked draws were invalid for 43 % of the pretrained generator's cells."""
         import torch
 
         names = self.node_types
         b = node_probs.shape[0]
-        types = torch.multinomial(node_probs[:, 1:5].reshape(b * 4, -1), 1, generator=gen).view(b, 4)
-        preds = [
-            torch.multinomial(edge_probs[:, :i, i] + 1e-9, 1, generator=gen).squeeze(1) for i in range(1, 5)
+        allowed = torch.tensor([name in self.ops for name in names], dtype=node_probs.dtype)
+        probs = node_probs[:, 1:5] * allowed + 1e-12 * allowed  # [b, 4, T], mass on the ops only
+        types = torch.multinomial(probs.reshape(b * 4, -1), 1, generator=gen).view(b, 4)
+        no_skip = allowed.clone()
+        no_skip[names.index("skip")] = 0.0
+        last = torch.multinomial(node_probs[:, 4] * no_skip + 1e-12 * no_skip, 1, generator=gen).squeeze(1)
+        all_skip = (types[:, :3] == names.index("skip")).all(1)
+        types[:, 3] = torch.where(all_skip, last, types[:, 3])
+        prefixes = [""] * b
+        for i in range(1, 5):
+            mask = torch.tensor([_SOURCES[p] for p in prefixes])
+            drawn = torch.multinomial(edge_probs[:, :i, i] * mask + 1e-9 * mask, 1, generator=gen).squeeze(1)
+            prefixes = [p + str(int(j)) for p, j in zip(prefixes, drawn)]
+        return [
+            self._decode({"link": link, **{f"op_{i}": names[int(k)] for i, k in enumerate(row, 1)}})
+            for link, row in zip(prefixes, types.tolist())
         ]
-        cells = []
-        for row in range(b):
-            link = "".join(str(int(p[row])) for p in preds)
-            ops = [names[int(k)] for k in types[row]]
-            if link not in LINKS or any(op not in self.ops for op in ops):
-                cells.append(Cell(["input", *ops, "output"], [[0] * 6 for _ in range(6)]))  # invalid
-                continue
-            cells.append(self._decode({"link": link, **{f"op_{i}": ops[i - 1] for i in range(1, 5)}}))
-        return cells
 
     def to_module(  # type: ignore[override]
         self,

@@ -66,3 +66,27 @@ def test_to_module_builds_every_op_and_link() -> None:
     assert space.to_module(cell, in_dim=6, num_classes=3, hidden=8).fc.in_features == 6 + 24
     with pytest.raises(ValueError, match="hidden: must be a multiple of 4"):
         space.to_module(cell, in_dim=6, num_classes=3, hidden=10)
+
+
+def test_read_scores_gives_only_valid_cells_that_follow_the_scores() -> None:
+    import torch
+
+    space = NASBenchGraphSpace("cora")
+    gen = torch.Generator().manual_seed(0)
+    n, t = space.max_nodes, len(space.node_types)
+    # uniform scores over every node type (input and output included) and every edge
+    cells = space.read_scores(torch.full((500, n, t), 1.0 / t), torch.full((500, n, n), 0.5), gen)
+    assert all(space.is_valid(c) for c in cells)
+    assert len({space.key(c) for c in cells}) > 400
+    # scores that favour "skip" and some links: the link and ops follow them where the rules
+    # allow (op node 4 may not be a fourth skip, so it takes the next-best op)
+    types = torch.full((50, n, t), 1e-12)
+    types[:, :, space.node_types.index("skip")] = 1.0
+    types[:, :, space.node_types.index("gcn")] = 1e-5
+    edges = torch.full((50, n, n), 1e-6)
+    edges[:, 0, 1] = edges[:, 1, 2] = edges[:, 1, 3] = edges[:, 1, 4] = 1.0
+    # op nodes 3 and 4 would rather read the input, which no pattern allows after "01"
+    edges[:, 0, 3] = edges[:, 0, 4] = 10.0
+    values = [space.to_params(c) for c in space.read_scores(types, edges, gen)]
+    assert {v["link"] for v in values} == {"0111"}
+    assert {(v["op_1"], v["op_2"], v["op_3"], v["op_4"]) for v in values} == {("skip", "skip", "skip", "gcn")}
