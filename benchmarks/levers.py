@@ -201,3 +201,9 @@ def agnet_unmasked(space: SearchSpace, seed: int) -> LSOSampler:
     own = copy.copy(space)  # the other samplers of the run keep the space's own reading
     own.read_scores = types.MethodType(_unmasked_read_scores, own)  # type: ignore[method-assign]
     return LSOSampler(own, AGNet(own, seed), seed=seed)
+
+
+def agnet_full_rounds(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net as before ``round_growth=0.25`` became its default: 16 random cells, then full
+    rounds of 16 (the ``agnet`` rows of the tables run before)."""
+    return LSOSampler(space, AGNet(space, seed, n_startup_trials=16, round_growth=None), seed=seed)

@@ -51,7 +51,7 @@ def test_search_on_your_data() -> None:
     pytest.importorskip("sklearn")
     out = _run("search_on_your_data.py", "--trials", "20", "--seeds", "1", "--epochs", "2", "--samplers", "agnet,tpe")
     runs = _runs(out)
-    assert set(runs) == {"agnet", "tpe"}  # 20 trials: AG-Net's 16 random cells, then one model round
+    assert set(runs) == {"agnet", "tpe"}  # 20 trials: AG-Net's 10 random cells, then model rounds
     for valid, test, pruned in runs.values():
         assert 0.5 < valid <= 1.0 and 0.5 < test <= 1.0  # digits: any working cell beats chance (0.1)
         assert 0 <= pruned < 20

@@ -57,7 +57,7 @@ class AGNet(ModelBasedStrategy):
     Args:
         space: The search space.
         seed: Random seed (numpy and torch generators of this strategy).
-        n_startup_trials: Random cells before the first iteration (16; Optuna's name
+        n_startup_trials: Random cells before the first iteration (10; Optuna's name
             for the start-up count, formerly ``num_init``, which still works with a
             FutureWarning).
         num_candidates: Valid new cells generated per iteration (100).
@@ -75,7 +75,8 @@ class AGNet(ModelBasedStrategy):
         round_growth: Proposal rounds of the samplers and searchers after the start-up
             of ``ceil(round_growth x results)`` cells (at least 4 and one more than the
             trials in flight, at most the round size): the model is refitted often while
-            results are few. ``None``: full rounds (:attr:`batch_size`).
+            results are few (0.25: rounds of 4, 4, 5, 6, 8, 10, 12, 15, then 16). ``None``:
+            full rounds (:attr:`batch_size`), the default before 0.25.
         weighted_retraining: Ablation switch: ``False`` trains with uniform weights.
         backprop_surrogate: Ablation switch: ``False`` stops the surrogate's gradient from
             reaching the generator.
@@ -116,14 +117,14 @@ class AGNet(ModelBasedStrategy):
         space: SearchSpace,
         seed: int | None = None,
         *,
-        n_startup_trials: int = 16,
+        n_startup_trials: int = 10,
         num_candidates: int = 100,
         epochs: int | None = None,
         alpha: float = 0.9,
         weight_k: float = 0.01,
         train_batch_size: int = 16,
         lr: float = 1e-3,
-        round_growth: float | None = None,
+        round_growth: float | None = 0.25,
         weighted_retraining: bool = True,
         backprop_surrogate: bool = True,
         config: AGNetConfig | None = None,

@@ -505,7 +505,7 @@ def test_agnet_sampler_resumes_in_a_fresh_sampler_with_the_same_proposals(tmp_pa
     make = lambda: AGNetSampler(SPACE, seed=0, epochs=2)  # noqa: E731
     db1 = tmp_path / "a.db"
     optuna.create_study(study_name="s", storage=f"sqlite:///{db1}", direction="maximize")
-    _run(f"sqlite:///{db1}", make(), 20)  # 16 random + 4 of the first AG-Net batch
+    _run(f"sqlite:///{db1}", make(), 20)  # 10 random + AG-Net rounds of 4, 4 and 2 of 5
     db2 = tmp_path / "b.db"
     shutil.copy(db1, db2)
     a = _run(f"sqlite:///{db1}", make(), 20)  # an uninterrupted continuation...
