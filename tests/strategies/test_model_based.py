@@ -107,7 +107,7 @@ def test_fitting_leaves_the_global_torch_random_state_alone(cls) -> None:
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_round_growth_refits_often_while_results_are_few(cls) -> None:
-    fixed = cls(SPACE, 0, n_startup_trials=10)
+    fixed = cls(SPACE, 0, n_startup_trials=10, round_growth=None)  # full rounds (AG-Net grows by default)
     growing = cls(SPACE, 0, n_startup_trials=10, round_growth=0.25, **CHEAP[cls])
     sizes = {k: growing.round_size(_history(k), [], 16) for k in (0, 6, 10, 20, 32, 48, 64, 100)}
     # the initial design as before; then a quarter of the results, at least 4, at most 16
