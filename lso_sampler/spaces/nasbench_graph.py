@@ -118,8 +118,7 @@ class NASBenchGraphSpace(SearchSpace):
         """Valid cells by construction: op node ``i`` draws the node it reads from its
         incoming edge scores among the sources that keep the link pattern a prefix of one
         of the 9 patterns, and its op from its type scores among the data set's ops (op 4
-        not ``skip`` where ops 1-3 are); the output's edges follow from the link pattern.
-        Unmasked draws were invalid for 43 % of the pretrained generator's cells."""
+        not ``skip`` where ops 1-3 are); the output's edges follow from the link pattern."""
         import torch
 
         names = self.node_types
@@ -127,10 +126,11 @@ class NASBenchGraphSpace(SearchSpace):
         allowed = torch.tensor([name in self.ops for name in names], dtype=node_probs.dtype)
         probs = node_probs[:, 1:5] * allowed + 1e-12 * allowed  # [b, 4, T], mass on the ops only
         types = torch.multinomial(probs.reshape(b * 4, -1), 1, generator=gen).view(b, 4)
+        skip = names.index("skip")
         no_skip = allowed.clone()
-        no_skip[names.index("skip")] = 0.0
+        no_skip[skip] = 0.0
         last = torch.multinomial(node_probs[:, 4] * no_skip + 1e-12 * no_skip, 1, generator=gen).squeeze(1)
-        all_skip = (types[:, :3] == names.index("skip")).all(1)
+        all_skip = (types[:, :3] == skip).all(1)
         types[:, 3] = torch.where(all_skip, last, types[:, 3])
         prefixes = [""] * b
         for i in range(1, 5):

@@ -75,7 +75,8 @@ class AGNet(ModelBasedStrategy):
         round_growth: Proposal rounds of the samplers and searchers after the start-up
             of ``ceil(round_growth x results)`` cells (at least 4 and one more than the
             trials in flight, at most the round size): the model is refitted often while
-            results are few (0.25: rounds of 4, 4, 5, 6, 8, 10, 12, 15, then 16). ``None``:
+            results are few (0.25 after 10 start-up results: rounds of 4, 4, 5, 6, 8, 10,
+            12, 15, then 16). ``None``:
             full rounds (:attr:`batch_size`), the default before 0.25.
         weighted_retraining: Ablation switch: ``False`` trains with uniform weights.
         backprop_surrogate: Ablation switch: ``False`` stops the surrogate's gradient from
