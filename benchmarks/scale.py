@@ -627,7 +627,10 @@ class Case:
         (self.run_dir / "start").touch()
         t0 = time.perf_counter()
         n = self.args.trials
-        lo, hi = max(1, int(0.1 * n)), max(1, int(0.7 * n))
+        # kills fall between 10 % and 70 % of the trials told, and early enough in a short run that
+        # each worker still owes about three trials (so one reaches the planned point)
+        lo = max(1, int(0.1 * n))
+        hi = max(lo, min(int(0.7 * n), n - 3 * self.workers))
         marks = sorted(int(m) for m in self.rng.integers(lo, hi + 1, size=self.kills))
         plan = list(zip(marks, kill_points(self.kills, self.rng)))
         timed_out = False
