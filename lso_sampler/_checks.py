@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["check_bool", "check_float", "check_int", "renamed", "resolve_renamed"]
+__all__ = ["check_bool", "check_device", "check_float", "check_int", "renamed", "resolve_renamed"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -116,6 +116,42 @@ def check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name}: must be True or False, got {_got(value)}")
     return bool(value)
+
+
+_DEVICES = "'cpu', 'cuda', 'cuda:<index>' or 'mps'"
+
+
+def check_device(name: str, value: Any) -> str:
+    """``value`` as a torch device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``)
+    if torch can use that device here.
+
+    Raises:
+        TypeError: if ``value`` is neither a string nor a ``torch.device``.
+        ValueError: if it names no device, a kind other than cpu, cuda and mps, or a GPU that
+            this machine's torch cannot reach (no CUDA device, an index past the last one, no MPS).
+    """
+    import torch
+
+    if not isinstance(value, str | torch.device):
+        raise TypeError(f"{name}: must be a device name such as 'cpu' or 'cuda', got {_got(value)}")
+    try:
+        device = torch.device(value)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"{name}: {value!r} is not a torch device; use {_DEVICES}") from None
+    if device.type == "cpu":
+        return "cpu"
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(f"{name}: {value!r}, but torch finds no CUDA GPU here; leave {name}='cpu'")
+        if device.index is not None and device.index >= count:
+            raise ValueError(f"{name}: {value!r}, but torch finds {count} CUDA GPU(s) (indices 0..{count - 1})")
+        return str(device)
+    if device.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValueError(f"{name}: {value!r}, but torch finds no MPS device here; leave {name}='cpu'")
+        return str(device)
+    raise ValueError(f"{name}: {value!r} is not supported; use {_DEVICES}")
 
 
 def resolve_renamed(

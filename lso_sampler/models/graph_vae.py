@@ -159,7 +159,9 @@ class GraphVAE(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Per-sample reconstruction NLL and KL ``[B]`` each, and the latents used."""
         mu, logvar = self.encode(x, adj, mask)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if sample else mu
+        z = mu
+        if sample:  # noise from torch's CPU generator (the strategies seed it) on any device
+            z = mu + torch.randn(mu.shape, dtype=mu.dtype).to(mu.device) * torch.exp(0.5 * logvar)
         rec = self.decoder.loss(z, types, adj, mask)
         kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
         return rec, kl, z

@@ -78,6 +78,8 @@ class AGNet(ModelBasedStrategy):
             results are few (0.25 after 10 start-up results: rounds of 4, 4, 5, 6, 8, 10,
             12, 15, then 16). ``None``:
             full rounds (:attr:`batch_size`), the default before 0.25.
+        device: Where the model trains (``"cpu"``; ``"cuda"`` on a GPU): see
+            :class:`~lso_sampler.strategies.ModelBasedStrategy`.
         weighted_retraining: Ablation switch: ``False`` trains with uniform weights.
         backprop_surrogate: Ablation switch: ``False`` stops the surrogate's gradient from
             reaching the generator.
@@ -93,7 +95,8 @@ class AGNet(ModelBasedStrategy):
         TypeError: if an option has the wrong type (``num_candidates=2.5``, a string for a
             number, a bool for an int, a non-bool switch).
         ValueError: if an option is out of range, NaN or infinite (``alpha=nan``,
-            ``pretrain_steps=-1``, ``temperature_step=nan``, ``lr=inf``).
+            ``pretrain_steps=-1``, ``temperature_step=nan``, ``lr=inf``),
+            or ``device`` names a device torch cannot use here (``device="cuda"`` without a GPU).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -105,6 +108,7 @@ class AGNet(ModelBasedStrategy):
     name = "agnet"
     batch_size = 16
     adam_betas = (0.5, 0.999)
+    host_data = ("w",)  # the rank weights the batches are drawn with
     supports_multi_objective = True
     supports_constraints = True
     supports_hyperparameters = True
@@ -126,6 +130,7 @@ class AGNet(ModelBasedStrategy):
         train_batch_size: int = 16,
         lr: float = 1e-3,
         round_growth: float | None = 0.25,
+        device: str = "cpu",
         weighted_retraining: bool = True,
         backprop_surrogate: bool = True,
         config: AGNetConfig | None = None,
@@ -141,6 +146,7 @@ class AGNet(ModelBasedStrategy):
             train_batch_size=train_batch_size,
             lr=lr,
             round_growth=round_growth,
+            device=device,
         )
         num_candidates = check_int("num_candidates", num_candidates, 1)
         alpha = check_float("alpha", alpha, 0.0, 1.0)
@@ -255,7 +261,7 @@ class AGNet(ModelBasedStrategy):
         the evaluated cells paired with random latents."""
         y = data["y"]
         idx = torch.multinomial(data["w"], self.train_batch_size, replacement=True, generator=gen)
-        z = torch.randn(self.train_batch_size, self.config.latent_dim, generator=gen)
+        z = torch.randn(self.train_batch_size, self.config.latent_dim, generator=gen).to(y.device)
         node_logits, edge_logits = model.generator(z)
         rec = model.reconstruction_loss(node_logits, edge_logits, data["types"][idx], data["edges"][idx])
         gvec = model.generator.graph_vector(node_logits, edge_logits)

@@ -71,12 +71,14 @@ class BANANAS(ModelBasedStrategy):
         round_growth: Proposal rounds of the samplers and searchers after the start-up
             of ``ceil(round_growth x results)`` cells (at least 4, at most the round size).
             ``None``: full rounds of :attr:`batch_size`.
+        device: Where the model trains (``"cpu"``; ``"cuda"`` on a GPU): see
+            :class:`~lso_sampler.strategies.ModelBasedStrategy`.
 
     Raises:
         TypeError: if an option has the wrong type (``num_candidates=2.5``, a string for a
             number, a bool for an int).
-        ValueError: if an option is out of range, NaN or infinite, or ``acquisition`` or
-            ``path_encoding`` is unknown.
+        ValueError: if an option is out of range, NaN or infinite, ``acquisition`` or
+            ``path_encoding`` is unknown, or ``device`` names a device torch cannot use here.
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -113,6 +115,7 @@ class BANANAS(ModelBasedStrategy):
         train_batch_size: int = 32,
         lr: float = 0.01,
         round_growth: float | None = None,
+        device: str = "cpu",
     ) -> None:
         super().__init__(
             space,
@@ -122,6 +125,7 @@ class BANANAS(ModelBasedStrategy):
             train_batch_size=train_batch_size,
             lr=lr,
             round_growth=round_growth,
+            device=device,
         )
         if acquisition not in ACQUISITIONS:
             raise ValueError(f"acquisition: must be one of {list(ACQUISITIONS)}, got {acquisition!r}")

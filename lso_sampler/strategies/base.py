@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from lso_sampler._checks import check_float, check_int, renamed
+from lso_sampler._checks import check_device, check_float, check_int, renamed
 from lso_sampler.cell import Cell
 from lso_sampler.spaces.base import ENUMERATE_LIMIT, SearchSpace, as_rng
 from lso_sampler.strategies.hyperparameters import HyperparameterSpace
@@ -225,17 +225,25 @@ class ModelBasedStrategy(Strategy):
             trials in flight) and at most the round size the sampler asks for
             (:attr:`Strategy.batch_size` unless given), so that the model is refitted often
             while results are few. ``None``: every round has the full round size.
+        device: Where the model trains (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``). The
+            random draws of the training steps stay on the CPU (so a seed draws the same
+            batches on every device); the trained model comes back to the CPU, where
+            proposals are made and the model is saved.
 
     Raises:
         TypeError: if an option has the wrong type (e.g. ``epochs=2.5``, ``lr="0.1"``).
         ValueError: if an option is out of range (e.g. ``n_startup_trials=0``, ``lr=nan``),
-            or given under both its names (``n_startup_trials`` and ``num_init``).
+            given under both its names (``n_startup_trials`` and ``num_init``), or names a
+            device torch cannot use here (``device="cuda"`` without a GPU).
     """
 
     #: Adam's ``betas`` during training.
     adam_betas: tuple[float, float] = (0.9, 0.999)
     #: Maximal gradient norm per training step (``None``: not clipped).
     grad_clip: float | None = None
+    #: Keys of the training data that stay on the CPU when the model trains elsewhere
+    #: (tensors the steps' random draws read, such as sampling weights).
+    host_data: tuple[str, ...] = ()
 
     @renamed(num_init="n_startup_trials")
     def __init__(
@@ -248,8 +256,10 @@ class ModelBasedStrategy(Strategy):
         train_batch_size: int = 16,
         lr: float = 1e-3,
         round_growth: float | None = None,
+        device: Any = "cpu",
     ) -> None:
         super().__init__(space, seed)
+        device = check_device("device", device)
         n_startup_trials = check_int("n_startup_trials", n_startup_trials, 1)
         if round_growth is not None:
             round_growth = check_float("round_growth", round_growth, 0, low_open=True)
@@ -262,6 +272,7 @@ class ModelBasedStrategy(Strategy):
         self.train_batch_size = train_batch_size
         self.lr = lr
         self.round_growth = round_growth
+        self.device = device
         self.model: Any = None
         self.last_stats: dict[str, float] = {}
         #: Hyperparameter values :meth:`select` chose for its cells, by cell key.
@@ -298,8 +309,9 @@ class ModelBasedStrategy(Strategy):
         :func:`torch.random.fork_rng`, seeds torch's global CPU generator from it; then
         :meth:`_prepare`, and :meth:`train_steps` steps of Adam (``lr``,
         :attr:`adam_betas`) on :meth:`_training_loss`, gradients clipped at
-        :attr:`grad_clip`, :meth:`_after_step` after each. ``last_stats`` gets the last
-        step's loss, the means of the loss parts and the number of steps.
+        :attr:`grad_clip`, :meth:`_after_step` after each, on :attr:`device` (model and
+        :meth:`data_to` data; the model returns to the CPU afterwards). ``last_stats`` gets
+        the last step's loss, the means of the loss parts and the number of steps.
         """
         import torch
 
@@ -308,6 +320,9 @@ class ModelBasedStrategy(Strategy):
             # the CPU generator only: torch.manual_seed would reseed CUDA's outside the fork
             torch.default_generator.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))
             model, data = self._prepare(history, gen)
+            if self.device != "cpu":
+                model.to(self.device)
+                data = self.data_to(data, self.device)
             params = list(model.parameters())
             opt = torch.optim.Adam(params, lr=self.lr, betas=self.adam_betas)
             steps = self.train_steps(len(history))
@@ -323,9 +338,29 @@ class ModelBasedStrategy(Strategy):
                 self._after_step(model)
                 last = {"loss": loss.item(), **{k: v.mean().item() for k, v in parts.items()}}
             model.eval()
+            if self.device != "cpu":
+                model.to("cpu")
         self.last_stats = {**last, "steps": float(steps)}
         self.model = model
         return model
+
+    def data_to(self, data: Any, device: Any) -> Any:
+        """``data`` (:meth:`_prepare`'s training data: tensors, in dicts, lists and tuples)
+        with its tensors on ``device``, except the top-level keys in :attr:`host_data`."""
+        import torch
+
+        def move(x: Any) -> Any:
+            if isinstance(x, torch.Tensor):
+                return x.to(device)
+            if isinstance(x, dict):
+                return {k: move(v) for k, v in x.items()}
+            if isinstance(x, list | tuple):
+                return type(x)(move(v) for v in x)
+            return x
+
+        if isinstance(data, dict):
+            return {k: v if k in self.host_data else move(v) for k, v in data.items()}
+        return move(data)
 
     @abstractmethod
     def _prepare(self, history: Sequence[Observation], gen: Any) -> tuple[Any, Any]:

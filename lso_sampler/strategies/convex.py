@@ -49,6 +49,8 @@ class ConvexLSO(GraphVAESearch):
             of ``ceil(round_growth x results)`` cells (at least 4 and one more than the
             trials in flight, at most the round size): the model is refitted often while
             results are few. ``None``: full rounds (:attr:`batch_size`).
+        device: Where the model trains (``"cpu"``; ``"cuda"`` on a GPU): see
+            :class:`~lso_sampler.strategies.ModelBasedStrategy`.
         predictor_weight: Weight of the predictor losses against the summed
             reconstruction loss (1).
         num_prior: Prior samples started from per iteration, besides the perturbed best
@@ -71,7 +73,8 @@ class ConvexLSO(GraphVAESearch):
 
     Raises:
         TypeError: if an option has the wrong type (e.g. ``num_perturb=2.5``).
-        ValueError: if an option is out of range, NaN or infinite (e.g. ``noise=nan``).
+        ValueError: if an option is out of range, NaN or infinite (e.g. ``noise=nan``),
+            or ``device`` names a device torch cannot use here (``device="cuda"`` without a GPU).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -97,6 +100,7 @@ class ConvexLSO(GraphVAESearch):
         train_batch_size: int = 16,
         lr: float = 1e-3,
         round_growth: float | None = None,
+        device: str = "cpu",
         predictor_weight: float = 1.0,
         num_prior: int = 0,
         num_best: int = 16,
@@ -121,6 +125,7 @@ class ConvexLSO(GraphVAESearch):
             train_batch_size=train_batch_size,
             lr=lr,
             round_growth=round_growth,
+            device=device,
             predictor_weight=predictor_weight,
             num_prior=num_prior,
             num_best=num_best,

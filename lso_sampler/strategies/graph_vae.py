@@ -92,6 +92,8 @@ class GraphVAESearch(ModelBasedStrategy):
             of ``ceil(round_growth x results)`` cells (at least 4 and one more than the
             trials in flight, at most the round size): the model is refitted often while
             results are few. ``None``: full rounds (:attr:`batch_size`).
+        device: Where the model trains (``"cpu"``; ``"cuda"`` on a GPU): see
+            :class:`~lso_sampler.strategies.ModelBasedStrategy`.
         predictor_weight: Weight of the predictor losses against the summed
             reconstruction loss (NGAE: 1).
         num_prior: Prior samples started from per iteration (64).
@@ -119,7 +121,8 @@ class GraphVAESearch(ModelBasedStrategy):
         TypeError: if an option has the wrong type (a float or bool for an int, a string
             for a number).
         ValueError: if an option is out of range, NaN or infinite (``step_size=inf``,
-            ``pretrain_steps=-1``, ``lr=nan``).
+            ``pretrain_steps=-1``, ``lr=nan``),
+            or ``device`` names a device torch cannot use here (``device="cuda"`` without a GPU).
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -157,6 +160,7 @@ class GraphVAESearch(ModelBasedStrategy):
         train_batch_size: int = 16,
         lr: float = 1e-3,
         round_growth: float | None = None,
+        device: str = "cpu",
         predictor_weight: float = 1.0,
         num_prior: int = 64,
         num_best: int = 16,
@@ -175,6 +179,7 @@ class GraphVAESearch(ModelBasedStrategy):
             train_batch_size=train_batch_size,
             lr=lr,
             round_growth=round_growth,
+            device=device,
         )
         if target not in TARGETS:
             raise ValueError(f"target: expected one of {TARGETS}, got {target!r}")

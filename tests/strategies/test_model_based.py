@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from lso_sampler.spaces import DartsSpace, NASBench201Space, NASBenchGraphSpace
-from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch, Observation
+from lso_sampler.strategies import BANANAS, AGNet, ConvexLSO, GraphVAESearch, Observation
 from lso_sampler.strategies.base import propose_round
 
 SPACE = NASBench201Space()
@@ -128,3 +128,48 @@ def test_round_growth_refits_often_while_results_are_few(cls) -> None:
 def test_round_growth_is_checked(value, error) -> None:
     with pytest.raises(error, match="round_growth"):
         AGNet(SPACE, round_growth=value)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "match"),
+    [
+        ("gpu", ValueError, r"device: 'gpu' is not a torch device; use 'cpu', 'cuda'"),
+        ("meta", ValueError, r"device: 'meta' is not supported"),
+        (0, TypeError, r"device: must be a device name such as 'cpu' or 'cuda', got 0"),
+        (None, TypeError, r"device: must be a device name"),
+    ],
+)
+def test_device_is_checked(value, error, match: str) -> None:
+    with pytest.raises(error, match=match):
+        AGNet(SPACE, device=value)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+@pytest.mark.parametrize("cls", [*CLASSES, BANANAS], ids=lambda c: c.__name__)
+def test_a_gpu_this_machine_lacks_is_refused_naming_the_fix(cls) -> None:
+    with pytest.raises(ValueError, match=r"device: 'cuda', but torch finds no CUDA GPU here; leave device='cpu'"):
+        cls(SPACE, device="cuda")
+
+
+def test_device_cpu_is_the_default_and_accepts_a_torch_device() -> None:
+    assert AGNet(SPACE).device == "cpu"
+    assert GraphVAESearch(SPACE, device=torch.device("cpu")).device == "cpu"
+
+
+@pytest.mark.parametrize("cls", [*CLASSES, BANANAS], ids=lambda c: c.__name__)
+def test_the_training_step_runs_wherever_model_and_data_are(cls) -> None:
+    """A step on the ``meta`` device (shapes only, no values): torch refuses any operator
+    that mixes it with a CPU tensor, as it would mix a GPU's with a CPU's, so this fails
+    if a loss creates a tensor on the CPU or reads data left there."""
+    search = cls(SPACE, seed=0, **CHEAP.get(cls, {"epochs": 1}))
+    gen = torch.Generator().manual_seed(0)
+    model, data = search._prepare(_history(12), gen)
+    model.to("meta")
+    data = search.data_to(data, "meta")
+    assert all(data[k].device.type == "cpu" for k in search.host_data)  # AG-Net's sampling weights
+    loss, parts = search._training_loss(model, data, gen)
+    loss.backward()
+    assert loss.device.type == "meta" and all(v.device.type == "meta" for v in parts.values())
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    assert grads and all(g.device.type == "meta" for g in grads)
+

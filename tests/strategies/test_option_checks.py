@@ -62,6 +62,8 @@ CASES = [
     (ConvexLSO, {"num_unlabeled": -1}, ValueError, r"num_unlabeled: must be an int >= 0, got -1"),
     (ConvexLSO, {"step_size": INF}, ValueError, r"step_size: must be a finite number > 0\.0, got inf"),
     (ConvexLSO, {"pretrain_steps": -1}, ValueError, r"pretrain_steps: must be an int >= 0, got -1"),
+    (ConvexLSO, {"device": "cuda:x"}, ValueError, r"device: 'cuda:x' is not a torch device"),
+    (GraphVAESearch, {"device": 1}, TypeError, r"device: must be a device name such as 'cpu' or 'cuda', got 1"),
 ]
 
 
