@@ -219,7 +219,7 @@ class CappedAGNet(AGNet):
     max_batches = 4
 
     def train_steps(self, n: int) -> int:
-        return self.epochs * max(1, min(self.max_batches, -(-n // self.train_batch_size)))
+        return min(super().train_steps(n), self.epochs * self.max_batches)
 
 
 def agnet_step_cap(space: SearchSpace, seed: int) -> LSOSampler:

@@ -130,7 +130,7 @@ class AGNet(ModelBasedStrategy):
         train_batch_size: int = 16,
         lr: float = 1e-3,
         round_growth: float | None = 0.25,
-        device: str = "cpu",
+        device: Any = "cpu",
         weighted_retraining: bool = True,
         backprop_surrogate: bool = True,
         config: AGNetConfig | None = None,

@@ -115,7 +115,7 @@ class BANANAS(ModelBasedStrategy):
         train_batch_size: int = 32,
         lr: float = 0.01,
         round_growth: float | None = None,
-        device: str = "cpu",
+        device: Any = "cpu",
     ) -> None:
         super().__init__(
             space,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -100,7 +101,7 @@ class ConvexLSO(GraphVAESearch):
         train_batch_size: int = 16,
         lr: float = 1e-3,
         round_growth: float | None = None,
-        device: str = "cpu",
+        device: Any = "cpu",
         predictor_weight: float = 1.0,
         num_prior: int = 0,
         num_best: int = 16,

@@ -160,7 +160,7 @@ class GraphVAESearch(ModelBasedStrategy):
         train_batch_size: int = 16,
         lr: float = 1e-3,
         round_growth: float | None = None,
-        device: str = "cpu",
+        device: Any = "cpu",
         predictor_weight: float = 1.0,
         num_prior: int = 64,
         num_best: int = 16,

@@ -172,4 +172,3 @@ def test_the_training_step_runs_wherever_model_and_data_are(cls) -> None:
     assert loss.device.type == "meta" and all(v.device.type == "meta" for v in parts.values())
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert grads and all(g.device.type == "meta" for g in grads)
-
