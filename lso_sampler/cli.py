@@ -74,6 +74,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         latency_limit=args.latency_limit,
         setting=args.setting,
         lead=args.lead,
+        resume=args.resume,
     )
     out = Path(args.out)
     if (out / "leaderboard.md").exists() and "," in args.benchmark:
@@ -181,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="first table of summary.md: best search value ('search') or reported value of the "
         "best-by-search cell ('reported') (default: search on nasbench-graph, else reported)",
+    )
+    p_cmp.add_argument(
+        "--resume",
+        action="store_true",
+        help="read back the runs an interrupted compare with the same settings saved in OUT/runs/ "
+        "and run only the rest (without it the saved runs are deleted and every run is made again)",
     )
     p_cmp.add_argument("--quiet", action="store_true", help="no progress bar")
     p_cmp.set_defaults(func=cmd_compare)

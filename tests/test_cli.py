@@ -66,6 +66,13 @@ def test_compare_command(tmp_path, capsys) -> None:
     text = capsys.readouterr().out
     assert "| local-search |" in text and "Command: `lso-sampler compare --samplers" in text
     assert (out / "curves.png").exists()
+    # --resume reads the four saved runs back: the same table, no run made again
+    saved = {p: p.stat().st_mtime_ns for p in (out / "runs").glob("*.json")}
+    assert len(saved) == 4
+    rc = main(["compare", "--samplers", "random,local-search", "--seeds", "2", "--budget", "16",
+               "--out", str(out), "--quiet", "--resume"])
+    assert rc == 0 and "| local-search |" in capsys.readouterr().out
+    assert {p: p.stat().st_mtime_ns for p in (out / "runs").glob("*.json")} == saved
     assert main(["compare", "--samplers", "random,nope", "--out", str(out)]) == 2
     assert "unknown sampler 'nope'" in capsys.readouterr().err
 

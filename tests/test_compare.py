@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -355,3 +356,53 @@ def test_gp_runs_on_either_encoding() -> None:
     for name, encoding in (("gp", "integer"), ("gp-categorical", "categorical")):
         sampler, space = make_sampler(name, NASBench201Space(), 0)
         assert isinstance(sampler, optuna.samplers.GPSampler) and space.encoding == encoding
+
+
+def _saved(out: Path) -> set[str]:
+    return {p.name for p in (out / "runs").glob("*.json")}
+
+
+def test_a_run_that_crashes_leaves_the_finished_runs_saved(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="seed 1 fails"):
+        compare(samplers=["random", f"boom={PLUGINS}:fails_on_seed_one"], seeds=2, budget=6, out=tmp_path,
+                progress=False)  # fmt: skip
+    assert _saved(tmp_path) == {"random__seed0.json", "random__seed1.json", "boom__seed0.json"}
+    assert not (tmp_path / "queries.csv").exists()
+    # resuming reads the three back and makes only the failing run again (which fails again)
+    with pytest.raises(RuntimeError, match="seed 1 fails"):
+        compare(samplers=["random", f"boom={PLUGINS}:fails_on_seed_one"], seeds=2, budget=6, out=tmp_path,
+                progress=False, resume=True)  # fmt: skip
+
+
+def test_resume_reads_the_saved_runs_back_and_makes_the_missing_ones(tmp_path: Path) -> None:
+    kw = {"samplers": ["random", "evolution"], "seeds": 2, "budget": 10, "out": tmp_path, "progress": False}
+    first = compare(**kw)
+    assert _saved(tmp_path) == {f"{s}__seed{k}.json" for s in ("random", "evolution") for k in (0, 1)}
+    # mark one saved run, so that reading it back (not running it again) shows; drop another
+    marked = tmp_path / "runs" / "random__seed1.json"
+    record = json.loads(marked.read_text())
+    record["result"]["rows"][0]["sampler_seconds"] = 123.0
+    marked.write_text(json.dumps(record))
+    (tmp_path / "runs" / "evolution__seed0.json").unlink()
+    (tmp_path / "queries.csv").unlink()
+    again = compare(**kw, resume=True)
+    cols = ["sampler", "seed", "query", "cell_key", "search_value", "reported_value", "origin"]
+    pd.testing.assert_frame_equal(first[cols], again[cols])  # the same runs, in the same order
+    seconds = again.set_index(["sampler", "seed", "query"])["sampler_seconds"]
+    assert seconds[("random", 1, 1)] == 123.0  # read back
+    assert seconds[("random", 0, 1)] != 123.0
+    assert "evolution__seed0.json" in _saved(tmp_path)  # made again and saved
+    assert "--resume" in (tmp_path / "summary.md").read_text()
+    # a saved run of other settings is refused, naming what differs
+    with pytest.raises(ValueError, match=r"budget=10 there, 12 here.*--out"):
+        compare(**{**kw, "budget": 12}, resume=True)
+    # without resume the saved runs go first: only this call's runs are left
+    compare(**{**kw, "seeds": 1})
+    assert _saved(tmp_path) == {"random__seed0.json", "evolution__seed0.json"}
+
+
+def test_saved_runs_are_named_by_sampler_and_seed() -> None:
+    from lso_sampler.compare import _run_file
+
+    assert _run_file("agnet:joint", 3) == "agnet_joint__seed3.json"
+    assert _run_file("mine", 0) == "mine__seed0.json"

@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from lso_sampler import __version__
 from lso_sampler.compare.leaderboard import leaderboard, leaderboard_markdown
 from lso_sampler.compare.metrics import (
     CostScale,
@@ -60,7 +61,7 @@ from lso_sampler.compare.registry import (
     sampler_table,
 )
 from lso_sampler.compare.report import LEADS, REPORT_BUDGETS, cost_summary, default_lead, summarize
-from lso_sampler.compare.running import RunResult, _benchmark, run_all, run_one
+from lso_sampler.compare.running import RunResult, _benchmark, load_run, run_all, run_one, save_run
 
 __all__ = [
     "DEFAULT_COST_SAMPLERS",
@@ -173,6 +174,7 @@ def compare(
     in_flight: int = 1,
     lead: str | None = None,
     extra_samplers: Mapping[str, Callable[..., Any] | str] | None = None,
+    resume: bool = False,
 ) -> pd.DataFrame:
     """Run every sampler on ``seeds`` seeds and write ``queries.csv``, ``summary.md`` and
     ``curves.png`` under ``out``. Returns the queries table.
@@ -208,6 +210,13 @@ def compare(
     ``in_flight`` keeps that many trials of each run asked and not yet told (told in ask
     order), as that many parallel workers would; ``queries.csv``'s ``origin`` column says
     where each queried cell came from (``initial`` design, ``model``, ``random-top-up``, ...).
+
+    Each run is saved to ``out/runs/`` (``out/<name>/runs/`` with several benchmarks) as
+    soon as it ends. With ``resume``, the runs saved there by an earlier, interrupted call
+    with the same settings are read back instead of run again, so a long comparison can be
+    stopped and continued; without it the saved runs are deleted first and every run is
+    made again. A saved run of other settings (budget, in-flight trials, trial cap, limit,
+    setting, plug-in, package version) is refused with an error naming them.
 
     With ``jobs`` > 1, or ``isolate``, every run gets a fresh process (so its peak memory
     is its own and is reported) and torch gets ``cpu_count // jobs`` threads per run, so
@@ -266,18 +275,19 @@ def compare(
         + (f" --setting {setting}" if setting else "")
         + (f" --in-flight {in_flight}" if in_flight > 1 else "")
         + (f" --lead {lead}" if lead else "")
+        + (" --resume" if resume else "")
         + (" (+ extra_samplers " + ",".join(extra_samplers) + ")" if extra_samplers else "")
     )
     if len(names) == 1:
         return _compare_one(
             names[0], benches[0], run_names, plugins, seeds, budget, ddir, out_dir, jobs, progress, cmd_base,
-            trial_cap_factor, own, latency_limit, setting, in_flight, lead,
+            trial_cap_factor, own, latency_limit, setting, in_flight, lead, resume,
         )
     tables = []
     for name, bench in zip(names, benches):
         table = _compare_one(
             name, bench, run_names, plugins, seeds, budget, ddir, out_dir / bench_dir_name(name), jobs, progress,
-            cmd_base, trial_cap_factor, own, latency_limit, setting, in_flight, lead,
+            cmd_base, trial_cap_factor, own, latency_limit, setting, in_flight, lead, resume,
         )
         tables.append(table.assign(benchmark=name))
     queries = pd.concat(tables, ignore_index=True)
@@ -300,6 +310,16 @@ def compare(
     return queries
 
 
+#: The folder (in ``out``) that holds each finished run, for ``compare(resume=True)``.
+RUNS_DIR = "runs"
+
+
+def _run_file(sampler: str, seed: int) -> str:
+    """File name of a saved run: the sampler name with anything but letters, digits, ``.``,
+    ``_`` and ``-`` replaced by ``_`` (``agnet:joint`` -> ``agnet_joint``), and the seed."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", sampler) + f"__seed{seed}.json"
+
+
 def _compare_one(
     benchmark: str,
     bench: Any,
@@ -318,8 +338,11 @@ def _compare_one(
     setting: str | None,
     in_flight: int,
     lead: str | None,
+    resume: bool,
 ) -> pd.DataFrame:
-    """One benchmark of :func:`compare`: run, then write its three (or four) files to ``out_dir``."""
+    """One benchmark of :func:`compare`: run (each run saved to ``out_dir/runs`` as it ends;
+    with ``resume`` the saved ones read back), then write its three (or four) files to
+    ``out_dir``."""
     if own:
         threads: int | None = max(1, (os.cpu_count() or 1) // jobs)
     else:
@@ -333,9 +356,39 @@ def _compare_one(
         for seed in range(seeds)
     ]
     builtin = [s for s in samplers if s not in plugins]
-    runs = run_all(
-        tasks, jobs, own_process=own, progress=progress, desc=f"compare {benchmark}", methods=methods_of(builtin)
-    )
+    runs_dir = out_dir / RUNS_DIR
+
+    def settings(sampler: str, seed: int) -> dict[str, Any]:
+        plugin = plugins.get(sampler)
+        factory = None if plugin is None else plugin.factory
+        return {
+            "benchmark": benchmark, "sampler": sampler, "seed": seed, "budget": budget, "in_flight": in_flight,
+            "trial_cap_factor": trial_cap_factor, "latency_limit": latency_limit, "setting": setting,
+            "plugin": None if factory is None else f"{getattr(factory, '__module__', '?')}:"
+            f"{getattr(factory, '__qualname__', type(factory).__name__)}",
+            "version": __version__,
+        }  # fmt: skip
+
+    done: dict[tuple[str, int], RunResult] = {}
+    if resume:
+        for t in tasks:
+            path = runs_dir / _run_file(t[1], t[2])
+            if path.exists():
+                done[(t[1], t[2])] = load_run(path, settings(t[1], t[2]))
+    elif runs_dir.is_dir():
+        for old in runs_dir.glob("*__seed*.json"):  # starting again: an earlier call's runs go
+            old.unlink()
+
+    def save(result: RunResult) -> None:
+        save_run(runs_dir / _run_file(result.sampler, result.seed), result, settings(result.sampler, result.seed))
+
+    todo = [t for t in tasks if (t[1], t[2]) not in done]
+    fresh = run_all(
+        todo, jobs, own_process=own, progress=progress, desc=f"compare {benchmark}", methods=methods_of(builtin),
+        on_result=save,
+    )  # fmt: skip
+    by_key = {**done, **{(r.sampler, r.seed): r for r in fresh}}
+    runs = [by_key[(t[1], t[2])] for t in tasks]
     queries = pd.DataFrame([row for r in runs for row in r.rows])
     out_dir.mkdir(parents=True, exist_ok=True)
     queries.to_csv(out_dir / "queries.csv", index=False)

@@ -8,20 +8,24 @@ on until ``budget`` queries (or ``trial_cap_factor x budget`` trials) are reache
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 import time
 import warnings
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from lso_sampler.benchmarks import Benchmark, get_benchmark
 from lso_sampler.compare.registry import SamplerEntry, make_sampler, resolve_setting
 from lso_sampler.methods import METHODS, Method, register
 
-__all__ = ["RunResult", "RunTask", "run_all", "run_one"]
+__all__ = ["RunResult", "RunTask", "load_run", "run_all", "run_one", "save_run"]
 
 #: The arguments of one :func:`run_one` call, in its order: ``(benchmark, sampler, seed,
 #: budget, data_dir, trial_cap_factor, threads, own_process, latency_limit, setting, in_flight,
@@ -213,6 +217,44 @@ def _register_methods(methods: Sequence[Method]) -> None:
             register(method, replace=True)
 
 
+def save_run(path: Path, result: RunResult, settings: Mapping[str, Any]) -> None:
+    """Write ``result`` and the ``settings`` it ran under to ``path`` (JSON, written to a
+    temporary file first and renamed, so an interrupted write leaves no half file)."""
+    record = {"settings": dict(settings), "result": dataclasses.asdict(result)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(record, default=_plain))
+    os.replace(tmp, path)
+
+
+def _plain(obj: Any) -> Any:
+    """JSON for numpy scalars (``item()``); anything else is refused as json would."""
+    if hasattr(obj, "item"):
+        return obj.item()
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def load_run(path: Path, settings: Mapping[str, Any]) -> RunResult:
+    """The run saved at ``path`` by :func:`save_run`.
+
+    Raises:
+        ValueError: if the file is not such a record, or it ran under other ``settings``
+            (naming each setting that differs).
+    """
+    try:
+        record = json.loads(path.read_text())
+        saved, fields = record["settings"], record["result"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"resume: {str(path)!r} is not a saved run ({exc}); delete it to run it again") from None
+    diff = [f"{k}={saved.get(k)!r} there, {v!r} here" for k, v in settings.items() if saved.get(k) != v]
+    if diff:
+        raise ValueError(
+            f"resume: {str(path)!r} ran under other settings ({'; '.join(diff)}); "
+            "give another --out (out=) or run without --resume (resume=False) to start again"
+        )
+    return RunResult(**fields)
+
+
 def run_all(
     tasks: Sequence[RunTask],
     jobs: int = 1,
@@ -220,9 +262,11 @@ def run_all(
     progress: bool = True,
     desc: str = "compare",
     methods: Sequence[Method] = (),
+    on_result: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Run every task (the arguments of one :func:`run_one` call each) and return the
-    results in the order of ``tasks``.
+    results in the order of ``tasks``; ``on_result`` is called with each result as soon
+    as its run ends (in this process).
 
     Without ``own_process`` the runs go one after another in this process. With it, each
     run gets a fresh process of its own (``spawn``, one run per process, ``jobs`` at a
@@ -239,6 +283,8 @@ def run_all(
         for t in tasks:
             bar.set_postfix_str(f"{t[1]} seed {t[2]}")
             runs.append(run_one(*t))
+            if on_result is not None:
+                on_result(runs[-1])
             bar.update()
     else:
         import multiprocessing as mp
@@ -253,6 +299,8 @@ def run_all(
             futures = [pool.submit(run_one, *t) for t in tasks]
             for fut in as_completed(futures):
                 runs.append(fut.result())
+                if on_result is not None:
+                    on_result(runs[-1])
                 bar.update()
     bar.close()
     order = {(t[1], t[2]): i for i, t in enumerate(tasks)}

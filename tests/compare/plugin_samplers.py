@@ -23,3 +23,12 @@ def integer_random(space: Any, seed: int) -> Any:
 integer_random.encoding = "integer"  # type: ignore[attr-defined]
 
 NOT_CALLABLE = 42
+
+
+def fails_on_seed_one(space: Any, seed: int) -> Any:
+    """Optuna's random sampler, except that seed 1 fails to build (a run that crashes)."""
+    import optuna
+
+    if seed == 1:
+        raise RuntimeError("seed 1 fails")
+    return optuna.samplers.RandomSampler(seed=seed)
