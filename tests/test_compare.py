@@ -406,3 +406,34 @@ def test_saved_runs_are_named_by_sampler_and_seed() -> None:
 
     assert _run_file("agnet:joint", 3) == "agnet_joint__seed3.json"
     assert _run_file("mine", 0) == "mine__seed0.json"
+
+
+@pytest.mark.slow
+def test_a_crash_in_a_worker_process_keeps_the_runs_that_ended(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="seed 1 fails"):
+        compare(samplers=[f"boom={PLUGINS}:fails_on_seed_one", "random"], seeds=2, budget=6, out=tmp_path,
+                jobs=2, progress=False)  # fmt: skip
+    saved = _saved(tmp_path)
+    assert "boom__seed0.json" in saved and "boom__seed1.json" not in saved
+
+
+def test_every_benchmark_saved_runs_are_checked_before_the_first_run(tmp_path: Path) -> None:
+    kw = {"benchmark": "nasbench-graph:cora,nasbench-graph:citeseer", "samplers": ["random"], "seeds": 1,
+          "budget": 5, "out": tmp_path, "progress": False}  # fmt: skip
+    compare(**kw)
+    cora, citeseer = tmp_path / "nasbench-graph-cora" / "runs", tmp_path / "nasbench-graph-citeseer" / "runs"
+    record = json.loads((citeseer / "random__seed0.json").read_text())
+    record["settings"]["budget"] = 6
+    (citeseer / "random__seed0.json").write_text(json.dumps(record))
+    (cora / "random__seed0.json").unlink()
+    with pytest.raises(ValueError, match="budget=6 there, 5 here"):
+        compare(**kw, resume=True)
+    assert not (cora / "random__seed0.json").exists()  # refused before cora's run was made again
+    (citeseer / "random__seed0.json").write_text("{not json")
+    with pytest.raises(ValueError, match="is not a saved run"):
+        compare(**kw, resume=True)
+
+
+def test_samplers_that_would_share_a_saved_run_file_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="same file; rename one"):
+        compare(samplers=[f"my_x={PLUGINS}:tpe_plugin", f"MY_X={PLUGINS}:tpe_plugin"], out=tmp_path, progress=False)

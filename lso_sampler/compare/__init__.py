@@ -216,7 +216,11 @@ def compare(
     with the same settings are read back instead of run again, so a long comparison can be
     stopped and continued; without it the saved runs are deleted first and every run is
     made again. A saved run of other settings (budget, in-flight trials, trial cap, limit,
-    setting, plug-in, package version) is refused with an error naming them.
+    setting, a plug-in's factory by module and name, package version) is refused with an
+    error naming them; the data folder, a plug-in's bound arguments and ``jobs`` are not
+    compared (runs made in this process report no peak memory beside runs made in their
+    own). Every benchmark's saved runs are read back (or deleted) before the first run.
+    When a run raises, the runs already made stay saved; no further run starts.
 
     With ``jobs`` > 1, or ``isolate``, every run gets a fresh process (so its peak memory
     is its own and is reported) and torch gets ``cpu_count // jobs`` threads per run, so
@@ -278,16 +282,30 @@ def compare(
         + (" --resume" if resume else "")
         + (" (+ extra_samplers " + ",".join(extra_samplers) + ")" if extra_samplers else "")
     )
+    files: dict[str, str] = {}
+    for s in run_names:  # one saved-run file per sampler, also where names ignore case
+        other = files.setdefault(_run_file(s, 0).lower(), s)
+        if other != s:
+            raise ValueError(
+                f"samplers: {other!r} and {s!r} would save their runs to the same file; rename one of them"
+            )
+    keys = dict(budget=budget, in_flight=in_flight, trial_cap_factor=trial_cap_factor,
+                latency_limit=latency_limit, setting=setting)  # fmt: skip
+    done = {  # every benchmark's saved runs read back (or deleted) before any run
+        name: _saved_runs(out_dir if len(names) == 1 else out_dir / bench_dir_name(name), name, run_names, seeds,
+                          plugins, resume, keys)
+        for name in names
+    }  # fmt: skip
     if len(names) == 1:
         return _compare_one(
             names[0], benches[0], run_names, plugins, seeds, budget, ddir, out_dir, jobs, progress, cmd_base,
-            trial_cap_factor, own, latency_limit, setting, in_flight, lead, resume,
+            trial_cap_factor, own, latency_limit, setting, in_flight, lead, done[names[0]],
         )
     tables = []
     for name, bench in zip(names, benches):
         table = _compare_one(
             name, bench, run_names, plugins, seeds, budget, ddir, out_dir / bench_dir_name(name), jobs, progress,
-            cmd_base, trial_cap_factor, own, latency_limit, setting, in_flight, lead, resume,
+            cmd_base, trial_cap_factor, own, latency_limit, setting, in_flight, lead, done[name],
         )
         tables.append(table.assign(benchmark=name))
     queries = pd.concat(tables, ignore_index=True)
@@ -320,6 +338,46 @@ def _run_file(sampler: str, seed: int) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", sampler) + f"__seed{seed}.json"
 
 
+def _run_settings(
+    benchmark: str, sampler: str, seed: int, plugins: Mapping[str, SamplerEntry], **keys: Any
+) -> dict[str, Any]:
+    """What a saved run must share with a resumed call: the benchmark, sampler, seed, the
+    run settings in ``keys``, a plug-in's factory (by module and qualified name) and the
+    package version."""
+    plugin = plugins.get(sampler)
+    factory = None if plugin is None else plugin.factory
+    name = None
+    if factory is not None:
+        name = f"{getattr(factory, '__module__', '?')}:{getattr(factory, '__qualname__', type(factory).__name__)}"
+    return {"benchmark": benchmark, "sampler": sampler, "seed": seed, **keys, "plugin": name, "version": __version__}
+
+
+def _saved_runs(
+    out_dir: Path,
+    benchmark: str,
+    samplers: Sequence[str],
+    seeds: int,
+    plugins: Mapping[str, SamplerEntry],
+    resume: bool,
+    keys: Mapping[str, Any],
+) -> dict[tuple[str, int], RunResult]:
+    """With ``resume``: the runs saved in ``out_dir/runs`` for these samplers and seeds (a
+    saved run of other settings raises, naming them). Without: none, and the saved runs
+    there are deleted."""
+    runs_dir = out_dir / RUNS_DIR
+    done: dict[tuple[str, int], RunResult] = {}
+    if resume:
+        for sampler in samplers:
+            for seed in range(seeds):
+                path = runs_dir / _run_file(sampler, seed)
+                if path.exists():
+                    done[(sampler, seed)] = load_run(path, _run_settings(benchmark, sampler, seed, plugins, **keys))
+    elif runs_dir.is_dir():
+        for old in runs_dir.glob("*__seed*.json*"):  # starting again: an earlier call's runs go
+            old.unlink()
+    return done
+
+
 def _compare_one(
     benchmark: str,
     bench: Any,
@@ -338,11 +396,10 @@ def _compare_one(
     setting: str | None,
     in_flight: int,
     lead: str | None,
-    resume: bool,
+    done: Mapping[tuple[str, int], RunResult],
 ) -> pd.DataFrame:
-    """One benchmark of :func:`compare`: run (each run saved to ``out_dir/runs`` as it ends;
-    with ``resume`` the saved ones read back), then write its three (or four) files to
-    ``out_dir``."""
+    """One benchmark of :func:`compare`: the runs not in ``done`` (each saved to
+    ``out_dir/runs`` as it ends), then its three (or four) files written to ``out_dir``."""
     if own:
         threads: int | None = max(1, (os.cpu_count() or 1) // jobs)
     else:
@@ -357,30 +414,12 @@ def _compare_one(
     ]
     builtin = [s for s in samplers if s not in plugins]
     runs_dir = out_dir / RUNS_DIR
-
-    def settings(sampler: str, seed: int) -> dict[str, Any]:
-        plugin = plugins.get(sampler)
-        factory = None if plugin is None else plugin.factory
-        return {
-            "benchmark": benchmark, "sampler": sampler, "seed": seed, "budget": budget, "in_flight": in_flight,
-            "trial_cap_factor": trial_cap_factor, "latency_limit": latency_limit, "setting": setting,
-            "plugin": None if factory is None else f"{getattr(factory, '__module__', '?')}:"
-            f"{getattr(factory, '__qualname__', type(factory).__name__)}",
-            "version": __version__,
-        }  # fmt: skip
-
-    done: dict[tuple[str, int], RunResult] = {}
-    if resume:
-        for t in tasks:
-            path = runs_dir / _run_file(t[1], t[2])
-            if path.exists():
-                done[(t[1], t[2])] = load_run(path, settings(t[1], t[2]))
-    elif runs_dir.is_dir():
-        for old in runs_dir.glob("*__seed*.json"):  # starting again: an earlier call's runs go
-            old.unlink()
+    keys = dict(budget=budget, in_flight=in_flight, trial_cap_factor=trial_cap_factor,
+                latency_limit=latency_limit, setting=setting)  # fmt: skip
 
     def save(result: RunResult) -> None:
-        save_run(runs_dir / _run_file(result.sampler, result.seed), result, settings(result.sampler, result.seed))
+        path = runs_dir / _run_file(result.sampler, result.seed)
+        save_run(path, result, _run_settings(benchmark, result.sampler, result.seed, plugins, **keys))
 
     todo = [t for t in tasks if (t[1], t[2]) not in done]
     fresh = run_all(

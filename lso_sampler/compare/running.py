@@ -244,6 +244,9 @@ def load_run(path: Path, settings: Mapping[str, Any]) -> RunResult:
     try:
         record = json.loads(path.read_text())
         saved, fields = record["settings"], record["result"]
+        if not isinstance(saved, dict) or not isinstance(fields, dict):
+            raise TypeError("settings and result must be objects")
+        result = RunResult(**fields)
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"resume: {str(path)!r} is not a saved run ({exc}); delete it to run it again") from None
     diff = [f"{k}={saved.get(k)!r} there, {v!r} here" for k, v in settings.items() if saved.get(k) != v]
@@ -252,7 +255,7 @@ def load_run(path: Path, settings: Mapping[str, Any]) -> RunResult:
             f"resume: {str(path)!r} ran under other settings ({'; '.join(diff)}); "
             "give another --out (out=) or run without --resume (resume=False) to start again"
         )
-    return RunResult(**fields)
+    return result
 
 
 def run_all(
@@ -266,7 +269,9 @@ def run_all(
 ) -> list[RunResult]:
     """Run every task (the arguments of one :func:`run_one` call each) and return the
     results in the order of ``tasks``; ``on_result`` is called with each result as soon
-    as its run ends (in this process).
+    as its run ends (in this process). When a run raises, no further run starts; with
+    processes, the runs already going end (``on_result`` sees them) before the error is
+    raised.
 
     Without ``own_process`` the runs go one after another in this process. With it, each
     run gets a fresh process of its own (``spawn``, one run per process, ``jobs`` at a
@@ -297,11 +302,25 @@ def run_all(
             initargs=(tuple(methods),),
         ) as pool:
             futures = [pool.submit(run_one, *t) for t in tasks]
+            failure: BaseException | None = None
             for fut in as_completed(futures):
-                runs.append(fut.result())
+                if fut.cancelled():
+                    continue
+                try:
+                    result = fut.result()
+                except Exception as exc:  # the first failure: no queued run starts; those running end
+                    if failure is None:
+                        failure = exc
+                        for other in futures:
+                            other.cancel()
+                    continue
+                runs.append(result)
                 if on_result is not None:
-                    on_result(runs[-1])
+                    on_result(result)
                 bar.update()
+            if failure is not None:
+                bar.close()
+                raise failure
     bar.close()
     order = {(t[1], t[2]): i for i, t in enumerate(tasks)}
     runs.sort(key=lambda r: order[(r.sampler, r.seed)])
