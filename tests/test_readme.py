@@ -34,7 +34,7 @@ def test_agnet_example_runs(capsys, data_dir, monkeypatch) -> None:
     assert "AGNetSampler(space" in code
     exec(compile(code, "README-agnet", "exec"), {})
     arch_str, test_acc = capsys.readouterr().out.split()
-    assert arch_str.startswith("|") and 10.0 < float(test_acc) <= 94.37
+    assert arch_str.startswith("|") and 10.0 < float(test_acc) <= 94.3734  # the best test accuracy: 94.37333
 
 
 @pytest.mark.slow
