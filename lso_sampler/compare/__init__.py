@@ -299,13 +299,13 @@ def compare(
     if len(names) == 1:
         return _compare_one(
             names[0], benches[0], run_names, plugins, seeds, budget, ddir, out_dir, jobs, progress, cmd_base,
-            trial_cap_factor, own, latency_limit, setting, in_flight, lead, done[names[0]],
+            trial_cap_factor, own, latency_limit, setting, in_flight, lead, done[names[0]], keys,
         )
     tables = []
     for name, bench in zip(names, benches):
         table = _compare_one(
             name, bench, run_names, plugins, seeds, budget, ddir, out_dir / bench_dir_name(name), jobs, progress,
-            cmd_base, trial_cap_factor, own, latency_limit, setting, in_flight, lead, done[name],
+            cmd_base, trial_cap_factor, own, latency_limit, setting, in_flight, lead, done[name], keys,
         )
         tables.append(table.assign(benchmark=name))
     queries = pd.concat(tables, ignore_index=True)
@@ -397,9 +397,11 @@ def _compare_one(
     in_flight: int,
     lead: str | None,
     done: Mapping[tuple[str, int], RunResult],
+    keys: Mapping[str, Any],
 ) -> pd.DataFrame:
     """One benchmark of :func:`compare`: the runs not in ``done`` (each saved to
-    ``out_dir/runs`` as it ends), then its three (or four) files written to ``out_dir``."""
+    ``out_dir/runs`` as it ends, with the run settings ``keys``), then its three (or four)
+    files written to ``out_dir``."""
     if own:
         threads: int | None = max(1, (os.cpu_count() or 1) // jobs)
     else:
@@ -414,8 +416,6 @@ def _compare_one(
     ]
     builtin = [s for s in samplers if s not in plugins]
     runs_dir = out_dir / RUNS_DIR
-    keys = dict(budget=budget, in_flight=in_flight, trial_cap_factor=trial_cap_factor,
-                latency_limit=latency_limit, setting=setting)  # fmt: skip
 
     def save(result: RunResult) -> None:
         path = runs_dir / _run_file(result.sampler, result.seed)
