@@ -21,6 +21,13 @@ Levers:
   decodes and the incumbents' neighbours) are ranked by the expected improvement of an exact
   Gaussian process on the cells' one-hot categorical parameters, instead of by the jointly
   trained predictor at their encodings.
+- ``agnet gp`` (``agnet_gp``): AG-Net's generated candidates ranked by the same GP's expected
+  improvement instead of by its surrogate (one objective, no constraints, no
+  hyperparameters; otherwise by the surrogate).
+- ``min steps`` (``graph_vae_min_steps``, ``convex_min_steps``): every fit of the graph VAE
+  takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
+  first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
+  trained as long as those of a history of 56 results.
 """
 
 from __future__ import annotations
@@ -325,3 +332,53 @@ def convex_gp(space: SearchSpace, seed: int) -> LSOSampler:
     from lso_sampler.strategies import ConvexLSO
 
     return LSOSampler(space, _gp_ranked(ConvexLSO)(space, seed), seed=seed)
+
+
+MIN_STEPS = 100
+
+
+def _min_steps(cls: type) -> type:
+    class MinSteps(cls):  # type: ignore[misc, valid-type]
+        """``cls`` with at least :data:`MIN_STEPS` training steps per fit."""
+
+        def train_steps(self, n: int) -> int:
+            return max(super().train_steps(n), MIN_STEPS)
+
+    MinSteps.__name__ = MinSteps.__qualname__ = f"MinSteps{cls.__name__}"
+    return MinSteps
+
+
+def graph_vae_min_steps(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE (defaults) with at least 100 training steps per fit."""
+    from lso_sampler.strategies import GraphVAESearch
+
+    return LSOSampler(space, _min_steps(GraphVAESearch)(space, seed), seed=seed)
+
+
+def convex_min_steps(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO (defaults) with at least 100 training steps per fit."""
+    from lso_sampler.strategies import ConvexLSO
+
+    return LSOSampler(space, _min_steps(ConvexLSO)(space, seed), seed=seed)
+
+
+class GPRankedAGNet(AGNet):
+    """AG-Net whose generated candidates are ranked by :class:`OneHotGP`'s expected
+    improvement (one objective, no constraints, no hyperparameters; otherwise as AG-Net)."""
+
+    def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+        _, _, violation = history_arrays(history)
+        if model.heads != 1 or model.extra_dim or (violation > 0).any():
+            return super().select(model, history, taken, n)
+        candidates = self.generate(model, taken)
+        if not candidates:
+            return []
+        gp = OneHotGP(self.space)
+        gp.fit([o.cell for o in history], np.array([o.value for o in history]))
+        order = np.argsort(-gp.expected_improvement(candidates), kind="stable")
+        return [candidates[int(i)] for i in order[:n]]
+
+
+def agnet_gp(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net (defaults) whose generated candidates are ranked by a one-hot GP's EI."""
+    return LSOSampler(space, GPRankedAGNet(space, seed), seed=seed)
