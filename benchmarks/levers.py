@@ -24,6 +24,9 @@ Levers:
 - ``agnet gp`` (``agnet_gp``): AG-Net's generated candidates ranked by the same GP's expected
   improvement instead of by its surrogate (one objective, no constraints, no
   hyperparameters; otherwise by the surrogate).
+- ``agnet gp local`` (``agnet_gp_local``): as ``agnet gp``, with the one-edit neighbours of
+  the 4 best evaluated cells (not evaluated, not pending) added to the generated candidates
+  before the GP ranks them.
 - ``min steps`` (``graph_vae_min_steps``, ``convex_min_steps``): every fit of the graph VAE
   takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
   first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
@@ -44,7 +47,7 @@ from lso_sampler.integrations.optuna import LSOSampler
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet
-from lso_sampler.strategies.base import Observation, history_arrays
+from lso_sampler.strategies.base import Observation, best_observations, history_arrays, neighbours
 
 
 def growing_round(history: Sequence[Observation], n: int, num_init: int, pending: int) -> int:
@@ -364,13 +367,24 @@ def convex_min_steps(space: SearchSpace, seed: int) -> LSOSampler:
 
 class GPRankedAGNet(AGNet):
     """AG-Net whose generated candidates are ranked by :class:`OneHotGP`'s expected
-    improvement (one objective, no constraints, no hyperparameters; otherwise as AG-Net)."""
+    improvement (one objective, no constraints, no hyperparameters; otherwise as AG-Net);
+    with ``local`` > 0 the one-edit neighbours of the ``local`` best cells join them."""
+
+    local = 0
 
     def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
         _, _, violation = history_arrays(history)
         if model.heads != 1 or model.extra_dim or (violation > 0).any():
             return super().select(model, history, taken, n)
         candidates = self.generate(model, taken)
+        if self.local:
+            keys = set(taken) | {self.space.key(c) for c in candidates}
+            for source in best_observations(history, self.local):
+                for cell in neighbours(self.space, source.cell):
+                    k = self.space.key(cell)
+                    if k not in keys:
+                        keys.add(k)
+                        candidates.append(cell)
         if not candidates:
             return []
         gp = OneHotGP(self.space)
@@ -382,3 +396,12 @@ class GPRankedAGNet(AGNet):
 def agnet_gp(space: SearchSpace, seed: int) -> LSOSampler:
     """AG-Net (defaults) whose generated candidates are ranked by a one-hot GP's EI."""
     return LSOSampler(space, GPRankedAGNet(space, seed), seed=seed)
+
+
+class LocalGPRankedAGNet(GPRankedAGNet):
+    local = 4
+
+
+def agnet_gp_local(space: SearchSpace, seed: int) -> LSOSampler:
+    """:func:`agnet_gp` with the 4 best cells' one-edit neighbours among the candidates."""
+    return LSOSampler(space, LocalGPRankedAGNet(space, seed), seed=seed)
