@@ -27,6 +27,9 @@ Levers:
 - ``agnet gp local`` (``agnet_gp_local``): as ``agnet gp``, with the one-edit neighbours of
   the 4 best evaluated cells (not evaluated, not pending) added to the generated candidates
   before the GP ranks them.
+- ``agnet blend local`` (``agnet_blend_local``): as ``agnet gp local``, but the candidates
+  are ranked by the sum of their two ranks, by AG-Net's surrogate and by the GP's expected
+  improvement (ties by the surrogate).
 - ``min steps`` (``graph_vae_min_steps``, ``convex_min_steps``): every fit of the graph VAE
   takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
   first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
@@ -371,6 +374,8 @@ class GPRankedAGNet(AGNet):
     with ``local`` > 0 the one-edit neighbours of the ``local`` best cells join them."""
 
     local = 0
+    #: ``True``: rank by the sum of the surrogate's and the GP's ranks instead of the GP's alone.
+    blend = False
 
     def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
         _, _, violation = history_arrays(history)
@@ -389,7 +394,17 @@ class GPRankedAGNet(AGNet):
             return []
         gp = OneHotGP(self.space)
         gp.fit([o.cell for o in history], np.array([o.value for o in history]))
-        order = np.argsort(-gp.expected_improvement(candidates), kind="stable")
+        ei = gp.expected_improvement(candidates)
+        if not self.blend:
+            order = np.argsort(-ei, kind="stable")
+            return [candidates[int(i)] for i in order[:n]]
+        with torch.no_grad():
+            pred = model.predict_vectors(model.cell_vectors(candidates)).numpy()
+        by_model = np.empty(len(pred))
+        by_model[np.argsort(-pred, kind="stable")] = np.arange(len(pred))
+        by_gp = np.empty(len(ei))
+        by_gp[np.argsort(-ei, kind="stable")] = np.arange(len(ei))
+        order = np.lexsort((by_model, by_model + by_gp))
         return [candidates[int(i)] for i in order[:n]]
 
 
@@ -405,3 +420,12 @@ class LocalGPRankedAGNet(GPRankedAGNet):
 def agnet_gp_local(space: SearchSpace, seed: int) -> LSOSampler:
     """:func:`agnet_gp` with the 4 best cells' one-edit neighbours among the candidates."""
     return LSOSampler(space, LocalGPRankedAGNet(space, seed), seed=seed)
+
+
+class BlendAGNet(LocalGPRankedAGNet):
+    blend = True
+
+
+def agnet_blend_local(space: SearchSpace, seed: int) -> LSOSampler:
+    """:func:`agnet_gp_local` ranking by the sum of the surrogate's and the GP's ranks."""
+    return LSOSampler(space, BlendAGNet(space, seed), seed=seed)
