@@ -326,18 +326,21 @@ def _gp_ranked(cls: type) -> type:
     return GPRanked
 
 
+def _wrapped(wrap, strategy: str, space: SearchSpace, seed: int) -> LSOSampler:  # type: ignore[no-untyped-def]
+    """A sampler of ``wrap(lso_sampler.strategies.<strategy>)`` with its defaults."""
+    from lso_sampler import strategies
+
+    return LSOSampler(space, wrap(getattr(strategies, strategy))(space, seed), seed=seed)
+
+
 def graph_vae_gp(space: SearchSpace, seed: int) -> LSOSampler:
     """The graph VAE (defaults) whose candidates are ranked by a one-hot GP's EI."""
-    from lso_sampler.strategies import GraphVAESearch
-
-    return LSOSampler(space, _gp_ranked(GraphVAESearch)(space, seed), seed=seed)
+    return _wrapped(_gp_ranked, "GraphVAESearch", space, seed)
 
 
 def convex_gp(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO (defaults) whose candidates are ranked by a one-hot GP's EI."""
-    from lso_sampler.strategies import ConvexLSO
-
-    return LSOSampler(space, _gp_ranked(ConvexLSO)(space, seed), seed=seed)
+    return _wrapped(_gp_ranked, "ConvexLSO", space, seed)
 
 
 MIN_STEPS = 100
@@ -356,16 +359,12 @@ def _min_steps(cls: type) -> type:
 
 def graph_vae_min_steps(space: SearchSpace, seed: int) -> LSOSampler:
     """The graph VAE (defaults) with at least 100 training steps per fit."""
-    from lso_sampler.strategies import GraphVAESearch
-
-    return LSOSampler(space, _min_steps(GraphVAESearch)(space, seed), seed=seed)
+    return _wrapped(_min_steps, "GraphVAESearch", space, seed)
 
 
 def convex_min_steps(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO (defaults) with at least 100 training steps per fit."""
-    from lso_sampler.strategies import ConvexLSO
-
-    return LSOSampler(space, _min_steps(ConvexLSO)(space, seed), seed=seed)
+    return _wrapped(_min_steps, "ConvexLSO", space, seed)
 
 
 class GPRankedAGNet(AGNet):
