@@ -20,7 +20,7 @@ import torch
 from scipy.stats import spearmanr
 
 from lso_sampler.benchmarks import get_benchmark
-from lso_sampler.strategies.base import Observation
+from lso_sampler.strategies.base import Observation, random_unseen
 from lso_sampler.strategies.graph_vae import GraphVAESearch
 
 
@@ -34,14 +34,7 @@ def main() -> None:
     torch.set_num_threads(1)
     bench = get_benchmark("nasbench201:cifar10", data_dir=args.data_dir)
     space = bench.space
-    rng = np.random.default_rng(123)
-    test, seen = [], set()
-    while len(test) < 400:
-        cell = space.sample(rng)
-        key = space.key(cell)
-        if key not in seen:
-            seen.add(key)
-            test.append(cell)
+    test = random_unseen(space, 123, (), 400)
     test_values = np.array([bench.query(c).search_value for c in test])
     for seed in range(args.seeds):
         history = []

@@ -367,6 +367,13 @@ def convex_min_steps(space: SearchSpace, seed: int) -> LSOSampler:
     return _wrapped(_min_steps, "ConvexLSO", space, seed)
 
 
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """0 for the highest score, 1 for the next, ... (ties in the given order)."""
+    ranks = np.empty(len(scores))
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(len(scores))
+    return ranks
+
+
 class GPRankedAGNet(AGNet):
     """AG-Net whose generated candidates are ranked by :class:`OneHotGP`'s expected
     improvement (one objective, no constraints, no hyperparameters; otherwise as AG-Net);
@@ -399,10 +406,7 @@ class GPRankedAGNet(AGNet):
             return [candidates[int(i)] for i in order[:n]]
         with torch.no_grad():
             pred = model.predict_vectors(model.cell_vectors(candidates)).numpy()
-        by_model = np.empty(len(pred))
-        by_model[np.argsort(-pred, kind="stable")] = np.arange(len(pred))
-        by_gp = np.empty(len(ei))
-        by_gp[np.argsort(-ei, kind="stable")] = np.arange(len(ei))
+        by_model, by_gp = _ranks(pred), _ranks(ei)
         order = np.lexsort((by_model, by_model + by_gp))
         return [candidates[int(i)] for i in order[:n]]
 
