@@ -30,6 +30,10 @@ Levers:
 - ``agnet blend local`` (``agnet_blend_local``): as ``agnet gp local``, but the candidates
   are ranked by the sum of their two ranks, by AG-Net's surrogate and by the GP's expected
   improvement (ties by the surrogate).
+- ``agnet switch`` (``agnet_switch``): each round either AG-Net as it is or ``agnet gp
+  local``, by which of its surrogate and the GP ranked the cells proposed so far better
+  (Kendall concordance, over pairs of cells of one round, of their predictions made at
+  proposal with the results).
 - ``min steps`` (``graph_vae_min_steps``, ``convex_min_steps``): every fit of the graph VAE
   takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
   first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
@@ -39,7 +43,9 @@ Levers:
 from __future__ import annotations
 
 import inspect
+import json
 import math
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -296,7 +302,8 @@ class OneHotGP:
     def _k(d2: torch.Tensor, log_l: torch.Tensor, log_s: torch.Tensor) -> torch.Tensor:
         return torch.exp(2 * log_s) * torch.exp(-0.5 * d2 / torch.exp(2 * log_l))
 
-    def expected_improvement(self, cells: Sequence[Cell]) -> np.ndarray:
+    def posterior(self, cells: Sequence[Cell]) -> tuple[np.ndarray, np.ndarray]:
+        """The posterior mean and the expected improvement (standardised units) at ``cells``."""
         with torch.no_grad():
             ks = self._k(torch.cdist(self.features(cells), self.x) ** 2, *self.params[:2])
             mean = (ks @ self.alpha).squeeze(-1)
@@ -304,7 +311,11 @@ class OneHotGP:
             sd = (torch.exp(2 * self.params[1]) - (ks * v.T).sum(1)).clamp_min(1e-12).sqrt()
             z = (mean - self.best) / sd
             normal = torch.distributions.Normal(0.0, 1.0)
-            return ((mean - self.best) * normal.cdf(z) + sd * torch.exp(normal.log_prob(z))).numpy()
+            ei = (mean - self.best) * normal.cdf(z) + sd * torch.exp(normal.log_prob(z))
+            return mean.numpy(), ei.numpy()
+
+    def expected_improvement(self, cells: Sequence[Cell]) -> np.ndarray:
+        return self.posterior(cells)[1]
 
 
 def _gp_ranked(cls: type) -> type:
@@ -432,3 +443,75 @@ class BlendAGNet(LocalGPRankedAGNet):
 def agnet_blend_local(space: SearchSpace, seed: int) -> LSOSampler:
     """:func:`agnet_gp_local` ranking by the sum of the surrogate's and the GP's ranks."""
     return LSOSampler(space, BlendAGNet(space, seed), seed=seed)
+
+
+def _concordance(pred: np.ndarray, y: np.ndarray) -> float:
+    """Sum over pairs of cells of sign(pred difference) x sign(result difference)."""
+    d = np.sign(pred[:, None] - pred[None, :]) * np.sign(y[:, None] - y[None, :])
+    return float(np.triu(d, 1).sum())
+
+
+class SwitchAGNet(LocalGPRankedAGNet):
+    """Each round, AG-Net (its generated candidates ranked by its surrogate) or
+    :func:`agnet_gp_local` (with the 4 best cells' neighbours, ranked by the GP's expected
+    improvement), whichever model ranked the cells proposed so far better.
+
+    Both models predict every proposed cell when it is proposed (the surrogate its value,
+    the GP its posterior mean), before its result is known. A model's score is Kendall's
+    concordance of those predictions with the results, pooled over the pairs of cells of
+    one round, over all rounds so far; the next round uses the model with the higher score,
+    AG-Net on ties. With ``LEVERS_LOG`` set, each choice is
+    appended to that file as a JSON line.
+    """
+
+    def __init__(self, space: SearchSpace, seed: int | None = None) -> None:
+        super().__init__(space, seed)
+        self._log_seed = seed
+        self._rounds: list[dict[str, tuple[float, float]]] = []
+
+    def _scores(self, history: Sequence[Observation]) -> tuple[float, float]:
+        values = {self.space.key(o.cell): o.value for o in history}
+        by_model = by_gp = 0.0
+        for predictions in self._rounds:
+            keys = [k for k in predictions if k in values]
+            y = np.array([values[k] for k in keys])
+            by_model += _concordance(np.array([predictions[k][0] for k in keys]), y)
+            by_gp += _concordance(np.array([predictions[k][1] for k in keys]), y)
+        return by_model, by_gp
+
+    def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+        _, _, violation = history_arrays(history)
+        if model.heads != 1 or model.extra_dim or (violation > 0).any():
+            return AGNet.select(self, model, history, taken, n)
+        by_model, by_gp = self._scores(history)
+        use_gp = by_gp > by_model
+        candidates = self.generate(model, taken)
+        if use_gp:
+            keys = set(taken) | {self.space.key(c) for c in candidates}
+            for source in best_observations(history, self.local):
+                for cell in neighbours(self.space, source.cell):
+                    k = self.space.key(cell)
+                    if k not in keys:
+                        keys.add(k)
+                        candidates.append(cell)
+        if not candidates:
+            return []
+        gp = OneHotGP(self.space)
+        gp.fit([o.cell for o in history], np.array([o.value for o in history]))
+        mean, ei = gp.posterior(candidates)
+        with torch.no_grad():
+            pred = model.predict_vectors(model.cell_vectors(candidates)).numpy()
+        order = np.argsort(-(ei if use_gp else pred), kind="stable")[:n]
+        chosen = [candidates[int(i)] for i in order]
+        self._rounds.append({self.space.key(candidates[int(i)]): (float(pred[i]), float(mean[i])) for i in order})
+        log = os.environ.get("LEVERS_LOG")
+        if log:
+            with open(log, "a") as f:
+                f.write(json.dumps({"seed": self._log_seed, "results": len(history), "gp": use_gp,
+                                    "score_model": by_model, "rho_gp": by_gp}) + "\n")
+        return chosen
+
+
+def agnet_switch(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net or :func:`agnet_gp_local` each round, by which model ranked past rounds better."""
+    return LSOSampler(space, SwitchAGNet(space, seed), seed=seed)
