@@ -508,7 +508,7 @@ class SwitchAGNet(LocalGPRankedAGNet):
         if log:
             with open(log, "a") as f:
                 f.write(json.dumps({"seed": self._log_seed, "results": len(history), "gp": use_gp,
-                                    "score_model": by_model, "rho_gp": by_gp}) + "\n")
+                                    "score_model": by_model, "score_gp": by_gp}) + "\n")
         return chosen
 
 
