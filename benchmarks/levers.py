@@ -34,6 +34,10 @@ Levers:
   local``, by which of its surrogate and the GP ranked the cells proposed so far better
   (Kendall concordance, over pairs of cells of one round, of their predictions made at
   proposal with the results).
+- ``restart`` (``graph_vae_restart``, ``convex_restart``): in a round after one that found
+  no better cell, the ascent starts from prior samples alone (twice ``num_prior``, at least
+  64), without
+  the best cells' latents (the incumbents' neighbours stay among the candidates).
 - ``min steps`` (``graph_vae_min_steps``, ``convex_min_steps``): every fit of the graph VAE
   takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
   first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
@@ -376,6 +380,39 @@ def graph_vae_min_steps(space: SearchSpace, seed: int) -> LSOSampler:
 def convex_min_steps(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO (defaults) with at least 100 training steps per fit."""
     return _wrapped(_min_steps, "ConvexLSO", space, seed)
+
+
+def _restart(cls: type) -> type:
+    class Restart(cls):  # type: ignore[misc, valid-type]
+        """``cls`` whose ascent, in a round after one that found no better cell, starts from
+        prior samples alone (twice ``num_prior``, at least 64) instead of from the best
+        cells' latents and prior samples (one objective; otherwise ``cls``'s start points)."""
+
+        _last_best: float | None = None
+
+        def start_points(self, model, history, gen):  # type: ignore[no-untyped-def]
+            if self._num_objectives != 1 or not history:
+                return super().start_points(model, history, gen)
+            best = max(o.value for o in history)
+            stalled = self._last_best is not None and best <= self._last_best
+            self._last_best = best
+            if not stalled:
+                return super().start_points(model, history, gen)
+            n = max(2 * self.num_prior, 64)
+            return torch.cat([torch.randn(n, model.latent_dim, generator=gen), self._random_h(n)], 1)
+
+    Restart.__name__ = Restart.__qualname__ = f"Restart{cls.__name__}"
+    return Restart
+
+
+def graph_vae_restart(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE (defaults), restarting from prior samples after a round without gain."""
+    return _wrapped(_restart, "GraphVAESearch", space, seed)
+
+
+def convex_restart(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO (defaults), restarting from prior samples after a round without gain."""
+    return _wrapped(_restart, "ConvexLSO", space, seed)
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
