@@ -431,24 +431,37 @@ class GPRankedAGNet(AGNet):
     #: ``True``: rank by the sum of the surrogate's and the GP's ranks instead of the GP's alone.
     blend = False
 
-    def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+    @staticmethod
+    def _plain(model, history) -> bool:  # type: ignore[no-untyped-def]
+        """Several heads, hyperparameters or constraints: AG-Net's own ranking applies."""
         _, _, violation = history_arrays(history)
-        if model.heads != 1 or model.extra_dim or (violation > 0).any():
-            return super().select(model, history, taken, n)
+        return bool(model.heads != 1 or model.extra_dim or (violation > 0).any())
+
+    def _candidates(self, model, history, taken, local: int) -> list[Cell]:  # type: ignore[no-untyped-def]
+        """AG-Net's generated cells, then the new one-edit neighbours of the ``local`` best."""
         candidates = self.generate(model, taken)
-        if self.local:
+        if local:
             keys = set(taken) | {self.space.key(c) for c in candidates}
-            for source in best_observations(history, self.local):
+            for source in best_observations(history, local):
                 for cell in neighbours(self.space, source.cell):
                     k = self.space.key(cell)
                     if k not in keys:
                         keys.add(k)
                         candidates.append(cell)
-        if not candidates:
-            return []
+        return candidates
+
+    def _gp(self, history) -> OneHotGP:  # type: ignore[no-untyped-def]
         gp = OneHotGP(self.space)
         gp.fit([o.cell for o in history], np.array([o.value for o in history]))
-        ei = gp.expected_improvement(candidates)
+        return gp
+
+    def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+        if self._plain(model, history):
+            return super().select(model, history, taken, n)
+        candidates = self._candidates(model, history, taken, self.local)
+        if not candidates:
+            return []
+        ei = self._gp(history).expected_improvement(candidates)
         if not self.blend:
             order = np.argsort(-ei, kind="stable")
             return [candidates[int(i)] for i in order[:n]]
@@ -517,25 +530,14 @@ class SwitchAGNet(LocalGPRankedAGNet):
         return by_model, by_gp
 
     def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
-        _, _, violation = history_arrays(history)
-        if model.heads != 1 or model.extra_dim or (violation > 0).any():
+        if self._plain(model, history):
             return AGNet.select(self, model, history, taken, n)
         by_model, by_gp = self._scores(history)
         use_gp = by_gp > by_model
-        candidates = self.generate(model, taken)
-        if use_gp:
-            keys = set(taken) | {self.space.key(c) for c in candidates}
-            for source in best_observations(history, self.local):
-                for cell in neighbours(self.space, source.cell):
-                    k = self.space.key(cell)
-                    if k not in keys:
-                        keys.add(k)
-                        candidates.append(cell)
+        candidates = self._candidates(model, history, taken, self.local if use_gp else 0)
         if not candidates:
             return []
-        gp = OneHotGP(self.space)
-        gp.fit([o.cell for o in history], np.array([o.value for o in history]))
-        mean, ei = gp.posterior(candidates)
+        mean, ei = self._gp(history).posterior(candidates)
         with torch.no_grad():
             pred = model.predict_vectors(model.cell_vectors(candidates)).numpy()
         order = np.argsort(-(ei if use_gp else pred), kind="stable")[:n]
