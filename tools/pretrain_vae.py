@@ -13,6 +13,11 @@ uniqueness and novelty (not among the cells trained on) come from ``--prior`` dr
 
     python tools/pretrain_vae.py dvae:nasbench201 svge:nasbench201 gin:nasbench201 dvae:darts ...
 
+A long run can go in pieces: with ``--checkpoint FILE`` the state to go on from is written
+every ``--eval-every`` steps, and a run started with an existing FILE continues it
+(``--max-minutes`` counts this piece; the weights are those of a run that never stopped).
+Each piece saves and records the weights it stopped at.
+
 ``--measure`` measures the shipped default weights of each ``encoder:space`` instead (those
 kept from an older recipe too: novelty then counts against that recipe's draws, replayed)
 and records them in the manifest.
@@ -110,13 +115,16 @@ def replay_keys(space, steps: int, recipe: str) -> tuple[set[str], int]:
 
 def record(out: Path, entry: dict) -> None:
     """Put ``entry`` in the manifest, replacing the one of the same kind and space (merged
-    into it when it names the same file: ``--measure`` keeps the training curve)."""
+    into it when it names the same file: ``--measure`` keeps the training curve; the
+    replaced entry's weights file is deleted when it names another)."""
     manifest_path = out / MANIFEST
     with open(out / ".manifest.lock", "w") as lock:  # several runs may finish at once
         fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"weights": []}
         same = lambda e: e["kind"] == entry["kind"] and e["space"] == entry["space"]  # noqa: E731
         old = next((e for e in manifest["weights"] if same(e) and e["file"] == entry["file"]), {})
+        for stale in (e["file"] for e in manifest["weights"] if same(e) and e["file"] != entry["file"]):
+            (out / stale).unlink(missing_ok=True)  # the replaced weights
         entries = [e for e in manifest["weights"] if not same(e)]
         manifest["weights"] = sorted([*entries, {**old, **entry}], key=lambda e: (e["kind"], e["space"]))
         tmp = manifest_path.with_suffix(".json.tmp")  # readers never see half a file
@@ -185,6 +193,13 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.995, help="validation reconstruction to stop at")
     parser.add_argument("--prior", type=int, default=1000, help="prior draws for validity/uniqueness/novelty")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="state file written every --eval-every steps; a run given an existing one goes on from it "
+        "(one model per file)",
+    )
     parser.add_argument("--measure", action="store_true", help="measure the shipped default weights instead")
     parser.add_argument("--table", action="store_true", help="print the manifest's measures as markdown")
     args = parser.parse_args()
@@ -212,20 +227,58 @@ def train(item: str, args: argparse.Namespace) -> None:
         raise SystemExit(f"{item}: the space holds out {len(held)} cells, too few to measure reconstruction")
     seen: set[str] = set()
     curve: list[tuple[int, float, float]] = []
+    earlier_s = 0.0  # training seconds of the runs a checkpoint continues
+    resume = None
+    checkpoint: Path | None = args.checkpoint
+    if checkpoint is not None and checkpoint.is_file():
+        saved = torch.load(checkpoint, weights_only=True)
+        if (saved["item"], saved["recipe"]) != (item, RECIPES["gvae"]):
+            raise SystemExit(
+                f"--checkpoint: {checkpoint} continues {saved['item']} (recipe {saved['recipe']}), "
+                f"not {item} (recipe {RECIPES['gvae']}); name another file"
+            )
+        resume, curve, earlier_s = saved["state"], [tuple(c) for c in saved["curve"]], saved["train_seconds"]
+        print(f"{item}: resuming from step {resume['step']} ({checkpoint})", flush=True)
     start = time.perf_counter()
+
+    def minutes() -> float:
+        return (earlier_s + time.perf_counter() - start) / 60
+
+    snapshots: list[dict] = []  # the loop's state at the last evaluation step
+
+    def save() -> None:
+        """Write the state to resume from, with the curve so far, to ``--checkpoint`` (atomically)."""
+        assert checkpoint is not None
+        checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        tmp = checkpoint.with_suffix(".tmp")
+        saved = {"item": item, "recipe": RECIPES["gvae"], "state": snapshots.pop(), "curve": curve}
+        torch.save({**saved, "train_seconds": earlier_s + time.perf_counter() - start}, tmp)
+        os.replace(tmp, checkpoint)
 
     def check(step: int) -> bool:
         if step % args.eval_every:
             return False
         acc = reconstruction(model, validation)
-        minutes = (time.perf_counter() - start) / 60
-        curve.append((step, acc, round(minutes, 2)))
-        print(f"{item} step {step}: validation reconstruction {acc:.4f} ({minutes:.1f} min)", flush=True)
-        return acc >= args.target or minutes >= args.max_minutes
+        curve.append((step, acc, round(minutes(), 2)))
+        print(f"{item} step {step}: validation reconstruction {acc:.4f} ({minutes():.1f} min)", flush=True)
+        if snapshots:
+            save()
+        return acc >= args.target or (time.perf_counter() - start) / 60 >= args.max_minutes
 
-    losses = pretrain_vae(model, steps=args.max_steps, seed=PRETRAIN_SEED, seen=seen, callback=check)
+    losses = pretrain_vae(
+        model,
+        steps=args.max_steps,
+        seed=PRETRAIN_SEED,
+        seen=seen,
+        callback=check,
+        resume=resume,
+        snapshot=snapshots.append if checkpoint is not None else None,
+        snapshot_every=args.eval_every,
+    )
     steps = len(losses)
-    train_s = time.perf_counter() - start
+    train_s = earlier_s + time.perf_counter() - start
+    if resume is not None:  # the cells drawn before the resume, replayed
+        seen = replay_keys(space, steps, RECIPES["gvae"])[0]
     measures = {
         "reconstruction": reconstruction(model, test),
         "reconstruction_sampled": reconstruction(model, test, sample=True),

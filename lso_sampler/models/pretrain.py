@@ -10,6 +10,7 @@ user cache (:func:`cache_dir`), and otherwise pretrained and cached.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -224,6 +225,9 @@ def _pretrain_loop(
     halve_every: int | None = None,
     seen: set[str] | None = None,
     callback: Callable[[int], bool] | None = None,
+    resume: Mapping[str, Any] | None = None,
+    snapshot: Callable[[dict[str, Any]], None] | None = None,
+    snapshot_every: int = 0,
 ) -> list[float]:
     """The query-free pretraining loop: ``steps`` Adam steps on ``loss_fn`` of
     ``batch_size`` random cells of ``space`` each; returns the loss per step.
@@ -236,9 +240,17 @@ def _pretrain_loop(
     rate halves every ``halve_every`` steps (a schedule that does not depend on ``steps``,
     so the weights after ``n`` steps are those of a run of ``n`` steps). ``callback(step)``
     after each step (counted from 1) may return ``True`` to stop early.
+
+    ``snapshot(state)`` is called every ``snapshot_every`` steps (before ``callback``) with
+    everything the loop needs to go on: the step, the model's and the optimiser's state,
+    both random states and the losses so far. A loop started with that ``state`` as
+    ``resume`` continues from it and ends with the weights of a run that never stopped
+    (same thread count and math library); ``seen`` then holds the cells drawn after the
+    resume only.
     """
     rng = np.random.default_rng(seed)
     losses: list[float] = []
+    first = 0
 
     def draw() -> Cell:
         cell = space.sample(rng)
@@ -258,8 +270,15 @@ def _pretrain_loop(
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(seed)
         opt = torch.optim.Adam(params, lr=lr, betas=betas)
+        if resume is not None:
+            model.load_state_dict(resume["model"])
+            opt.load_state_dict(resume["optimizer"])
+            rng.bit_generator.state = resume["numpy_rng"]
+            torch.set_rng_state(resume["torch_rng"])
+            losses = list(resume["losses"])
+            first = int(resume["step"])
         model.train()
-        for step in range(steps):
+        for step in range(first, steps):
             if halve_every:
                 for group in opt.param_groups:
                     group["lr"] = lr * 0.5 ** (step // halve_every)
@@ -272,6 +291,17 @@ def _pretrain_loop(
             losses.append(loss.item())
             if log_every and (step + 1) % log_every == 0:
                 print(f"step {step + 1}: loss {np.mean(losses[-log_every:]):.4f}", flush=True)
+            if snapshot is not None and snapshot_every and (step + 1) % snapshot_every == 0:
+                snapshot(
+                    {
+                        "step": step + 1,
+                        "model": {k: v.clone() for k, v in model.state_dict().items()},
+                        "optimizer": copy.deepcopy(opt.state_dict()),
+                        "numpy_rng": copy.deepcopy(rng.bit_generator.state),
+                        "torch_rng": torch.get_rng_state(),
+                        "losses": list(losses),
+                    }
+                )
             if callback is not None:
                 model.eval()
                 stop = callback(step + 1)
@@ -360,6 +390,9 @@ def pretrain_vae(
     log_every: int = 0,
     seen: set[str] | None = None,
     callback: Callable[[int], bool] | None = None,
+    resume: Mapping[str, Any] | None = None,
+    snapshot: Callable[[dict[str, Any]], None] | None = None,
+    snapshot_every: int = 0,
 ) -> list[float]:
     """Train encoder and decoder on random cells of the space (no queries, no values):
     reconstruction + ``beta`` x KL, Adam, gradients clipped at norm 5, the learning rate
@@ -377,6 +410,10 @@ def pretrain_vae(
         log_every: Print the mean loss every that many steps (0: never).
         seen: Collects the keys of the cells trained on.
         callback: Called with the step number after each step; ``True`` stops.
+        resume: A state ``snapshot`` gave: go on from it (the result is that of a run
+            that never stopped).
+        snapshot: Called every ``snapshot_every`` steps with the state to resume from.
+        snapshot_every: Steps between snapshots (0: none).
     """
 
     def loss_fn(cells: list[Cell]) -> torch.Tensor:
@@ -400,6 +437,9 @@ def pretrain_vae(
         halve_every=halve_every,
         seen=seen,
         callback=callback,
+        resume=resume,
+        snapshot=snapshot,
+        snapshot_every=snapshot_every,
     )
 
 

@@ -144,6 +144,38 @@ def test_a_small_space_holds_out_a_tenth_of_its_cells() -> None:
     assert stops == [1, 2, 3, 4]
 
 
+def test_vae_pretraining_resumed_from_a_snapshot_ends_as_a_run_that_never_stopped() -> None:
+    space = NASBench201Space()
+    config = GraphVAEConfig(hidden_dim=8, latent_dim=4)
+
+    def fresh() -> GraphVAE:
+        torch.manual_seed(0)
+        return GraphVAE(space, config)
+
+    whole = fresh()
+    whole_losses = pretrain.pretrain_vae(whole, steps=6, batch_size=8, halve_every=2)
+    snapshots: list[dict] = []
+    stopped = fresh()
+    pretrain.pretrain_vae(
+        stopped,
+        steps=6,
+        batch_size=8,
+        halve_every=2,
+        snapshot=snapshots.append,
+        snapshot_every=3,
+        callback=lambda step: step == 4,
+    )
+    assert [s["step"] for s in snapshots] == [3]
+    resumed = fresh()  # a new process: fresh weights, then the snapshot
+    seen: set[str] = set()
+    losses = pretrain.pretrain_vae(resumed, steps=6, batch_size=8, halve_every=2, resume=snapshots[0], seen=seen)
+    assert losses == whole_losses
+    assert all(torch.equal(v, whole.state_dict()[k]) for k, v in resumed.state_dict().items())
+    assert 0 < len(seen) <= 3 * 8  # the cells drawn after the resume
+    # a snapshot is a copy: training on does not change it
+    assert not all(torch.equal(v, snapshots[0]["model"][k]) for k, v in stopped.state_dict().items())
+
+
 def _measured_entries() -> list[dict]:
     return [e for e in pretrain._manifest() if e["kind"].startswith("gvae-") and "reconstruction" in e]
 
@@ -170,7 +202,9 @@ def test_the_tool_ships_what_the_library_would_pretrain(tmp_path, monkeypatch) -
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     out = tmp_path / "out"
-    args = argparse.Namespace(max_steps=3, max_minutes=1e9, eval_every=2, target=2.0, prior=20, out=out)
+    args = argparse.Namespace(
+        max_steps=3, max_minutes=1e9, eval_every=2, target=2.0, prior=20, out=out, checkpoint=None
+    )
     tool.train("dvae:nasbench-graph", args)
     entry = json.loads((out / pretrain.MANIFEST).read_text())["weights"][0]
     assert entry["steps"] == 3 and [step for step, _, _ in entry["validation_curve"]] == [2]
@@ -180,3 +214,31 @@ def test_the_tool_ships_what_the_library_would_pretrain(tmp_path, monkeypatch) -
     mine = pretrain.load_or_pretrain_vae(space, GraphVAEConfig(), steps=3)
     assert (tmp_path / "cache" / entry["file"]).is_file()  # the same name
     assert shipped.keys() == mine.keys() and all(torch.equal(shipped[k], mine[k]) for k in mine)
+
+
+def test_the_tool_goes_on_from_a_checkpoint_to_the_weights_of_one_run(tmp_path, monkeypatch) -> None:
+    """A run in two pieces (``--checkpoint``) ships the weights of one uninterrupted run and
+    replaces the first piece's weights in the manifest and on disk."""
+    spec = importlib.util.spec_from_file_location("pretrain_vae_tool", ROOT / "tools" / "pretrain_vae.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out, checkpoint = tmp_path / "out", tmp_path / "ck" / "dvae-graph.ckpt"
+    args = argparse.Namespace(
+        max_steps=4, max_minutes=0.0, eval_every=2, target=2.0, prior=20, out=out, checkpoint=checkpoint
+    )
+    tool.train("dvae:nasbench-graph", args)  # stops at the first evaluation: step 2
+    first = json.loads((out / pretrain.MANIFEST).read_text())["weights"][0]
+    assert first["steps"] == 2 and checkpoint.is_file() and (out / first["file"]).is_file()
+    with pytest.raises(SystemExit, match="--checkpoint"):  # another model's checkpoint
+        tool.train("svge:nasbench-graph", args)
+    args.max_minutes = 1e9
+    tool.train("dvae:nasbench-graph", args)
+    (entry,) = json.loads((out / pretrain.MANIFEST).read_text())["weights"]
+    assert entry["steps"] == 4 and [step for step, _, _ in entry["validation_curve"]] == [2, 4]
+    assert not (out / first["file"]).exists() and sorted(p.name for p in out.glob("*.pt")) == [entry["file"]]
+    shipped = torch.load(out / entry["file"], weights_only=True)
+    monkeypatch.setenv("LSO_SAMPLER_CACHE", str(tmp_path / "cache"))
+    mine = pretrain.load_or_pretrain_vae(BUILTIN_SPACES["nasbench-graph"](), GraphVAEConfig(), steps=4)
+    assert all(torch.equal(shipped[k], mine[k]) for k in mine)
+    seen, _ = tool.replay_keys(BUILTIN_SPACES["nasbench-graph"](), 4, pretrain.RECIPES["gvae"])
+    assert entry["distinct_cells_trained_on"] == len(seen)
