@@ -91,7 +91,7 @@ def prior_measures(model: GraphVAE, seen: set[str], n: int, seed: int = 0) -> di
 #: Cells per step of pretrain_vae (recipe 2).
 BATCH = inspect.signature(pretrain_vae).parameters["batch_size"].default
 #: Cells per pretraining step and whether held-out cells were excluded, per recipe.
-RECIPE_DRAWS = {"1": (32, False), "2": (BATCH, True)}
+RECIPE_DRAWS = {"1": (32, False), "2": (BATCH, True), "3": (BATCH, True)}
 
 
 def replay_keys(space, steps: int, recipe: str) -> tuple[set[str], int]:

@@ -118,8 +118,9 @@ class GraphVAE(nn.Module):
 
     # -- data -----------------------------------------------------------------------------
     def tensors(self, cells: Sequence[Cell]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """One-hot types ``[B, n, T]``, type indices ``[B, n]``, adjacency, mask."""
-        x, adj, mask = self.space.to_tensors(cells)
+        """One-hot types ``[B, n, T]``, type indices ``[B, n]``, adjacency, mask of the
+        cells' :meth:`~lso_sampler.spaces.SearchSpace.representative` forms."""
+        x, adj, mask = self.space.to_tensors([self.space.representative(c) for c in cells])
         return x, x.argmax(-1), adj, mask
 
     # -- encoder --------------------------------------------------------------------------

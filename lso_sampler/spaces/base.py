@@ -333,6 +333,19 @@ class SearchSpace(ABC):
         require_cell(self, cell, "key")
         return cell.key
 
+    def representative(self, cell: Cell) -> Cell:
+        """The form of ``cell`` the graph VAE learns from and encodes: ``cell`` itself, here.
+
+        A space whose :meth:`key` ignores part of a cell gives one form for the cells that
+        differ only there (:class:`~lso_sampler.spaces.DAGSpace` with pruning: the pruned
+        cell), so the VAE need not reproduce what the key ignores. Its :meth:`key` is
+        that of ``cell``.
+
+        Args:
+            cell: A valid cell of this space.
+        """
+        return cell
+
     def describe(self, cell: Cell) -> str:
         """A short, stable, human-readable form of ``cell`` (one line).
 

@@ -171,6 +171,17 @@ class DAGSpace(SearchSpace):
                     allowed.append(srcs)
         return DecodeStep(out_type, tuple(allowed))
 
+    def representative(self, cell: Cell) -> Cell:
+        """With pruning, the pruned cell laid out as a cell of this space's size (its nodes
+        on the first places and the output last; the other nodes take the first op and no
+        edges), so cells that differ only in nodes on no input-to-output path have one
+        form; without pruning, ``cell``."""
+        require_cell(self, cell, "representative")
+        pruned = cell.pruned() if self.prune else cell
+        if pruned is cell:
+            return cell
+        return self._decode(self._encode(pruned))
+
     def key(self, cell: Cell) -> str:
         require_cell(self, cell, "key")
         return cell.pruned().key if self.prune else cell.key
