@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from lso_sampler.cell import Cell
 from lso_sampler.spaces import NASBench101Space
@@ -33,6 +34,25 @@ def test_cells_computing_the_same_graph_share_a_key() -> None:
     # a pruned (3-node) cell is a member of the space too, with the same key
     assert space.is_valid(a.pruned())
     assert space.key(space.from_params(space.to_params(a.pruned()))) == space.key(a)
+
+
+def test_cells_that_differ_off_the_path_have_one_representative_the_vae_sees() -> None:
+    from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
+
+    space = NASBench101Space()
+    a = Cell.from_edges(OPS, [(0, 1), (1, 6)])
+    b = Cell.from_edges(OPS, [(0, 1), (1, 6), (0, 2), (2, 3)])  # 2, 3 dangle
+    rep = space.representative(b)
+    assert rep == space.representative(a) and rep.num_nodes == 7 and space.is_valid(rep)
+    assert space.key(rep) == space.key(b) and rep.edges == ((0, 1), (1, 6))
+    full = Cell.from_edges(OPS, [(i, i + 1) for i in range(6)])  # every node on the path
+    assert space.representative(full) is full
+    model = GraphVAE(space, GraphVAEConfig(hidden_dim=8, latent_dim=4))
+    assert all(torch.equal(u, v) for u, v in zip(model.tensors([a]), model.tensors([b])))
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        cell = space.sample(rng)
+        assert space.key(space.representative(cell)) == space.key(cell)
 
 
 def test_enumerate_refuses_a_space_this_large() -> None:
