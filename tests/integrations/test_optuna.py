@@ -626,8 +626,11 @@ def test_constrained_search_finds_the_feasible_region_random_rarely_hits(name: s
     stored = [t.system_attrs["constraints"] for t in study.trials]
     assert all(isinstance(c, (list, tuple)) and len(c) == 1 for c in stored)
     later = study.trials[32:]  # the second and third model-based rounds
-    feasible = sum(t.user_attrs["conv"] >= 4 for t in later) / len(later)
-    assert feasible >= 0.25, feasible  # random search: 0.017
+    convs = [t.user_attrs["conv"] for t in later]
+    # random search: 1.2 convolutions per cell (the largest mean of 32 in 100,000 random
+    # batches: 2.0) and 1.7 % feasible. AG-Net, seeds 0-3: means 2.8-3.4, 16-44 % feasible.
+    assert sum(convs) / len(convs) >= 2.5, convs
+    assert sum(c >= 4 for c in convs) >= 3, convs  # random: 3 of 32 in 1.6 % of batches
     assert len(set(keys_of(study))) == 64
 
 
