@@ -27,6 +27,9 @@ Levers:
 - ``agnet gp local`` (``agnet_gp_local``): as ``agnet gp``, with the one-edit neighbours of
   the 4 best evaluated cells (not evaluated, not pending) added to the generated candidates
   before the GP ranks them.
+- ``agnet local`` (``agnet_local``): AG-Net's generated candidates and the one-edit
+  neighbours of the 4 best evaluated cells, all ranked by AG-Net's own surrogate (the
+  graph VAEs' ``local_candidates=4`` default, for AG-Net).
 - ``agnet blend local`` (``agnet_blend_local``): as ``agnet gp local``, but the candidates
   are ranked by the sum of their two ranks, by AG-Net's surrogate and by the GP's expected
   improvement (ties by the surrogate).
@@ -493,6 +496,27 @@ class BlendAGNet(LocalGPRankedAGNet):
 def agnet_blend_local(space: SearchSpace, seed: int) -> LSOSampler:
     """:func:`agnet_gp_local` ranking by the sum of the surrogate's and the GP's ranks."""
     return LSOSampler(space, BlendAGNet(space, seed), seed=seed)
+
+
+class LocalAGNet(LocalGPRankedAGNet):
+    """AG-Net with the 4 best cells' one-edit neighbours among its candidates, all ranked by
+    its own surrogate (no GP)."""
+
+    def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+        if self._plain(model, history):
+            return AGNet.select(self, model, history, taken, n)
+        candidates = self._candidates(model, history, taken, self.local)
+        if not candidates:
+            return []
+        with torch.no_grad():
+            pred = model.predict_vectors(model.cell_vectors(candidates)).numpy()
+        return [candidates[int(i)] for i in np.argsort(-pred, kind="stable")[:n]]
+
+
+def agnet_local(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net (defaults) with the 4 best cells' one-edit neighbours among the candidates its
+    surrogate ranks."""
+    return LSOSampler(space, LocalAGNet(space, seed), seed=seed)
 
 
 def _concordance(pred: np.ndarray, y: np.ndarray) -> float:

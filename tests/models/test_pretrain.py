@@ -26,7 +26,7 @@ AGNET_STEPS = inspect.signature(AGNet.__init__).parameters["pretrain_steps"].def
 
 #: The (space, encoder) pairs with shipped graph-VAE weights: every built-in space with the
 #: default encoder, NAS-Bench-201 with every encoder.
-SHIPPED_VAES = [(name, "dvae") for name in BUILTIN_SPACES if name != "nasbench101"] + [
+SHIPPED_VAES = [(name, "dvae") for name in BUILTIN_SPACES] + [
     ("nasbench201", "svge"),
     ("nasbench201", "gin"),
 ]
