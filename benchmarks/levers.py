@@ -29,7 +29,9 @@ Levers:
   before the GP ranks them.
 - ``agnet local`` (``agnet_local``): AG-Net's generated candidates and the one-edit
   neighbours of the 4 best evaluated cells, all ranked by AG-Net's own surrogate (the
-  graph VAEs' ``local_candidates=4`` default, for AG-Net).
+  graph VAEs' ``local_candidates=4`` default, for AG-Net); since measured, AG-Net's default.
+  ``agnet_generated_only`` is AG-Net as before (``local_candidates=0``), and every other
+  AG-Net lever here keeps the generated candidates alone, as it was measured.
 - ``agnet blend local`` (``agnet_blend_local``): as ``agnet gp local``, but the candidates
   are ranked by the sum of their two ranks, by AG-Net's surrogate and by the GP's expected
   improvement (ties by the surrogate).
@@ -63,7 +65,7 @@ from lso_sampler.integrations.optuna import LSOSampler
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet
-from lso_sampler.strategies.base import Observation, best_observations, history_arrays, neighbours
+from lso_sampler.strategies.base import Observation, history_arrays, incumbent_neighbours
 
 
 def growing_round(history: Sequence[Observation], n: int, num_init: int, pending: int) -> int:
@@ -74,11 +76,23 @@ def growing_round(history: Sequence[Observation], n: int, num_init: int, pending
     return max(1, min(n, max(4, math.ceil(len(history) / 4))))
 
 
+#: AG-Net as the levers below were measured: its generated cells alone as candidates (the
+#: default before ``local_candidates=4``).
+GENERATED_ONLY = {"local_candidates": 0}
+
+
+class _GeneratedOnly:
+    """Mixin: an AG-Net subclass made with ``local_candidates=0`` unless told otherwise."""
+
+    def __init__(self, space: SearchSpace, seed: int | None = None, **options) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(space, seed, **{**GENERATED_ONLY, **options})  # type: ignore[call-arg]
+
+
 def _startup(strategy: AGNet) -> int:
     return getattr(strategy, "n_startup_trials", None) or strategy.num_init
 
 
-class RoundsAGNet(AGNet):
+class RoundsAGNet(_GeneratedOnly, AGNet):
     """AG-Net with growing proposal rounds."""
 
     def round_size(self, history: Sequence[Observation], pending: Sequence[Cell], n: int) -> int:
@@ -136,16 +150,16 @@ def agnet_rounds_ensemble(space: SearchSpace, seed: int) -> LSOSampler:
     return LSOSampler(space, EnsembleAGNet(space, seed, **_startup_option(AGNet, 10)), seed=seed)
 
 
-def _rounds(cls: type, space: SearchSpace, seed: int) -> LSOSampler:
+def _rounds(cls: type, space: SearchSpace, seed: int, **options) -> LSOSampler:  # type: ignore[no-untyped-def]
     """``cls`` with a model after 10 results and rounds of a quarter of the results (the
     strategies' own ``round_growth`` option, at most their round size)."""
-    return LSOSampler(space, cls(space, seed, n_startup_trials=10, round_growth=0.25), seed=seed)
+    return LSOSampler(space, cls(space, seed, n_startup_trials=10, round_growth=0.25, **options), seed=seed)
 
 
 def agnet_growth(space: SearchSpace, seed: int) -> LSOSampler:
     """AG-Net with ``n_startup_trials=10, round_growth=0.25`` (the library's options; the
     older ``agnet_rounds`` subclass differs only in ignoring trials in flight)."""
-    return _rounds(AGNet, space, seed)
+    return _rounds(AGNet, space, seed, **GENERATED_ONLY)
 
 
 def graph_vae_growth(space: SearchSpace, seed: int) -> LSOSampler:
@@ -233,16 +247,16 @@ def agnet_unmasked(space: SearchSpace, seed: int) -> LSOSampler:
         raise ValueError(f"space: agnet_unmasked is for NAS-Bench-Graph, got {type(space).__name__}")
     own = copy.copy(space)  # the other samplers of the run keep the space's own reading
     own.read_scores = types.MethodType(_unmasked_read_scores, own)  # type: ignore[method-assign]
-    return LSOSampler(own, AGNet(own, seed), seed=seed)
+    return LSOSampler(own, AGNet(own, seed, **GENERATED_ONLY), seed=seed)
 
 
 def agnet_full_rounds(space: SearchSpace, seed: int) -> LSOSampler:
     """AG-Net as before ``round_growth=0.25`` became its default: 16 random cells, then full
     rounds of 16 (the ``agnet`` rows of the tables run before)."""
-    return LSOSampler(space, AGNet(space, seed, n_startup_trials=16, round_growth=None), seed=seed)
+    return LSOSampler(space, AGNet(space, seed, n_startup_trials=16, round_growth=None, **GENERATED_ONLY), seed=seed)
 
 
-class CappedAGNet(AGNet):
+class CappedAGNet(_GeneratedOnly, AGNet):
     """AG-Net whose training steps per fit stop growing after :attr:`max_batches` batches of
     results (the rank weights put most of a batch on the best few cells in any case)."""
 
@@ -425,7 +439,7 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
-class GPRankedAGNet(AGNet):
+class GPRankedAGNet(_GeneratedOnly, AGNet):
     """AG-Net whose generated candidates are ranked by :class:`OneHotGP`'s expected
     improvement (one objective, no constraints, no hyperparameters; otherwise as AG-Net);
     with ``local`` > 0 the one-edit neighbours of the ``local`` best cells join them."""
@@ -444,13 +458,8 @@ class GPRankedAGNet(AGNet):
         """AG-Net's generated cells, then the new one-edit neighbours of the ``local`` best."""
         candidates = self.generate(model, taken)
         if local:
-            keys = set(taken) | {self.space.key(c) for c in candidates}
-            for source in best_observations(history, local):
-                for cell in neighbours(self.space, source.cell):
-                    k = self.space.key(cell)
-                    if k not in keys:
-                        keys.add(k)
-                        candidates.append(cell)
+            exclude = set(taken) | {self.space.key(c) for c in candidates}
+            candidates += [c for _, c in incumbent_neighbours(self.space, history, local, exclude)]
         return candidates
 
     def _gp(self, history) -> OneHotGP:  # type: ignore[no-untyped-def]
@@ -498,25 +507,16 @@ def agnet_blend_local(space: SearchSpace, seed: int) -> LSOSampler:
     return LSOSampler(space, BlendAGNet(space, seed), seed=seed)
 
 
-class LocalAGNet(LocalGPRankedAGNet):
-    """AG-Net with the 4 best cells' one-edit neighbours among its candidates, all ranked by
-    its own surrogate (no GP)."""
-
-    def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
-        if self._plain(model, history):
-            return AGNet.select(self, model, history, taken, n)
-        candidates = self._candidates(model, history, taken, self.local)
-        if not candidates:
-            return []
-        with torch.no_grad():
-            pred = model.predict_vectors(model.cell_vectors(candidates)).numpy()
-        return [candidates[int(i)] for i in np.argsort(-pred, kind="stable")[:n]]
-
-
 def agnet_local(space: SearchSpace, seed: int) -> LSOSampler:
-    """AG-Net (defaults) with the 4 best cells' one-edit neighbours among the candidates its
-    surrogate ranks."""
-    return LSOSampler(space, LocalAGNet(space, seed), seed=seed)
+    """AG-Net with the 4 best cells' one-edit neighbours among the candidates its surrogate
+    ranks (``local_candidates=4``, the library's default since this lever was measured)."""
+    return LSOSampler(space, AGNet(space, seed, local_candidates=4), seed=seed)
+
+
+def agnet_generated_only(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net with its generated cells alone as candidates (``local_candidates=0``, the
+    default before 4)."""
+    return LSOSampler(space, AGNet(space, seed, **GENERATED_ONLY), seed=seed)
 
 
 def _concordance(pred: np.ndarray, y: np.ndarray) -> float:

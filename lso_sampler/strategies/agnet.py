@@ -15,7 +15,13 @@ from lso_sampler.cell import Cell
 from lso_sampler.models.agnet import AGNetConfig, AGNetModel, weights_from_ranks
 from lso_sampler.models.pretrain import load_or_pretrain
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies.base import ModelBasedStrategy, Observation, constrained_ranks, history_arrays
+from lso_sampler.strategies.base import (
+    ModelBasedStrategy,
+    Observation,
+    constrained_ranks,
+    history_arrays,
+    incumbent_neighbours,
+)
 
 __all__ = ["AGNet"]
 
@@ -90,6 +96,9 @@ class AGNet(ModelBasedStrategy):
             generation round that finds too few new cells (1 disables it: the reference
             behaviour, which then tops up with random cells).
         infeasible_penalty: Factor on the ranks of cells that violate a constraint (1000).
+        local_candidates: Best evaluated cells (by the joint rank above) whose one-edit
+            neighbours (not evaluated, not pending) join the generated candidates before the
+            surrogate ranks them (4; 0: the generated cells alone, the default before 4).
 
     Raises:
         TypeError: if an option has the wrong type (``num_candidates=2.5``, a string for a
@@ -137,6 +146,7 @@ class AGNet(ModelBasedStrategy):
         pretrain_steps: int = 2000,
         temperature_step: float = 1.5,
         infeasible_penalty: float = 1000.0,
+        local_candidates: int = 4,
     ) -> None:
         super().__init__(
             space,
@@ -156,6 +166,7 @@ class AGNet(ModelBasedStrategy):
         weighted_retraining = check_bool("weighted_retraining", weighted_retraining)
         backprop_surrogate = check_bool("backprop_surrogate", backprop_surrogate)
         pretrain_steps = check_int("pretrain_steps", pretrain_steps, 0)
+        local_candidates = check_int("local_candidates", local_candidates, 0)
         if config is not None and not isinstance(config, AGNetConfig):
             raise TypeError(f"config: must be an AGNetConfig or None, got {type(config).__name__}")
         self.num_candidates = num_candidates
@@ -167,6 +178,7 @@ class AGNet(ModelBasedStrategy):
         self.pretrain_steps = pretrain_steps
         self.temperature_step = temperature_step
         self.infeasible_penalty = infeasible_penalty
+        self.local_candidates = local_candidates
         #: Surrogate heads of the last fitted model: objectives, then constraint values.
         self.heads = 1
         self._num_objectives = 1
@@ -317,11 +329,15 @@ class AGNet(ModelBasedStrategy):
         return cells
 
     def select(self, model: AGNetModel, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
-        """The ``n`` generated candidates the surrogate rates best. With hyperparameters,
-        each candidate is scored with :attr:`hyperparameter_candidates` values of them and
-        keeps its best (one objective: the predicted value; several: the sum of the
-        standardised objective predictions), which it is proposed with."""
+        """The ``n`` candidates the surrogate rates best: the generated cells, then the new
+        one-edit neighbours of the :attr:`local_candidates` best evaluated cells. With
+        hyperparameters, each candidate is scored with :attr:`hyperparameter_candidates`
+        values of them and keeps its best (one objective: the predicted value; several: the
+        sum of the standardised objective predictions), which it is proposed with."""
         candidates = self.generate(model, taken)
+        if self.local_candidates:
+            exclude = set(taken) | {self.space.key(c) for c in candidates}
+            candidates += [c for _, c in incumbent_neighbours(self.space, history, self.local_candidates, exclude)]
         if not candidates:
             return []
         with torch.no_grad():

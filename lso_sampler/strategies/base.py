@@ -573,6 +573,22 @@ def best_observations(history: Sequence[Observation], k: int) -> list[Observatio
     return [history[int(i)] for i in np.argsort(constrained_order(history), kind="stable")[:k]]
 
 
+def incumbent_neighbours(
+    space: SearchSpace, history: Sequence[Observation], k: int, exclude: set[str]
+) -> list[tuple[Observation, Cell]]:
+    """The one-edit neighbours (:func:`neighbours`) of the ``k`` best observations
+    (:func:`best_observations`) whose keys are not in ``exclude``, each once, with the
+    observation it neighbours; their keys are added to ``exclude``."""
+    out = []
+    for source in best_observations(history, k):
+        for cell in neighbours(space, source.cell):
+            key = space.key(cell)
+            if key not in exclude:
+                exclude.add(key)
+                out.append((source, cell))
+    return out
+
+
 def neighbours(space: SearchSpace, cell: Cell) -> list[Cell]:
     """Valid cells one parameter edit away from ``cell`` (distinct keys, ``cell`` excluded)."""
     params = space.to_params(cell, "categorical")

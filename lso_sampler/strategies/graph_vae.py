@@ -20,7 +20,7 @@ from lso_sampler.strategies.base import (
     best_observations,
     constrained_ranks,
     history_arrays,
-    neighbours,
+    incumbent_neighbours,
 )
 
 __all__ = ["GraphVAESearch", "normalise", "rank_normalise"]
@@ -431,15 +431,14 @@ class GraphVAESearch(ModelBasedStrategy):
         hyperparameters."""
         if not self.local_candidates or not history:
             return
-        for source in best_observations(history, self.local_candidates):
-            h = self.hyperparameter_matrix([source])[0] if self._extra_dim else None
-            for cell in neighbours(self.space, source.cell):
-                k = self.space.key(cell)
-                if k in exclude or k in found:
-                    continue
-                found[k] = cell
-                if h is not None:
-                    self._found_h[k] = h.clone()
+        h: dict[int, torch.Tensor] = {}  # per source observation
+        for source, cell in incumbent_neighbours(self.space, history, self.local_candidates, exclude | set(found)):
+            k = self.space.key(cell)
+            found[k] = cell
+            if self._extra_dim:
+                if id(source) not in h:
+                    h[id(source)] = self.hyperparameter_matrix([source])[0]
+                self._found_h[k] = h[id(source)].clone()
 
     def select(self, model: GraphVAE, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
         """Ascend from the start points; the ``n`` new decodes ``f`` rates best. With

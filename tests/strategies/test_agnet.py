@@ -89,3 +89,27 @@ def test_raised_temperature_keeps_candidates_coming_from_a_collapsed_generator()
         AGNet(SPACE, temperature_step=0.5)
     with pytest.raises(ValueError, match="temperature"):
         model.sample_cells(z[:2], gen, temperature=0.0)
+
+
+def test_local_candidates_join_the_generated_cells() -> None:
+    """With one generated candidate per round, ``local_candidates=1`` fills the round from
+    the best cell's one-edit neighbours, ranked by the surrogate; without them the round is
+    the one generated cell and a random top-up."""
+    from lso_sampler.strategies.base import neighbours
+
+    history = history_of(AGNet(SPACE, seed=4, **FAST).propose([], [], 20))
+    best = max(history, key=lambda o: o.value)
+    near = {SPACE.key(c) for c in neighbours(SPACE, best.cell)}
+    with_local = AGNet(SPACE, seed=0, num_candidates=1, local_candidates=1, **FAST)
+    cells = with_local.propose(history, [], 8)
+    assert with_local.last_origins == ["model"] * 8
+    assert len({SPACE.key(c) for c in cells} & near) >= 7
+    without = AGNet(SPACE, seed=0, num_candidates=1, local_candidates=0, **FAST)
+    without.propose(history, [], 8)
+    assert without.last_origins.count("random-top-up") == 7
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "4"])
+def test_local_candidates_is_checked(bad) -> None:
+    with pytest.raises((TypeError, ValueError), match="local_candidates"):
+        AGNet(SPACE, seed=0, local_candidates=bad)
