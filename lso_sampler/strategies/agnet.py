@@ -96,7 +96,8 @@ class AGNet(ModelBasedStrategy):
             generation round that finds too few new cells (1 disables it: the reference
             behaviour, which then tops up with random cells).
         infeasible_penalty: Factor on the ranks of cells that violate a constraint (1000).
-        local_candidates: Best evaluated cells (by the joint rank above) whose one-edit
+        local_candidates: Best evaluated cells (feasible first, then by value or, with
+            several objectives, by non-dominated front and rank sum) whose one-edit
             neighbours (not evaluated, not pending) join the generated candidates before the
             surrogate ranks them (4; 0: the generated cells alone, the default before 4).
 
