@@ -448,7 +448,7 @@ def pretrain_vae(
 
 def default_vae_steps(space: SearchSpace, config: GraphVAEConfig | None = None) -> tuple[int, str]:
     """Pretraining steps and recipe of the graph VAE for ``space``: those of its shipped
-    weights (the manifest's entry; ``tools/pretrain_vae.py`` trains recipe 2 until held-out
+    weights (the manifest's entry; ``tools/pretrain_vae.py`` trains the current recipe until held-out
     cells reconstruct, older entries keep the recipe that made them), else
     :data:`DEFAULT_VAE_STEPS` of the current recipe."""
     config = config or GraphVAEConfig()

@@ -25,6 +25,7 @@ __all__ = [
     "constrained_order",
     "constrained_ranks",
     "history_arrays",
+    "incumbent_neighbours",
     "neighbours",
     "nondominated_ranks",
     "propose_round",
