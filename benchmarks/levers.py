@@ -65,7 +65,7 @@ from lso_sampler.integrations.optuna import LSOSampler
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet
-from lso_sampler.strategies.base import Observation, history_arrays, incumbent_neighbours
+from lso_sampler.strategies.base import Observation, history_arrays
 
 
 def growing_round(history: Sequence[Observation], n: int, num_init: int, pending: int) -> int:
@@ -453,14 +453,6 @@ class GPRankedAGNet(_GeneratedOnly, AGNet):
         """Several heads, hyperparameters or constraints: AG-Net's own ranking applies."""
         _, _, violation = history_arrays(history)
         return bool(model.heads != 1 or model.extra_dim or (violation > 0).any())
-
-    def _candidates(self, model, history, taken, local: int) -> list[Cell]:  # type: ignore[no-untyped-def]
-        """AG-Net's generated cells, then the new one-edit neighbours of the ``local`` best."""
-        candidates = self.generate(model, taken)
-        if local:
-            exclude = set(taken) | {self.space.key(c) for c in candidates}
-            candidates += [c for _, c in incumbent_neighbours(self.space, history, local, exclude)]
-        return candidates
 
     def _gp(self, history) -> OneHotGP:  # type: ignore[no-untyped-def]
         gp = OneHotGP(self.space)

@@ -53,13 +53,15 @@ def main() -> None:
     rng = np.random.default_rng(1)
     for _ in range(args.draws):
         cell = space.sample(rng)
-        draws[size(cell)] += 1
-        held_draws[size(cell)] += space.key(cell) in held_keys
+        e = size(cell)
+        draws[e] += 1
+        held_draws[e] += space.key(cell) in held_keys
     cells: collections.Counter[int] = collections.Counter()
     hits: collections.Counter[int] = collections.Counter()
     for cell, out in zip(test, decoded):
-        cells[size(cell)] += 1
-        hits[size(cell)] += space.key(cell) == space.key(out)
+        e = size(cell)
+        cells[e] += 1
+        hits[e] += space.key(cell) == space.key(out)
     print(f"{args.model}: {sum(hits.values())} of {len(test)} {args.cells} cells reconstructed")
     print(f"| edges | share of draws % | draws that are held-out cells % | {args.cells} cells | reconstructed % |")
     print("|---:|---:|---:|---:|---:|")

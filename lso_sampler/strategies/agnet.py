@@ -329,16 +329,24 @@ class AGNet(ModelBasedStrategy):
             cells = [cells[int(i)] for i in keep]
         return cells
 
+    def _candidates(
+        self, model: AGNetModel, history: Sequence[Observation], taken: set[str], local: int
+    ) -> list[Cell]:
+        """The generated cells (:meth:`generate`), then the new one-edit neighbours of the
+        ``local`` best evaluated cells."""
+        candidates = self.generate(model, taken)
+        if local:
+            exclude = set(taken) | {self.space.key(c) for c in candidates}
+            candidates += [c for _, c in incumbent_neighbours(self.space, history, local, exclude)]
+        return candidates
+
     def select(self, model: AGNetModel, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
         """The ``n`` candidates the surrogate rates best: the generated cells, then the new
         one-edit neighbours of the :attr:`local_candidates` best evaluated cells. With
         hyperparameters, each candidate is scored with :attr:`hyperparameter_candidates`
         values of them and keeps its best (one objective: the predicted value; several: the
         sum of the standardised objective predictions), which it is proposed with."""
-        candidates = self.generate(model, taken)
-        if self.local_candidates:
-            exclude = set(taken) | {self.space.key(c) for c in candidates}
-            candidates += [c for _, c in incumbent_neighbours(self.space, history, self.local_candidates, exclude)]
+        candidates = self._candidates(model, history, taken, self.local_candidates)
         if not candidates:
             return []
         with torch.no_grad():
