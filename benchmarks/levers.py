@@ -43,6 +43,11 @@ Levers:
   no better cell, the ascent starts from prior samples alone (twice ``num_prior``, at least
   64), without
   the best cells' latents (the incumbents' neighbours stay among the candidates).
+- ``stall`` (``agnet_stall``, ``agnet_stall_random``): AG-Net drops the incumbents'
+  neighbours from its candidates after 32 results without a new best; the second also
+  ranks 200 uniformly random new cells beside the generated ones then. Tried on the one
+  seed that stays in a local optimum in the 4-in-flight table (benchmarks/README.md, "Issue
+  16's tables"); neither frees it.
 - ``min steps`` (``graph_vae_min_steps``, ``convex_min_steps``): every fit of the graph VAE
   takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
   first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
@@ -570,3 +575,63 @@ class SwitchAGNet(LocalGPRankedAGNet):
 def agnet_switch(space: SearchSpace, seed: int) -> LSOSampler:
     """AG-Net or :func:`agnet_gp_local` each round, by which model ranked past rounds better."""
     return LSOSampler(space, SwitchAGNet(space, seed), seed=seed)
+
+
+#: Results without a new best after which :class:`StallAGNet` drops the neighbours.
+STALL_PATIENCE = 32
+
+
+class StallAGNet(AGNet):
+    """AG-Net (defaults, ``local_candidates=4``) whose rounds take the generated cells alone
+    while the best value has not improved over the last :data:`STALL_PATIENCE` results (one
+    objective without constraints; otherwise AG-Net's candidates)."""
+
+    _stalled = False
+
+    def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+        if self._num_objectives == 1 and self._constraint_scale is None and history:
+            values = [o.value for o in history]
+            since = len(values) - 1 - int(np.argmax(values))  # results after the first best
+            if since >= STALL_PATIENCE:
+                self._stalled = True
+                saved = self.local_candidates
+                self.local_candidates = 0
+                try:
+                    return super().select(model, history, taken, n)
+                finally:
+                    self.local_candidates = saved
+                    self._stalled = False
+        return super().select(model, history, taken, n)
+
+
+def agnet_stall(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net, its generated candidates alone after :data:`STALL_PATIENCE` results without gain."""
+    return LSOSampler(space, StallAGNet(space, seed), seed=seed)
+
+
+#: Uniformly random cells :class:`StallRandomAGNet` adds to a stalled round's candidates.
+STALL_RANDOM = 200
+
+
+class StallRandomAGNet(StallAGNet):
+    """:class:`StallAGNet` whose stalled rounds rank :data:`STALL_RANDOM` uniformly random
+    new cells beside the generated ones (the surrogate still chooses)."""
+
+    def _candidates(self, model, history, taken, local):  # type: ignore[no-untyped-def]
+        candidates = super()._candidates(model, history, taken, local)
+        if local == 0 and self.local_candidates == 0 and self._stalled:
+            keys = set(taken) | {self.space.key(c) for c in candidates}
+            for _ in range(4 * STALL_RANDOM):
+                if len(candidates) >= self.num_candidates + STALL_RANDOM:
+                    break
+                cell = self.space.sample(self.rng)
+                k = self.space.key(cell)
+                if k not in keys:
+                    keys.add(k)
+                    candidates.append(cell)
+        return candidates
+
+
+def agnet_stall_random(space: SearchSpace, seed: int) -> LSOSampler:
+    """:func:`agnet_stall` with uniformly random cells among a stalled round's candidates."""
+    return LSOSampler(space, StallRandomAGNet(space, seed), seed=seed)
