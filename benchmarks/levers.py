@@ -586,22 +586,14 @@ class StallAGNet(AGNet):
     while the best value has not improved over the last :data:`STALL_PATIENCE` results (one
     objective without constraints; otherwise AG-Net's candidates)."""
 
-    _stalled = False
+    def _stalled(self, history: Sequence[Observation]) -> bool:
+        if self._num_objectives != 1 or self._constraint_scale is not None or not history:
+            return False
+        values = [o.value for o in history]
+        return len(values) - 1 - int(np.argmax(values)) >= STALL_PATIENCE  # results after the first best
 
-    def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
-        if self._num_objectives == 1 and self._constraint_scale is None and history:
-            values = [o.value for o in history]
-            since = len(values) - 1 - int(np.argmax(values))  # results after the first best
-            if since >= STALL_PATIENCE:
-                self._stalled = True
-                saved = self.local_candidates
-                self.local_candidates = 0
-                try:
-                    return super().select(model, history, taken, n)
-                finally:
-                    self.local_candidates = saved
-                    self._stalled = False
-        return super().select(model, history, taken, n)
+    def _candidates(self, model, history, taken, local):  # type: ignore[no-untyped-def]
+        return super()._candidates(model, history, taken, 0 if self._stalled(history) else local)
 
 
 def agnet_stall(space: SearchSpace, seed: int) -> LSOSampler:
@@ -619,7 +611,7 @@ class StallRandomAGNet(StallAGNet):
 
     def _candidates(self, model, history, taken, local):  # type: ignore[no-untyped-def]
         candidates = super()._candidates(model, history, taken, local)
-        if local == 0 and self.local_candidates == 0 and self._stalled:
+        if self._stalled(history):
             keys = set(taken) | {self.space.key(c) for c in candidates}
             for _ in range(4 * STALL_RANDOM):
                 if len(candidates) >= self.num_candidates + STALL_RANDOM:

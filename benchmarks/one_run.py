@@ -3,12 +3,12 @@
     LSO_SAMPLER_DATA=../shared/benchmarks OMP_NUM_THREADS=1 PYTHONPATH=. \\
         python benchmarks/one_run.py agnet-stall=benchmarks.levers:agnet_stall --seed 7 --in-flight 4
 
-``sampler`` is a name of `lso-sampler list` or a plug-in spec
-``name=module:factory``. The run is the harness's own (``lso_sampler.compare.running.run_one``,
-one torch thread), so a seed repeats the matching run of a comparison made on the same
-machine. Prints the best search value, the reported value of that cell, the query that
-found it (the last improvement) and the sampler time, to look at a single seed of a table
-without running all ten.
+``sampler`` is a name of `lso-sampler list` or a plug-in spec ``[name=]module:factory``,
+read as `lso-sampler compare --samplers` reads it. The run is the harness's own
+(``lso_sampler.compare.running.run_one``, one torch thread), so a seed repeats the matching
+run of a comparison made on the same machine. Prints the best search value, the reported
+value of that cell, the query that found it (the last improvement) and the sampler time,
+to look at a single seed of a table without running all ten.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sampler", help="a sampler name or a plug-in spec name=module:factory")
+    parser.add_argument("sampler", help="a sampler name or a plug-in spec [name=]module:factory")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", type=int, default=192, help="distinct queries")
     parser.add_argument("--in-flight", type=int, default=1, help="trials asked and not yet told")
@@ -28,11 +28,11 @@ def main() -> None:
     parser.add_argument("--data-dir", default=os.environ.get("LSO_SAMPLER_DATA"))
     args = parser.parse_args()
 
-    from lso_sampler.compare.registry import load_plugin
+    from lso_sampler.compare.registry import is_plugin_spec, load_plugin
     from lso_sampler.compare.running import run_one
 
     name, plugin = args.sampler, None
-    if ":" in args.sampler and "=" in args.sampler.split(":")[0]:
+    if is_plugin_spec(args.sampler):
         name, plugin = load_plugin(args.sampler)
     start = time.perf_counter()
     result = run_one(
