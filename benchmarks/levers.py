@@ -67,6 +67,7 @@ import torch
 
 from lso_sampler.cell import Cell
 from lso_sampler.integrations.optuna import LSOSampler
+from lso_sampler.models.agnet import weights_from_ranks
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet
@@ -627,3 +628,52 @@ class StallRandomAGNet(StallAGNet):
 def agnet_stall_random(space: SearchSpace, seed: int) -> LSOSampler:
     """:func:`agnet_stall` with uniformly random cells among a stalled round's candidates."""
     return LSOSampler(space, StallRandomAGNet(space, seed), seed=seed)
+
+
+#: ``weight_k`` of :class:`StallFlatAGNet`'s stalled rounds (AG-Net's default: 0.01).
+STALL_WEIGHT_K = 0.1
+
+
+class StallFlatAGNet(AGNet):
+    """AG-Net (defaults) whose fits use flatter rank weights, ``w ∝ 1/(kN + rank)`` with
+    ``k =`` :data:`STALL_WEIGHT_K`, while the best value has not improved over the last
+    :data:`STALL_PATIENCE` results (one objective without constraints): the generator and
+    the surrogate then spread over the good cells instead of the incumbent alone."""
+
+    def _prepare(self, history, gen):  # type: ignore[no-untyped-def]
+        model, data = super()._prepare(history, gen)
+        if self.weighted_retraining and StallAGNet._stalled(self, history):  # type: ignore[arg-type]
+            _, ranks = self._targets(history)
+            w = torch.tensor(weights_from_ranks(ranks, STALL_WEIGHT_K), dtype=torch.float32)
+            data["w"], data["loss_w"] = w, w * len(history)
+        return model, data
+
+
+def agnet_stall_flat(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net with flatter rank weights after :data:`STALL_PATIENCE` results without gain."""
+    return LSOSampler(space, StallFlatAGNet(space, seed), seed=seed)
+
+
+#: Edits around a stalled incumbent that :class:`StallTabuAGNet` weighs last.
+STALL_TABU_RADIUS = 2
+
+
+class StallTabuAGNet(StallAGNet):
+    """:class:`StallAGNet` (the generated candidates alone while stalled) whose stalled fits
+    rank every evaluated cell within :data:`STALL_TABU_RADIUS` edits of the incumbent
+    (itself included) after all the others, so the rank weights lead the generator and the
+    surrogate to the best cells elsewhere (a restart away from a local optimum)."""
+
+    def _targets(self, history):  # type: ignore[no-untyped-def]
+        y, ranks = super()._targets(history)
+        if self._stalled(history):
+            params = [self.space.to_params(o.cell, "categorical") for o in history]
+            best = params[int(np.argmax([o.value for o in history]))]
+            near = np.array([sum(p[k] != best[k] for k in p) <= STALL_TABU_RADIUS for p in params])
+            ranks = np.where(near, ranks + len(history), ranks)
+        return y, ranks
+
+
+def agnet_stall_tabu(space: SearchSpace, seed: int) -> LSOSampler:
+    """:func:`agnet_stall` whose stalled fits weigh the incumbent's surroundings last."""
+    return LSOSampler(space, StallTabuAGNet(space, seed), seed=seed)

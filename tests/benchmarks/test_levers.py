@@ -1,0 +1,59 @@
+"""``benchmarks/levers.py``: the stalled-search levers of AG-Net change its fit only after a stall."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from benchmarks.levers import STALL_PATIENCE, STALL_TABU_RADIUS, StallFlatAGNet, StallTabuAGNet
+from lso_sampler.spaces import NASBench201Space
+from lso_sampler.strategies import AGNet
+from lso_sampler.strategies.base import Observation
+
+
+def _history(space: NASBench201Space, values: list[float]) -> list[Observation]:
+    cells = {}
+    i = 0
+    while len(cells) < len(values):
+        c = space.sample(i)
+        cells.setdefault(space.key(c), c)
+        i += 1
+    return [Observation(c, k, (v,)) for (k, c), v in zip(cells.items(), values)]
+
+
+def _distance(space: NASBench201Space, a: Observation, b: Observation) -> int:
+    pa, pb = space.to_params(a.cell, "categorical"), space.to_params(b.cell, "categorical")
+    return sum(pa[k] != pb[k] for k in pa)
+
+
+def test_tabu_ranks_the_incumbents_surroundings_last_only_when_stalled() -> None:
+    space = NASBench201Space()
+    n = STALL_PATIENCE + 20
+    rng = np.random.default_rng(0)
+    values = list(rng.normal(size=n))
+    values[3] = 10.0  # the best, then STALL_PATIENCE + 16 results without a better one
+    history = _history(space, values)
+    tabu, plain = StallTabuAGNet(space, seed=0), AGNet(space, seed=0)
+    _, ranks = tabu._targets(history)
+    _, base = plain._targets(history)
+    near = np.array([_distance(space, o, history[3]) <= STALL_TABU_RADIUS for o in history])
+    assert near[3] and (~near).any()
+    assert (ranks[near] >= n).all() and np.array_equal(ranks[~near], base[~near])
+    assert ranks[~near].max() < ranks[near].min()
+    # not stalled: the best is the last result
+    fresh = _history(space, values[:10] + [11.0])
+    assert np.array_equal(tabu._targets(fresh)[1], plain._targets(fresh)[1])
+
+
+def test_flat_weights_only_when_stalled() -> None:
+    space = NASBench201Space()
+    gen = torch.Generator().manual_seed(0)
+    stalled = _history(space, [10.0] + [float(v) for v in range(STALL_PATIENCE + 2)][::-1])
+    fresh = _history(space, [float(v) for v in range(12)])
+    flat, plain = StallFlatAGNet(space, seed=0, pretrain_steps=0), AGNet(space, seed=0, pretrain_steps=0)
+    for history, same in ((fresh, True), (stalled, False)):
+        w_flat = flat._prepare(history, gen)[1]["w"]
+        w_plain = plain._prepare(history, gen)[1]["w"]
+        assert torch.allclose(w_flat, w_plain) is same
+    w, w0 = flat._prepare(stalled, gen)[1]["w"], plain._prepare(stalled, gen)[1]["w"]
+    assert w.max() / w.min() < w0.max() / w0.min()  # flatter
