@@ -582,16 +582,22 @@ def agnet_switch(space: SearchSpace, seed: int) -> LSOSampler:
 STALL_PATIENCE = 32
 
 
+def _stalled(strategy: AGNet, history: Sequence[Observation]) -> bool:
+    """Whether the best value has not improved over the last :data:`STALL_PATIENCE` results
+    (one objective without constraints, as of ``strategy``'s last targets; else ``False``)."""
+    if strategy._num_objectives != 1 or strategy._constraint_scale is not None or not history:
+        return False
+    values = [o.value for o in history]
+    return len(values) - 1 - int(np.argmax(values)) >= STALL_PATIENCE  # results after the first best
+
+
 class StallAGNet(AGNet):
     """AG-Net (defaults, ``local_candidates=4``) whose rounds take the generated cells alone
     while the best value has not improved over the last :data:`STALL_PATIENCE` results (one
     objective without constraints; otherwise AG-Net's candidates)."""
 
     def _stalled(self, history: Sequence[Observation]) -> bool:
-        if self._num_objectives != 1 or self._constraint_scale is not None or not history:
-            return False
-        values = [o.value for o in history]
-        return len(values) - 1 - int(np.argmax(values)) >= STALL_PATIENCE  # results after the first best
+        return _stalled(self, history)
 
     def _candidates(self, model, history, taken, local):  # type: ignore[no-untyped-def]
         return super()._candidates(model, history, taken, 0 if self._stalled(history) else local)
@@ -642,7 +648,7 @@ class StallFlatAGNet(AGNet):
 
     def _prepare(self, history, gen):  # type: ignore[no-untyped-def]
         model, data = super()._prepare(history, gen)
-        if self.weighted_retraining and StallAGNet._stalled(self, history):  # type: ignore[arg-type]
+        if self.weighted_retraining and _stalled(self, history):
             _, ranks = self._targets(history)
             w = torch.tensor(weights_from_ranks(ranks, STALL_WEIGHT_K), dtype=torch.float32)
             data["w"], data["loss_w"] = w, w * len(history)
