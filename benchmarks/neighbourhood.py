@@ -21,8 +21,15 @@ import collections
 import pandas as pd
 
 from lso_sampler.benchmarks.nasbench201 import NASBench201
+from lso_sampler.cell import Cell
 from lso_sampler.spaces import NASBench201Space
 from lso_sampler.strategies.base import neighbours
+
+
+def edits(space: NASBench201Space, a: Cell, b: Cell) -> int:
+    """Operations that differ between two NAS-Bench-201 cells."""
+    pa, pb = space.to_params(a, "categorical"), space.to_params(b, "categorical")
+    return sum(pa[k] != pb[k] for k in pa)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,12 +47,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.budget is not None:
         q = q[q["query"] <= args.budget]
     best_key = q.loc[q["search_value"].idxmax(), "cell_key"]
-    best = space.to_params(cells[best_key], "categorical")
     near = {space.key(c) for c in neighbours(space, cells[best_key])}
 
     def distance(key: str) -> int:
-        p = space.to_params(cells[key], "categorical")
-        return sum(p[k] != best[k] for k in p)
+        return edits(space, cells[key], cells[best_key])
 
     print(f"best cell {best_key} ({len(near)} one-edit neighbours)")
     print("| sampler | distance of the best cell per seed | optimum's neighbours queried per seed |")
@@ -63,12 +68,10 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"--escape: no run {args.escape} in {args.queries}")
         top = run.loc[run["search_value"].idxmax()]
         bench = NASBench201("cifar10", data_dir=args.data_dir)
-        here = space.to_params(cells[top["cell_key"]], "categorical")
-        counts: collections.Counter[int] = collections.Counter()
-        for cell in cells.values():
-            if bench.query(cell).search_value > top["search_value"]:
-                p = space.to_params(cell, "categorical")
-                counts[sum(p[k] != here[k] for k in p)] += 1
+        here = cells[top["cell_key"]]
+        counts = collections.Counter(
+            edits(space, cell, here) for cell in cells.values() if bench.query(cell).search_value > top["search_value"]
+        )
         print(
             f"{args.escape}: best {top['search_value']:.3f} at query {top['query']}; "
             f"{sum(counts.values())} cells are better, by edit distance: "
