@@ -48,6 +48,13 @@ Levers:
   ranks 200 uniformly random new cells beside the generated ones then. Tried on the one
   seed that stays in a local optimum in the 4-in-flight table (benchmarks/README.md, "Issue
   16's tables"); neither frees it.
+- ``stall flat`` / ``stall tabu`` (``agnet_stall_flat``, ``agnet_stall_tabu``): after such a
+  stall, flatter rank weights; or the generated candidates alone, with the evaluated cells
+  within 2 edits of the incumbent ranked last for the rank weights (a restart).
+- ``verify`` (``agnet_verify``, now AG-Net's default ``stall_patience=32``): after such a
+  stall, the incumbent's untried one-edit neighbours first; once all are evaluated and none
+  is better, the tabu restart. ``agnet_restart``: the restart without finishing the
+  neighbourhood first; ``agnet_no_stall``: AG-Net without either (the former default).
 - ``min steps`` (``graph_vae_min_steps``, ``convex_min_steps``): every fit of the graph VAE
   takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
   first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
@@ -83,8 +90,8 @@ def growing_round(history: Sequence[Observation], n: int, num_init: int, pending
 
 
 #: AG-Net as the levers below were measured: its generated cells alone as candidates (the
-#: default before ``local_candidates=4``).
-GENERATED_ONLY = {"local_candidates": 0}
+#: default before ``local_candidates=4``), without the stall handling (``stall_patience``).
+GENERATED_ONLY = {"local_candidates": 0, "stall_patience": None}
 
 
 class _GeneratedOnly:
@@ -508,7 +515,7 @@ def agnet_blend_local(space: SearchSpace, seed: int) -> LSOSampler:
 def agnet_local(space: SearchSpace, seed: int) -> LSOSampler:
     """AG-Net with the 4 best cells' one-edit neighbours among the candidates its surrogate
     ranks (``local_candidates=4``, the library's default since this lever was measured)."""
-    return LSOSampler(space, AGNet(space, seed, local_candidates=4), seed=seed)
+    return LSOSampler(space, AGNet(space, seed, local_candidates=4, stall_patience=None), seed=seed)
 
 
 def agnet_generated_only(space: SearchSpace, seed: int) -> LSOSampler:
@@ -591,7 +598,15 @@ def _stalled(strategy: AGNet, history: Sequence[Observation]) -> bool:
     return len(values) - 1 - int(np.argmax(values)) >= STALL_PATIENCE  # results after the first best
 
 
-class StallAGNet(AGNet):
+class _NoStall:
+    """Mixin: an AG-Net subclass made with ``stall_patience=None`` (the library's own stall
+    handling off: these levers were measured before it existed, and bring their own)."""
+
+    def __init__(self, space: SearchSpace, seed: int | None = None, **options) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(space, seed, **{"stall_patience": None, **options})  # type: ignore[call-arg]
+
+
+class StallAGNet(_NoStall, AGNet):
     """AG-Net (defaults, ``local_candidates=4``) whose rounds take the generated cells alone
     while the best value has not improved over the last :data:`STALL_PATIENCE` results (one
     objective without constraints; otherwise AG-Net's candidates)."""
@@ -640,7 +655,7 @@ def agnet_stall_random(space: SearchSpace, seed: int) -> LSOSampler:
 STALL_WEIGHT_K = 0.1
 
 
-class StallFlatAGNet(AGNet):
+class StallFlatAGNet(_NoStall, AGNet):
     """AG-Net (defaults) whose fits use flatter rank weights, ``w ∝ 1/(kN + rank)`` with
     ``k =`` :data:`STALL_WEIGHT_K`, while the best value has not improved over the last
     :data:`STALL_PATIENCE` results (one objective without constraints): the generator and
@@ -683,3 +698,27 @@ class StallTabuAGNet(StallAGNet):
 def agnet_stall_tabu(space: SearchSpace, seed: int) -> LSOSampler:
     """:func:`agnet_stall` whose stalled fits weigh the incumbent's surroundings last."""
     return LSOSampler(space, StallTabuAGNet(space, seed), seed=seed)
+
+
+class RestartOnlyAGNet(AGNet):
+    """AG-Net whose stall handling (``stall_patience``) skips finishing the incumbent's
+    neighbourhood: the restart still waits until all of its one-edit neighbours are
+    evaluated, but only AG-Net's usual rounds evaluate them."""
+
+    def select(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+        return self._select_candidates(model, history, taken, n)
+
+
+def agnet_restart(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net's restart after a verified local optimum, without finishing its neighbourhood first."""
+    return LSOSampler(space, RestartOnlyAGNet(space, seed, stall_patience=STALL_PATIENCE), seed=seed)
+
+
+def agnet_verify(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net's stall handling, ``stall_patience=32`` (measured as this lever; now the default)."""
+    return LSOSampler(space, AGNet(space, seed, stall_patience=STALL_PATIENCE), seed=seed)
+
+
+def agnet_no_stall(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net as before ``stall_patience=32`` became its default (``stall_patience=None``)."""
+    return LSOSampler(space, AGNet(space, seed, stall_patience=None), seed=seed)

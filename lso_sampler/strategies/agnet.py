@@ -21,6 +21,7 @@ from lso_sampler.strategies.base import (
     constrained_ranks,
     history_arrays,
     incumbent_neighbours,
+    neighbours,
 )
 
 __all__ = ["AGNet"]
@@ -100,6 +101,16 @@ class AGNet(ModelBasedStrategy):
             several objectives, by non-dominated front and rank sum) whose one-edit
             neighbours (not evaluated, not pending) join the generated candidates before the
             surrogate ranks them (4; 0: the generated cells alone, the default before 4).
+        stall_patience: Results without a new best after which the search finishes the
+            local search around its incumbent and then restarts away from it (32; ``None``:
+            never, the default before 32). While stalled, each round first takes the
+            incumbent's one-edit neighbours not yet evaluated or pending, the surrogate's
+            best first. Once all of them are evaluated and none is better (a verified local
+            optimum), the rounds take the generated candidates alone and the fits rank every
+            evaluated cell within :attr:`restart_radius` edits of the incumbent after all
+            the others, so the rank weights lead the generator to good cells elsewhere; a
+            new best ends the stall. Only with one objective, no constraints and no
+            hyperparameters (otherwise the rounds are as without it).
 
     Raises:
         TypeError: if an option has the wrong type (``num_candidates=2.5``, a string for a
@@ -125,6 +136,8 @@ class AGNet(ModelBasedStrategy):
     #: Hyperparameter candidates scored with each generated cell
     #: (:meth:`~lso_sampler.strategies.ModelBasedStrategy.candidate_hyperparameters`).
     hyperparameter_candidates = 16
+    #: Edits around a verified local optimum whose evaluated cells a restart weighs last.
+    restart_radius = 2
 
     @renamed(num_init="n_startup_trials")
     def __init__(
@@ -148,6 +161,7 @@ class AGNet(ModelBasedStrategy):
         temperature_step: float = 1.5,
         infeasible_penalty: float = 1000.0,
         local_candidates: int = 4,
+        stall_patience: int | None = 32,
     ) -> None:
         super().__init__(
             space,
@@ -168,6 +182,8 @@ class AGNet(ModelBasedStrategy):
         backprop_surrogate = check_bool("backprop_surrogate", backprop_surrogate)
         pretrain_steps = check_int("pretrain_steps", pretrain_steps, 0)
         local_candidates = check_int("local_candidates", local_candidates, 0)
+        if stall_patience is not None:
+            stall_patience = check_int("stall_patience", stall_patience, 1)
         if config is not None and not isinstance(config, AGNetConfig):
             raise TypeError(f"config: must be an AGNetConfig or None, got {type(config).__name__}")
         self.num_candidates = num_candidates
@@ -180,6 +196,7 @@ class AGNet(ModelBasedStrategy):
         self.temperature_step = temperature_step
         self.infeasible_penalty = infeasible_penalty
         self.local_candidates = local_candidates
+        self.stall_patience = stall_patience
         #: Surrogate heads of the last fitted model: objectives, then constraint values.
         self.heads = 1
         self._num_objectives = 1
@@ -240,7 +257,35 @@ class AGNet(ModelBasedStrategy):
         self.heads = y.shape[1]
         ranks = constrained_ranks(values, violation).astype(float)
         ranks = np.where(violation > 0, (ranks + 1) * self.infeasible_penalty, ranks)
+        incumbent = self._stalled_incumbent(history)
+        if incumbent is not None and self._verified(incumbent, {o.key for o in history}):
+            near = np.array([self._edits(o.cell, incumbent.cell) <= self.restart_radius for o in history])
+            ranks = np.where(near, ranks + len(history), ranks)  # a restart: weighed last
         return torch.tensor(y, dtype=torch.float32), ranks
+
+    # -- stalls ----------------------------------------------------------------------------
+    def _stalled_incumbent(self, history: Sequence[Observation]) -> Observation | None:
+        """The best observation if :attr:`stall_patience` or more results came after it
+        (one objective, no constraints, no hyperparameters), else ``None``."""
+        if self.stall_patience is None or not history or self.hyperparameters is not None:
+            return None
+        if len(history[0].values) != 1 or any(o.constraints for o in history):
+            return None
+        best = int(np.argmax([o.value for o in history]))  # the first of equal bests
+        return history[best] if len(history) - 1 - best >= self.stall_patience else None
+
+    def _untried_neighbours(self, incumbent: Observation, taken: set[str]) -> list[Cell]:
+        """The incumbent's one-edit neighbours whose keys are not in ``taken``."""
+        return [c for c in neighbours(self.space, incumbent.cell) if self.space.key(c) not in taken]
+
+    def _verified(self, incumbent: Observation, evaluated: set[str]) -> bool:
+        """Whether every one-edit neighbour of the stalled incumbent is evaluated."""
+        return not self._untried_neighbours(incumbent, evaluated)
+
+    def _edits(self, a: Cell, b: Cell) -> int:
+        """Parameters in which two cells differ (their categorical encodings)."""
+        pa, pb = self.space.to_params(a, "categorical"), self.space.to_params(b, "categorical")
+        return sum(pa[k] != pb[k] for k in pa)
 
     def _prepare(self, history: Sequence[Observation], gen: torch.Generator) -> tuple[AGNetModel, dict[str, Any]]:
         """The pretrained generator with a fresh surrogate, and the targets: the cells' node
@@ -335,6 +380,9 @@ class AGNet(ModelBasedStrategy):
         """The generated cells (:meth:`generate`), then the new one-edit neighbours of the
         ``local`` best evaluated cells."""
         candidates = self.generate(model, taken)
+        incumbent = self._stalled_incumbent(history)
+        if incumbent is not None and self._verified(incumbent, {o.key for o in history}):
+            local = 0  # a restart: away from the incumbents
         if local:
             exclude = set(taken) | {self.space.key(c) for c in candidates}
             candidates += [c for _, c in incumbent_neighbours(self.space, history, local, exclude)]
@@ -342,10 +390,28 @@ class AGNet(ModelBasedStrategy):
 
     def select(self, model: AGNetModel, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
         """The ``n`` candidates the surrogate rates best: the generated cells, then the new
-        one-edit neighbours of the :attr:`local_candidates` best evaluated cells. With
+        one-edit neighbours of the :attr:`local_candidates` best evaluated cells; after a
+        stall (:attr:`stall_patience`), the incumbent's untried one-edit neighbours come
+        first, the surrogate's best of them first. With
         hyperparameters, each candidate is scored with :attr:`hyperparameter_candidates`
         values of them and keeps its best (one objective: the predicted value; several: the
         sum of the standardised objective predictions), which it is proposed with."""
+        incumbent = self._stalled_incumbent(history)
+        todo = self._untried_neighbours(incumbent, taken) if incumbent is not None else []
+        if todo:  # stalled: finish the local search around the incumbent first
+            with torch.no_grad():
+                pred = model.predict_vectors(model.cell_vectors(todo)).numpy()
+            chosen = [todo[int(i)] for i in np.argsort(-pred, kind="stable")[:n]]
+            if len(chosen) < n:
+                rest = set(taken) | {self.space.key(c) for c in chosen}
+                chosen += self._select_candidates(model, history, rest, n - len(chosen))
+            return chosen
+        return self._select_candidates(model, history, taken, n)
+
+    def _select_candidates(
+        self, model: AGNetModel, history: Sequence[Observation], taken: set[str], n: int
+    ) -> list[Cell]:
+        """The ``n`` of :meth:`_candidates` the surrogate rates best."""
         candidates = self._candidates(model, history, taken, self.local_candidates)
         if not candidates:
             return []

@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from benchmarks.levers import STALL_PATIENCE, STALL_TABU_RADIUS, StallFlatAGNet, StallTabuAGNet
+from benchmarks.levers import (
+    STALL_PATIENCE,
+    STALL_TABU_RADIUS,
+    RestartOnlyAGNet,
+    StallFlatAGNet,
+    StallTabuAGNet,
+)
 from lso_sampler.spaces import NASBench201Space
 from lso_sampler.strategies import AGNet
-from lso_sampler.strategies.base import Observation
+from lso_sampler.strategies.base import Observation, neighbours
 
 
 def _history(space: NASBench201Space, values: list[float]) -> list[Observation]:
@@ -33,7 +39,7 @@ def test_tabu_ranks_the_incumbents_surroundings_last_only_when_stalled() -> None
     values = list(rng.normal(size=n))
     values[3] = 10.0  # the best, then STALL_PATIENCE + 16 results without a better one
     history = _history(space, values)
-    tabu, plain = StallTabuAGNet(space, seed=0), AGNet(space, seed=0)
+    tabu, plain = StallTabuAGNet(space, seed=0), AGNet(space, seed=0, stall_patience=None)
     _, ranks = tabu._targets(history)
     _, base = plain._targets(history)
     near = np.array([_distance(space, o, history[3]) <= STALL_TABU_RADIUS for o in history])
@@ -50,10 +56,26 @@ def test_flat_weights_only_when_stalled() -> None:
     gen = torch.Generator().manual_seed(0)
     stalled = _history(space, [10.0] + [float(v) for v in range(STALL_PATIENCE + 2)][::-1])
     fresh = _history(space, [float(v) for v in range(12)])
-    flat, plain = StallFlatAGNet(space, seed=0, pretrain_steps=0), AGNet(space, seed=0, pretrain_steps=0)
+    flat = StallFlatAGNet(space, seed=0, pretrain_steps=0)
+    plain = AGNet(space, seed=0, pretrain_steps=0, stall_patience=None)
     for history, same in ((fresh, True), (stalled, False)):
         w_flat = flat._prepare(history, gen)[1]["w"]
         w_plain = plain._prepare(history, gen)[1]["w"]
         assert torch.allclose(w_flat, w_plain) is same
     w, w0 = flat._prepare(stalled, gen)[1]["w"], plain._prepare(stalled, gen)[1]["w"]
     assert w.max() / w.min() < w0.max() / w0.min()  # flatter
+
+
+def test_restart_only_leaves_the_neighbourhood_to_agnets_own_rounds() -> None:
+    """``agnet_restart``: a stalled round is AG-Net's usual one (the library's default
+    would take the incumbent's untried neighbours first)."""
+    space = NASBench201Space()
+    rng = np.random.default_rng(1)
+    values = list(rng.normal(size=STALL_PATIENCE + 20))
+    values[3] = 10.0
+    history = _history(space, values)
+    near = {space.key(c) for c in neighbours(space, history[3].cell)}
+    default = AGNet(space, seed=0, epochs=1).propose(history, [], 6)
+    assert {space.key(c) for c in default} <= near
+    restart_only = RestartOnlyAGNet(space, seed=0, epochs=1, stall_patience=STALL_PATIENCE, num_candidates=20)
+    assert not {space.key(c) for c in restart_only.propose(history, [], 6)} <= near

@@ -113,3 +113,64 @@ def test_local_candidates_join_the_generated_cells() -> None:
 def test_local_candidates_is_checked(bad) -> None:
     with pytest.raises((TypeError, ValueError), match="local_candidates"):
         AGNet(SPACE, seed=0, local_candidates=bad)
+
+
+def _stalled_history(patience: int) -> tuple[list[Observation], Observation]:
+    """Random cells whose fourth is the best, followed by ``patience`` + 8 worse results."""
+    cells = AGNet(SPACE, seed=5).propose([], [], patience + 12)
+    rng = np.random.default_rng(0)
+    history = [Observation(c, SPACE.key(c), (float(v),)) for c, v in zip(cells, rng.normal(size=len(cells)))]
+    history[3] = Observation(history[3].cell, history[3].key, (10.0,))
+    return history, history[3]
+
+
+def test_a_stall_first_takes_the_incumbents_untried_neighbours() -> None:
+    """After ``stall_patience`` results without a new best, a round is made of the
+    incumbent's one-edit neighbours not yet evaluated or pending; before it, or with
+    ``stall_patience=None``, it is AG-Net's usual round."""
+    from lso_sampler.strategies.base import neighbours
+
+    history, incumbent = _stalled_history(8)
+    near = {SPACE.key(c) for c in neighbours(SPACE, incumbent.cell)}
+    pending = [c for c in neighbours(SPACE, incumbent.cell) if SPACE.key(c) not in {o.key for o in history}][:2]
+    agnet = AGNet(SPACE, seed=0, stall_patience=8, **FAST)
+    cells = agnet.propose(history, pending, 6)
+    keys = {SPACE.key(c) for c in cells}
+    assert len(keys) == 6 and keys <= near
+    assert not keys & {SPACE.key(c) for c in pending} and not keys & {o.key for o in history}
+    for off in (AGNet(SPACE, seed=0, stall_patience=None, **FAST), AGNet(SPACE, seed=0, stall_patience=100, **FAST)):
+        assert len({SPACE.key(c) for c in off.propose(history, pending, 6)} & near) < 6
+
+
+def test_a_verified_local_optimum_restarts_away_from_it() -> None:
+    """Once every neighbour of the stalled incumbent is evaluated (none better), the fits
+    rank the cells within ``restart_radius`` edits of it after all the others and the
+    rounds leave the incumbents' neighbours out of the candidates."""
+    from lso_sampler.strategies.base import neighbours
+
+    history, incumbent = _stalled_history(8)
+    seen = {o.key for o in history}
+    rest = [c for c in neighbours(SPACE, incumbent.cell) if SPACE.key(c) not in seen]
+    history += [Observation(c, SPACE.key(c), (-5.0,)) for c in rest]
+    agnet, plain = AGNet(SPACE, seed=0, stall_patience=8, **FAST), AGNet(SPACE, seed=0, stall_patience=None, **FAST)
+    _, ranks = agnet._targets(history)
+    _, base = plain._targets(history)
+    near = np.array([agnet._edits(o.cell, incumbent.cell) <= agnet.restart_radius for o in history])
+    assert near.sum() >= 25 and (~near).any()  # the incumbent and its 24 neighbours
+    assert (ranks[near] >= len(history)).all() and np.array_equal(ranks[~near], base[~near])
+    model = agnet._fresh_model()
+    taken = {o.key for o in history}
+    with_local = plain._candidates(model, history, set(taken), 4)
+    restarted = agnet._candidates(model, history, set(taken), 4)
+    assert len(restarted) <= agnet.num_candidates < len(with_local)
+
+
+def test_stall_handling_is_off_with_several_objectives_constraints_or_a_new_best() -> None:
+    history, _ = _stalled_history(8)
+    agnet = AGNet(SPACE, seed=0, stall_patience=8)
+    assert agnet._stalled_incumbent(history) is not None
+    assert agnet._stalled_incumbent(history[:11]) is None  # 7 results after the best
+    two = [Observation(o.cell, o.key, (o.value, -o.value)) for o in history]
+    assert agnet._stalled_incumbent(two) is None
+    constrained = [Observation(o.cell, o.key, o.values, (0.0,)) for o in history]
+    assert agnet._stalled_incumbent(constrained) is None

@@ -48,6 +48,8 @@ CASES = [
     (AGNet, {"infeasible_penalty": INF}, ValueError, r"infeasible_penalty: must be a finite number >= 1\.0"),
     (AGNet, {"weighted_retraining": "False"}, TypeError, r"weighted_retraining: must be True or False, got 'False'"),
     (AGNet, {"config": {"hidden": 8}}, TypeError, r"config: must be an AGNetConfig or None, got dict"),
+    (AGNet, {"stall_patience": 0}, ValueError, r"stall_patience: must be an int >= 1, got 0"),
+    (AGNet, {"stall_patience": 32.0}, TypeError, r"stall_patience: must be an int >= 1, got 32\.0"),
     (GraphVAESearch, {"step_size": INF}, ValueError, r"step_size: must be a finite number > 0\.0, got inf"),
     (GraphVAESearch, {"step_size": NAN}, ValueError, r"step_size: must be a finite number > 0\.0, got nan"),
     (GraphVAESearch, {"complexity_weight": NAN}, ValueError, r"complexity_weight: must be a finite number >= 0\.0"),
