@@ -78,7 +78,7 @@ from lso_sampler.models.agnet import weights_from_ranks
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet
-from lso_sampler.strategies.base import Observation, history_arrays
+from lso_sampler.strategies.base import Observation, edit_distance, history_arrays
 
 
 def growing_round(history: Sequence[Observation], n: int, num_init: int, pending: int) -> int:
@@ -688,9 +688,8 @@ class StallTabuAGNet(StallAGNet):
     def _targets(self, history):  # type: ignore[no-untyped-def]
         y, ranks = super()._targets(history)
         if self._stalled(history):
-            params = [self.space.to_params(o.cell, "categorical") for o in history]
-            best = params[int(np.argmax([o.value for o in history]))]
-            near = np.array([sum(p[k] != best[k] for k in p) <= STALL_TABU_RADIUS for p in params])
+            best = history[int(np.argmax([o.value for o in history]))].cell
+            near = np.array([edit_distance(self.space, o.cell, best) <= STALL_TABU_RADIUS for o in history])
             ranks = np.where(near, ranks + len(history), ranks)
         return y, ranks
 

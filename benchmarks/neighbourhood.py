@@ -21,15 +21,8 @@ import collections
 import pandas as pd
 
 from lso_sampler.benchmarks.nasbench201 import NASBench201
-from lso_sampler.cell import Cell
 from lso_sampler.spaces import NASBench201Space
-from lso_sampler.strategies.base import neighbours
-
-
-def edits(space: NASBench201Space, a: Cell, b: Cell) -> int:
-    """Operations that differ between two NAS-Bench-201 cells."""
-    pa, pb = space.to_params(a, "categorical"), space.to_params(b, "categorical")
-    return sum(pa[k] != pb[k] for k in pa)
+from lso_sampler.strategies.base import edit_distance, neighbours
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     near = {space.key(c) for c in neighbours(space, cells[best_key])}
 
     def distance(key: str) -> int:
-        return edits(space, cells[key], cells[best_key])
+        return edit_distance(space, cells[key], cells[best_key])
 
     print(f"best cell {best_key} ({len(near)} one-edit neighbours)")
     print("| sampler | distance of the best cell per seed | optimum's neighbours queried per seed |")
@@ -70,7 +63,9 @@ def main(argv: list[str] | None = None) -> None:
         bench = NASBench201("cifar10", data_dir=args.data_dir)
         here = cells[top["cell_key"]]
         counts = collections.Counter(
-            edits(space, cell, here) for cell in cells.values() if bench.query(cell).search_value > top["search_value"]
+            edit_distance(space, cell, here)
+            for cell in cells.values()
+            if bench.query(cell).search_value > top["search_value"]
         )
         print(
             f"{args.escape}: best {top['search_value']:.3f} at query {top['query']}; "

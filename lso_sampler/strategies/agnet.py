@@ -19,6 +19,7 @@ from lso_sampler.strategies.base import (
     ModelBasedStrategy,
     Observation,
     constrained_ranks,
+    edit_distance,
     history_arrays,
     incumbent_neighbours,
     neighbours,
@@ -257,10 +258,10 @@ class AGNet(ModelBasedStrategy):
         self.heads = y.shape[1]
         ranks = constrained_ranks(values, violation).astype(float)
         ranks = np.where(violation > 0, (ranks + 1) * self.infeasible_penalty, ranks)
-        incumbent = self._stalled_incumbent(history)
-        if incumbent is not None and self._verified(incumbent, {o.key for o in history}):
-            near = np.array([self._edits(o.cell, incumbent.cell) <= self.restart_radius for o in history])
-            ranks = np.where(near, ranks + len(history), ranks)  # a restart: weighed last
+        incumbent = self._restart_from(history)
+        if incumbent is not None:  # a restart: its surroundings weighed last
+            near = np.array([edit_distance(self.space, o.cell, incumbent.cell) <= self.restart_radius for o in history])
+            ranks = np.where(near, ranks + len(history), ranks)
         return torch.tensor(y, dtype=torch.float32), ranks
 
     # -- stalls ----------------------------------------------------------------------------
@@ -278,14 +279,13 @@ class AGNet(ModelBasedStrategy):
         """The incumbent's one-edit neighbours whose keys are not in ``taken``."""
         return [c for c in neighbours(self.space, incumbent.cell) if self.space.key(c) not in taken]
 
-    def _verified(self, incumbent: Observation, evaluated: set[str]) -> bool:
-        """Whether every one-edit neighbour of the stalled incumbent is evaluated."""
-        return not self._untried_neighbours(incumbent, evaluated)
-
-    def _edits(self, a: Cell, b: Cell) -> int:
-        """Parameters in which two cells differ (their categorical encodings)."""
-        pa, pb = self.space.to_params(a, "categorical"), self.space.to_params(b, "categorical")
-        return sum(pa[k] != pb[k] for k in pa)
+    def _restart_from(self, history: Sequence[Observation]) -> Observation | None:
+        """The stalled incumbent once every one-edit neighbour of it is evaluated (a
+        verified local optimum, which the search restarts away from), else ``None``."""
+        incumbent = self._stalled_incumbent(history)
+        if incumbent is None or self._untried_neighbours(incumbent, {o.key for o in history}):
+            return None
+        return incumbent
 
     def _prepare(self, history: Sequence[Observation], gen: torch.Generator) -> tuple[AGNetModel, dict[str, Any]]:
         """The pretrained generator with a fresh surrogate, and the targets: the cells' node
@@ -380,8 +380,7 @@ class AGNet(ModelBasedStrategy):
         """The generated cells (:meth:`generate`), then the new one-edit neighbours of the
         ``local`` best evaluated cells."""
         candidates = self.generate(model, taken)
-        incumbent = self._stalled_incumbent(history)
-        if incumbent is not None and self._verified(incumbent, {o.key for o in history}):
+        if self._restart_from(history) is not None:
             local = 0  # a restart: away from the incumbents
         if local:
             exclude = set(taken) | {self.space.key(c) for c in candidates}

@@ -24,6 +24,7 @@ __all__ = [
     "best_observations",
     "constrained_order",
     "constrained_ranks",
+    "edit_distance",
     "history_arrays",
     "incumbent_neighbours",
     "neighbours",
@@ -608,6 +609,13 @@ def neighbours(space: SearchSpace, cell: Cell) -> list[Cell]:
                 seen.add(k)
                 out.append(other)
     return out
+
+
+def edit_distance(space: SearchSpace, a: Cell, b: Cell) -> int:
+    """Parameters in which two cells differ (their categorical encodings; a cell and its
+    :func:`neighbours` differ in one)."""
+    pa, pb = space.to_params(a, "categorical"), space.to_params(b, "categorical")
+    return sum(pa[k] != pb[k] for k in pa)
 
 
 def random_unseen(

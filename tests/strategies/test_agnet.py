@@ -146,7 +146,7 @@ def test_a_verified_local_optimum_restarts_away_from_it() -> None:
     """Once every neighbour of the stalled incumbent is evaluated (none better), the fits
     rank the cells within ``restart_radius`` edits of it after all the others and the
     rounds leave the incumbents' neighbours out of the candidates."""
-    from lso_sampler.strategies.base import neighbours
+    from lso_sampler.strategies.base import edit_distance, neighbours
 
     history, incumbent = _stalled_history(8)
     seen = {o.key for o in history}
@@ -155,7 +155,7 @@ def test_a_verified_local_optimum_restarts_away_from_it() -> None:
     agnet, plain = AGNet(SPACE, seed=0, stall_patience=8, **FAST), AGNet(SPACE, seed=0, stall_patience=None, **FAST)
     _, ranks = agnet._targets(history)
     _, base = plain._targets(history)
-    near = np.array([agnet._edits(o.cell, incumbent.cell) <= agnet.restart_radius for o in history])
+    near = np.array([edit_distance(SPACE, o.cell, incumbent.cell) <= agnet.restart_radius for o in history])
     assert near.sum() >= 25 and (~near).any()  # the incumbent and its 24 neighbours
     assert (ranks[near] >= len(history)).all() and np.array_equal(ranks[~near], base[~near])
     model = agnet._fresh_model()
