@@ -55,6 +55,17 @@ Levers:
   stall, the incumbent's untried one-edit neighbours first; once all are evaluated and none
   is better, the tabu restart. ``agnet_restart``: the restart without finishing the
   neighbourhood first; ``agnet_no_stall``: AG-Net without either (the former default).
+- ``patience 16`` (``agnet_patience16``): AG-Net's stall handling after 16 results
+  without a new best instead of 32.
+- ``restart local`` (``agnet_restart_local``): AG-Net's restart keeps the one-edit
+  neighbours of the 4 best evaluated cells more than 2 edits from the local optimum among
+  its candidates (the default leaves the neighbours out during a restart).
+- ``stall`` for the graph VAEs (``graph_vae_stall``, ``convex_stall``): AG-Net's stall
+  handling after 16 results without a new best. While stalled, the incumbent's untried
+  one-edit neighbours first; after a verified local optimum, a restart: the ascent from prior
+  samples alone, no neighbour candidates, and the cells within 2 edits of it ranked last in
+  the predictor's targets. ``graph_vae_no_restart``: the first part alone, now the graph
+  VAE's default ``stall_patience=16``; ``graph_vae_no_stall``: the former default.
 - ``min steps`` (``graph_vae_min_steps``, ``convex_min_steps``): every fit of the graph VAE
   takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
   first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
@@ -63,6 +74,7 @@ Levers:
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import math
@@ -77,8 +89,8 @@ from lso_sampler.integrations.optuna import LSOSampler
 from lso_sampler.models.agnet import weights_from_ranks
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies import AGNet
-from lso_sampler.strategies.base import Observation, edit_distance, history_arrays
+from lso_sampler.strategies import AGNet, GraphVAESearch
+from lso_sampler.strategies.base import Observation, edit_distance, history_arrays, incumbent_neighbours
 
 
 def growing_round(history: Sequence[Observation], n: int, num_init: int, pending: int) -> int:
@@ -311,8 +323,11 @@ class OneHotGP:
         d2 = torch.cdist(x, x) ** 2
         pos = d2[d2 > 0]
         log_l = (0.5 * torch.log(pos.median()) if len(pos) else torch.zeros((), dtype=torch.float64)).clone()
-        params = [log_l.requires_grad_(True), torch.zeros((), dtype=torch.float64, requires_grad=True),
-                  torch.tensor(math.log(0.1), dtype=torch.float64, requires_grad=True)]
+        params = [
+            log_l.requires_grad_(True),
+            torch.zeros((), dtype=torch.float64, requires_grad=True),
+            torch.tensor(math.log(0.1), dtype=torch.float64, requires_grad=True),
+        ]
         opt = torch.optim.Adam(params, lr=0.05)
         eye = torch.eye(len(x), dtype=torch.float64)
         for _ in range(steps):
@@ -575,8 +590,18 @@ class SwitchAGNet(LocalGPRankedAGNet):
         log = os.environ.get("LEVERS_LOG")
         if log:
             with open(log, "a") as f:
-                f.write(json.dumps({"seed": self._log_seed, "results": len(history), "gp": use_gp,
-                                    "score_model": by_model, "score_gp": by_gp}) + "\n")
+                f.write(
+                    json.dumps(
+                        {
+                            "seed": self._log_seed,
+                            "results": len(history),
+                            "gp": use_gp,
+                            "score_model": by_model,
+                            "score_gp": by_gp,
+                        }
+                    )
+                    + "\n"
+                )
         return chosen
 
 
@@ -721,3 +746,86 @@ def agnet_verify(space: SearchSpace, seed: int) -> LSOSampler:
 def agnet_no_stall(space: SearchSpace, seed: int) -> LSOSampler:
     """AG-Net as before ``stall_patience=32`` became its default (``stall_patience=None``)."""
     return LSOSampler(space, AGNet(space, seed, stall_patience=None), seed=seed)
+
+
+def agnet_patience16(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net's stall handling after 16 results without a new best (``stall_patience=16``)."""
+    return LSOSampler(space, AGNet(space, seed, stall_patience=16), seed=seed)
+
+
+def _with_restart(cls: type) -> type:
+    class Restart(cls):  # type: ignore[misc, valid-type]
+        """``cls`` (with ``stall_patience``) that also restarts away from a verified local
+        optimum, as AG-Net does: once every one-edit neighbour of the stalled incumbent is
+        evaluated and none is better, the ascent starts from ``num_prior + num_best`` prior
+        samples, the incumbents' neighbours leave the candidates, and the performance
+        targets rank the evaluated cells within ``restart_radius`` edits of the incumbent
+        below all others (in their own order), until a new best."""
+
+        def _predictor_targets(self, history):  # type: ignore[no-untyped-def]
+            near = self._near_restart(history)
+            if near is not None:
+                values = np.array([o.value for o in history])
+                drop = float(np.ptp(values)) + 1.0
+                history = [
+                    dataclasses.replace(o, values=(o.value - drop,)) if is_near else o
+                    for o, is_near in zip(history, near)
+                ]
+            return super()._predictor_targets(history)
+
+        def start_points(self, model, history, gen):  # type: ignore[no-untyped-def]
+            if self._restart_from(history) is None:
+                return super().start_points(model, history, gen)
+            n = self.num_prior + self.num_best
+            return torch.cat([torch.randn(n, model.latent_dim, generator=gen), self._random_h(n)], 1)
+
+        def _add_neighbours(self, history, exclude, found):  # type: ignore[no-untyped-def]
+            if self._restart_from(history) is None:
+                super()._add_neighbours(history, exclude, found)
+
+    Restart.__name__ = Restart.__qualname__ = f"Restart{cls.__name__}"
+    return Restart
+
+
+def graph_vae_stall(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE with ``stall_patience=16`` and AG-Net's restart after a verified local
+    optimum (measured as this lever; the library's default keeps the first part only)."""
+    return LSOSampler(space, _with_restart(GraphVAESearch)(space, seed, stall_patience=16), seed=seed)
+
+
+def graph_vae_no_stall(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE as before ``stall_patience=16`` became its default (``None``)."""
+    return LSOSampler(space, GraphVAESearch(space, seed, stall_patience=None), seed=seed)
+
+
+def graph_vae_no_restart(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE with ``stall_patience=16`` and no restart (now the library's default)."""
+    return LSOSampler(space, GraphVAESearch(space, seed, stall_patience=16), seed=seed)
+
+
+def convex_stall(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO with ``stall_patience=16`` and the restart of :func:`graph_vae_stall`."""
+    from lso_sampler.strategies import ConvexLSO
+
+    return LSOSampler(space, _with_restart(ConvexLSO)(space, seed, stall_patience=16), seed=seed)
+
+
+class RestartLocalAGNet(AGNet):
+    """AG-Net (``stall_patience=32``) whose restart keeps a local search beside the
+    generated candidates: the one-edit neighbours of the ``local_candidates`` best evaluated
+    cells more than ``restart_radius`` edits from the local optimum (the default drops the
+    neighbour candidates during a restart)."""
+
+    def _candidates(self, model, history, taken, local):  # type: ignore[no-untyped-def]
+        near = self._near_restart(history)
+        if near is None:
+            return super()._candidates(model, history, taken, local)
+        candidates = self.generate(model, taken)
+        far = [o for o, is_near in zip(history, near) if not is_near]
+        exclude = set(taken) | {self.space.key(c) for c in candidates}
+        return candidates + [c for _, c in incumbent_neighbours(self.space, far, local, exclude)]
+
+
+def agnet_restart_local(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net whose restart keeps the neighbours of the best cells away from the local optimum."""
+    return LSOSampler(space, RestartLocalAGNet(space, seed), seed=seed)

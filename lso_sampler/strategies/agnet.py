@@ -19,10 +19,8 @@ from lso_sampler.strategies.base import (
     ModelBasedStrategy,
     Observation,
     constrained_ranks,
-    edit_distance,
     history_arrays,
     incumbent_neighbours,
-    neighbours,
 )
 
 __all__ = ["AGNet"]
@@ -137,8 +135,6 @@ class AGNet(ModelBasedStrategy):
     #: Hyperparameter candidates scored with each generated cell
     #: (:meth:`~lso_sampler.strategies.ModelBasedStrategy.candidate_hyperparameters`).
     hyperparameter_candidates = 16
-    #: Edits around a verified local optimum whose evaluated cells a restart weighs last.
-    restart_radius = 2
 
     @renamed(num_init="n_startup_trials")
     def __init__(
@@ -258,34 +254,10 @@ class AGNet(ModelBasedStrategy):
         self.heads = y.shape[1]
         ranks = constrained_ranks(values, violation).astype(float)
         ranks = np.where(violation > 0, (ranks + 1) * self.infeasible_penalty, ranks)
-        incumbent = self._restart_from(history)
-        if incumbent is not None:  # a restart: its surroundings weighed last
-            near = np.array([edit_distance(self.space, o.cell, incumbent.cell) <= self.restart_radius for o in history])
+        near = self._near_restart(history)
+        if near is not None:  # a restart: the surroundings of the local optimum weighed last
             ranks = np.where(near, ranks + len(history), ranks)
         return torch.tensor(y, dtype=torch.float32), ranks
-
-    # -- stalls ----------------------------------------------------------------------------
-    def _stalled_incumbent(self, history: Sequence[Observation]) -> Observation | None:
-        """The best observation if :attr:`stall_patience` or more results came after it
-        (one objective, no constraints, no hyperparameters), else ``None``."""
-        if self.stall_patience is None or not history or self.hyperparameters is not None:
-            return None
-        if len(history[0].values) != 1 or any(o.constraints for o in history):
-            return None
-        best = int(np.argmax([o.value for o in history]))  # the first of equal bests
-        return history[best] if len(history) - 1 - best >= self.stall_patience else None
-
-    def _untried_neighbours(self, incumbent: Observation, taken: set[str]) -> list[Cell]:
-        """The incumbent's one-edit neighbours whose keys are not in ``taken``."""
-        return [c for c in neighbours(self.space, incumbent.cell) if self.space.key(c) not in taken]
-
-    def _restart_from(self, history: Sequence[Observation]) -> Observation | None:
-        """The stalled incumbent once every one-edit neighbour of it is evaluated (a
-        verified local optimum, which the search restarts away from), else ``None``."""
-        incumbent = self._stalled_incumbent(history)
-        if incumbent is None or self._untried_neighbours(incumbent, {o.key for o in history}):
-            return None
-        return incumbent
 
     def _prepare(self, history: Sequence[Observation], gen: torch.Generator) -> tuple[AGNetModel, dict[str, Any]]:
         """The pretrained generator with a fresh surrogate, and the targets: the cells' node
@@ -374,9 +346,7 @@ class AGNet(ModelBasedStrategy):
             cells = [cells[int(i)] for i in keep]
         return cells
 
-    def _candidates(
-        self, model: AGNetModel, history: Sequence[Observation], taken: set[str], local: int
-    ) -> list[Cell]:
+    def _candidates(self, model: AGNetModel, history: Sequence[Observation], taken: set[str], local: int) -> list[Cell]:
         """The generated cells (:meth:`generate`), then the new one-edit neighbours of the
         ``local`` best evaluated cells."""
         candidates = self.generate(model, taken)

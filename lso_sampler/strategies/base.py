@@ -246,6 +246,11 @@ class ModelBasedStrategy(Strategy):
     #: Keys of the training data that stay on the CPU when the model trains elsewhere
     #: (tensors the steps' random draws read, such as sampling weights).
     host_data: tuple[str, ...] = ()
+    #: Results without a new best after which the search finishes the local search around
+    #: its incumbent and then restarts away from it (``None``: never; see :class:`AGNet`).
+    stall_patience: int | None = None
+    #: Edits around a verified local optimum whose evaluated cells a restart weighs last.
+    restart_radius: int = 2
 
     @renamed(num_init="n_startup_trials")
     def __init__(
@@ -460,6 +465,37 @@ class ModelBasedStrategy(Strategy):
                 picked.get(self.space.key(c)) or self.random_hyperparameters(1)[0] for c in chosen
             ]
         return chosen
+
+    # -- stalls ----------------------------------------------------------------------------
+    def _stalled_incumbent(self, history: Sequence[Observation]) -> Observation | None:
+        """The best observation if :attr:`stall_patience` or more results came after it
+        (one objective, no constraints, no hyperparameters), else ``None``."""
+        if self.stall_patience is None or not history or self.hyperparameters is not None:
+            return None
+        if len(history[0].values) != 1 or any(o.constraints for o in history):
+            return None
+        best = int(np.argmax([o.value for o in history]))  # the first of equal bests
+        return history[best] if len(history) - 1 - best >= self.stall_patience else None
+
+    def _untried_neighbours(self, incumbent: Observation, taken: set[str]) -> list[Cell]:
+        """The incumbent's one-edit neighbours whose keys are not in ``taken``."""
+        return [c for c in neighbours(self.space, incumbent.cell) if self.space.key(c) not in taken]
+
+    def _restart_from(self, history: Sequence[Observation]) -> Observation | None:
+        """The stalled incumbent once every one-edit neighbour of it is evaluated (a
+        verified local optimum, which the search restarts away from), else ``None``."""
+        incumbent = self._stalled_incumbent(history)
+        if incumbent is None or self._untried_neighbours(incumbent, {o.key for o in history}):
+            return None
+        return incumbent
+
+    def _near_restart(self, history: Sequence[Observation]) -> np.ndarray | None:
+        """Per observation, whether it lies within :attr:`restart_radius` edits of the
+        verified local optimum the search restarts from (``None`` when it does not)."""
+        incumbent = self._restart_from(history)
+        if incumbent is None:
+            return None
+        return np.array([edit_distance(self.space, o.cell, incumbent.cell) <= self.restart_radius for o in history])
 
     def state_dict(self) -> dict[str, Any]:
         return {"model": None if self.model is None else self.model.state_dict()}

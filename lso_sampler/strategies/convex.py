@@ -71,6 +71,9 @@ class ConvexLSO(GraphVAESearch):
         local_candidates: Best evaluated cells whose new one-edit neighbours join the
             decodes as candidates, ranked by the ICNN with them (4, as
             :class:`GraphVAESearch`; ``0``: decodes only, as CR-LSO).
+        stall_patience: Results without a new best after which the search finishes the
+            incumbent's one-edit neighbourhood first, as :class:`GraphVAESearch` does
+            (``None``, the default: never).
 
     Raises:
         TypeError: if an option has the wrong type (e.g. ``num_perturb=2.5``).
@@ -114,6 +117,7 @@ class ConvexLSO(GraphVAESearch):
         num_perturb: int = 4,
         noise: float = 0.1,
         local_candidates: int = 4,
+        stall_patience: int | None = None,
     ) -> None:
         super().__init__(
             space,
@@ -136,6 +140,7 @@ class ConvexLSO(GraphVAESearch):
             pretrain_steps=pretrain_steps,
             target=target,
             local_candidates=local_candidates,
+            stall_patience=stall_patience,
         )
         num_unlabeled = check_int("num_unlabeled", num_unlabeled, 0)
         num_perturb = check_int("num_perturb", num_perturb, 1)

@@ -11,9 +11,10 @@ from benchmarks.levers import (
     RestartOnlyAGNet,
     StallFlatAGNet,
     StallTabuAGNet,
+    _with_restart,
 )
 from lso_sampler.spaces import NASBench201Space
-from lso_sampler.strategies import AGNet
+from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import Observation, neighbours
 
 
@@ -79,3 +80,37 @@ def test_restart_only_leaves_the_neighbourhood_to_agnets_own_rounds() -> None:
     assert {space.key(c) for c in default} <= near
     restart_only = RestartOnlyAGNet(space, seed=0, epochs=1, stall_patience=STALL_PATIENCE, num_candidates=20)
     assert not {space.key(c) for c in restart_only.propose(history, [], 6)} <= near
+
+
+def test_graph_vae_restart_leaves_a_verified_local_optimum() -> None:
+    """``graph_vae_stall`` / ``convex_stall``: once every neighbour of the stalled incumbent
+    is evaluated (none better), the predictor's targets put the cells within 2 edits of it
+    below all others (in their own order), the ascent starts from prior samples alone and
+    the incumbents' neighbours leave the candidates; before that, the library's search."""
+    space = NASBench201Space()
+    rng = np.random.default_rng(2)
+    values = list(rng.normal(size=30))
+    values[3] = 10.0  # the best, then 26 results without a better one
+    history = _history(space, values)
+    seen = {o.key for o in history}
+    rest = [c for c in neighbours(space, history[3].cell) if space.key(c) not in seen]
+    done = history + [Observation(c, space.key(c), (-5.0 + 0.01 * i,)) for i, c in enumerate(rest)]
+    for cls in (GraphVAESearch, ConvexLSO):
+        restart = _with_restart(cls)(space, seed=0, stall_patience=16, epochs=1)
+        plain = cls(space, seed=0, stall_patience=16, epochs=1)
+        assert torch.equal(restart._predictor_targets(history)[0], plain._predictor_targets(history)[0])
+        near = restart._near_restart(done)
+        assert near is not None and near[3] and (~near).any()
+        y, _ = restart._predictor_targets(done)
+        y0, _ = plain._predictor_targets(done)
+        mask = torch.tensor(near)
+        assert y[mask].max() < y[~mask].min()
+        assert torch.equal(torch.argsort(y[mask]), torch.argsort(y0[mask]))
+        found: dict = {}
+        restart._add_neighbours(done, set(seen), found)
+        assert not found
+        model = restart.fresh_model()
+        start = restart.start_points(model, done, torch.Generator().manual_seed(0))
+        assert start.shape == (restart.num_prior + restart.num_best, model.latent_dim)
+        cells = restart.propose(done, [], 4)
+        assert len(cells) == 4 and not {space.key(c) for c in cells} & {o.key for o in done}

@@ -23,16 +23,17 @@ def _history(space, n: int, seed: int = 0) -> list[Observation]:
             cells.append(c)
     # a smooth toy objective: how many 3x3 convolutions, plus a little for 1x1
     return [
-        Observation(c, space.key(c), (c.ops.count("nor_conv_3x3") + 0.3 * c.ops.count("nor_conv_1x1"),))
-        for c in cells
+        Observation(c, space.key(c), (c.ops.count("nor_conv_3x3") + 0.3 * c.ops.count("nor_conv_1x1"),)) for c in cells
     ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cls", [GraphVAESearch, ConvexLSO])
 def test_gradient_steps_increase_the_predicted_objective(cls) -> None:
-    search = cls(SPACE, seed=0, epochs=20, steps=5, step_size=0.05, num_unlabeled=16) if cls is ConvexLSO else cls(
-        SPACE, seed=0, epochs=20, steps=5, step_size=0.05
+    search = (
+        cls(SPACE, seed=0, epochs=20, steps=5, step_size=0.05, num_unlabeled=16)
+        if cls is ConvexLSO
+        else cls(SPACE, seed=0, epochs=20, steps=5, step_size=0.05)
     )
     history = _history(SPACE, 32)
     model = search.fit(history)
@@ -55,7 +56,9 @@ def test_proposals_are_valid_new_and_learned(cls) -> None:
     score = lambda c: c.ops.count("nor_conv_3x3")  # noqa: E731
     means = []
     for seed in range(5):  # one search is one draw of a stochastic learner: judged over five
-        search = cls(SPACE, seed=seed, epochs=20)
+        # stall_patience=None: the toy history's best comes early, and a stalled round
+        # would be its neighbours, not the decoder's cells this test judges
+        search = cls(SPACE, seed=seed, epochs=20, stall_patience=None)
         cells = search.propose(history, pending, 16)
         keys = [SPACE.key(c) for c in cells]
         assert len(cells) == 16 and len(set(keys)) == 16 and not set(keys) & taken
@@ -121,7 +124,9 @@ def test_local_candidates_propose_the_best_cells_neighbours(cls) -> None:
     best = max(history, key=lambda o: o.values[0])
     near = {SPACE.key(c) for c in neighbours(SPACE, best.cell)}
     extra = {"num_unlabeled": 8, "num_perturb": 1, "noise": 0.0} if cls is ConvexLSO else {}
-    options = {"epochs": 2, "num_prior": 0, "num_best": 1, "steps": 0, **extra}
+    # stall_patience=None: this history's best comes early, and a stalled round would be
+    # the best cell's neighbours whatever local_candidates says
+    options = {"epochs": 2, "num_prior": 0, "num_best": 1, "steps": 0, "stall_patience": None, **extra}
     with_local = cls(SPACE, seed=0, local_candidates=1, **options)
     cells = with_local.propose(history, [], 8)
     assert with_local.last_origins == ["model"] * 8
@@ -153,3 +158,65 @@ def test_local_candidates_carry_hyperparameter_values() -> None:
     cells = search.propose(history, [], 4)
     assert len(cells) == 4 and search.last_origins == ["model"] * 4
     assert [h["epochs"] in (12, 200) for h in search.last_hyperparameters] == [True] * 4
+
+
+def _stalled(patience: int) -> tuple[list[Observation], Observation]:
+    """A history whose best (its 4th cell) is followed by ``patience + 8`` worse results."""
+    cells = [o.cell for o in _history(SPACE, patience + 12, seed=3)]
+    rng = np.random.default_rng(0)
+    history = [Observation(c, SPACE.key(c), (float(v),)) for c, v in zip(cells, rng.normal(size=len(cells)))]
+    history[3] = Observation(history[3].cell, history[3].key, (10.0,))
+    return history, history[3]
+
+
+FAST = {"epochs": 1, "num_prior": 8, "num_best": 4, "steps": 2}
+
+
+def _fast(cls, **options):  # type: ignore[no-untyped-def]
+    extra = {"num_unlabeled": 8} if cls is ConvexLSO else {}
+    return cls(SPACE, seed=0, **FAST, **extra, **options)
+
+
+@pytest.mark.parametrize("cls", [GraphVAESearch, ConvexLSO])
+def test_a_stall_first_takes_the_incumbents_untried_neighbours(cls) -> None:
+    """After ``stall_patience`` results without a new best, a round is the incumbent's
+    one-edit neighbours not yet evaluated or pending; with ``stall_patience=None`` or
+    before the patience is reached, it is the usual round."""
+    from lso_sampler.strategies.base import neighbours
+
+    history, incumbent = _stalled(8)
+    near = {SPACE.key(c) for c in neighbours(SPACE, incumbent.cell)}
+    pending = [c for c in neighbours(SPACE, incumbent.cell) if SPACE.key(c) not in {o.key for o in history}][:2]
+    search = _fast(cls, stall_patience=8)
+    keys = {SPACE.key(c) for c in search.propose(history, pending, 6)}
+    assert len(keys) == 6 and keys <= near
+    assert not keys & {SPACE.key(c) for c in pending} and not keys & {o.key for o in history}
+    for off in (_fast(cls, stall_patience=None), _fast(cls, stall_patience=100)):
+        assert len({SPACE.key(c) for c in off.propose(history, pending, 6)} & near) < 6
+
+
+@pytest.mark.parametrize("cls", [GraphVAESearch, ConvexLSO])
+def test_after_the_neighbourhood_the_rounds_are_the_usual_ones(cls) -> None:
+    """Once every neighbour of the stalled incumbent is evaluated (none better), the search
+    does not restart: its predictor targets, start points and candidates are those of the
+    search without stall handling."""
+    from lso_sampler.strategies.base import neighbours
+
+    history, incumbent = _stalled(8)
+    seen = {o.key for o in history}
+    rest = [c for c in neighbours(SPACE, incumbent.cell) if SPACE.key(c) not in seen]
+    history += [Observation(c, SPACE.key(c), (-5.0 + 0.01 * i,)) for i, c in enumerate(rest)]
+    search, plain = _fast(cls, stall_patience=8), _fast(cls, stall_patience=None)
+    assert search._stalled_incumbent(history) is not None
+    assert not search._untried_neighbours(search._stalled_incumbent(history), seen | {o.key for o in history})
+    assert torch.equal(search._predictor_targets(history)[0], plain._predictor_targets(history)[0])
+    assert search.propose(history, [], 4) == plain.propose(history, [], 4)
+
+
+def test_stall_handling_is_off_with_two_objectives_or_constraints() -> None:
+    history, _ = _stalled(8)
+    search = GraphVAESearch(SPACE, seed=0, stall_patience=8)
+    assert search._stalled_incumbent(history) is not None
+    assert search._stalled_incumbent(history[:11]) is None  # 7 results after the best
+    assert search._stalled_incumbent([Observation(o.cell, o.key, (o.value, -o.value)) for o in history]) is None
+    assert search._stalled_incumbent([Observation(o.cell, o.key, o.values, (0.0,)) for o in history]) is None

@@ -48,7 +48,7 @@ def test_convex_lso_takes_every_graph_vae_option_with_its_own_defaults() -> None
     convex = inspect.signature(ConvexLSO.__init__).parameters
     assert set(vae) <= set(convex)
     changed = {n for n in vae if convex[n].default != vae[n].default}
-    assert changed == {"num_prior", "step_size"}
+    assert changed == {"num_prior", "step_size", "stall_patience"}  # stall handling: off for CR-LSO
     search = ConvexLSO(SPACE, encoder="svge", train_batch_size=8, num_prior=3)
     assert (search.config.encoder, search.train_batch_size, search.num_prior, search.step_size) == ("svge", 8, 3, 0.25)
     assert search.config.predictor == "icnn"

@@ -50,6 +50,8 @@ CASES = [
     (AGNet, {"config": {"hidden": 8}}, TypeError, r"config: must be an AGNetConfig or None, got dict"),
     (AGNet, {"stall_patience": 0}, ValueError, r"stall_patience: must be an int >= 1, got 0"),
     (AGNet, {"stall_patience": 32.0}, TypeError, r"stall_patience: must be an int >= 1, got 32\.0"),
+    (GraphVAESearch, {"stall_patience": 0}, ValueError, r"stall_patience: must be an int >= 1, got 0"),
+    (ConvexLSO, {"stall_patience": "16"}, TypeError, r"stall_patience: must be an int >= 1, got '16'"),
     (GraphVAESearch, {"step_size": INF}, ValueError, r"step_size: must be a finite number > 0\.0, got inf"),
     (GraphVAESearch, {"step_size": NAN}, ValueError, r"step_size: must be a finite number > 0\.0, got nan"),
     (GraphVAESearch, {"complexity_weight": NAN}, ValueError, r"complexity_weight: must be a finite number >= 0\.0"),
