@@ -89,7 +89,7 @@ from lso_sampler.integrations.optuna import LSOSampler
 from lso_sampler.models.agnet import weights_from_ranks
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
-from lso_sampler.strategies import AGNet, GraphVAESearch
+from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import Observation, edit_distance, history_arrays, incumbent_neighbours
 
 
@@ -805,8 +805,6 @@ def graph_vae_no_restart(space: SearchSpace, seed: int) -> LSOSampler:
 
 def convex_stall(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO with ``stall_patience=16`` and the restart of :func:`graph_vae_stall`."""
-    from lso_sampler.strategies import ConvexLSO
-
     return LSOSampler(space, _with_restart(ConvexLSO)(space, seed, stall_patience=16), seed=seed)
 
 

@@ -365,17 +365,15 @@ class AGNet(ModelBasedStrategy):
         hyperparameters, each candidate is scored with :attr:`hyperparameter_candidates`
         values of them and keeps its best (one objective: the predicted value; several: the
         sum of the standardised objective predictions), which it is proposed with."""
-        incumbent = self._stalled_incumbent(history)
-        todo = self._untried_neighbours(incumbent, taken) if incumbent is not None else []
-        if todo:  # stalled: finish the local search around the incumbent first
+
+        def by_surrogate(cells: list[Cell]) -> list[Cell]:
             with torch.no_grad():
-                pred = model.predict_vectors(model.cell_vectors(todo)).numpy()
-            chosen = [todo[int(i)] for i in np.argsort(-pred, kind="stable")[:n]]
-            if len(chosen) < n:
-                rest = set(taken) | {self.space.key(c) for c in chosen}
-                chosen += self._select_candidates(model, history, rest, n - len(chosen))
-            return chosen
-        return self._select_candidates(model, history, taken, n)
+                pred = model.predict_vectors(model.cell_vectors(cells)).numpy()
+            return [cells[int(i)] for i in np.argsort(-pred, kind="stable")]
+
+        return self._finish_neighbourhood(
+            history, taken, n, by_surrogate, lambda rest, k: self._select_candidates(model, history, rest, k)
+        )
 
     def _select_candidates(
         self, model: AGNetModel, history: Sequence[Observation], taken: set[str], n: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,7 +247,8 @@ class ModelBasedStrategy(Strategy):
     #: (tensors the steps' random draws read, such as sampling weights).
     host_data: tuple[str, ...] = ()
     #: Results without a new best after which the search finishes the local search around
-    #: its incumbent and then restarts away from it (``None``: never; see :class:`AGNet`).
+    #: its incumbent (:meth:`_finish_neighbourhood`; ``None``: never). :class:`AGNet` also
+    #: restarts away from a verified local optimum (:meth:`_near_restart`).
     stall_patience: int | None = None
     #: Edits around a verified local optimum whose evaluated cells a restart weighs last.
     restart_radius: int = 2
@@ -480,6 +481,26 @@ class ModelBasedStrategy(Strategy):
     def _untried_neighbours(self, incumbent: Observation, taken: set[str]) -> list[Cell]:
         """The incumbent's one-edit neighbours whose keys are not in ``taken``."""
         return [c for c in neighbours(self.space, incumbent.cell) if self.space.key(c) not in taken]
+
+    def _finish_neighbourhood(
+        self,
+        history: Sequence[Observation],
+        taken: set[str],
+        n: int,
+        rank: Callable[[list[Cell]], list[Cell]],
+        fill: Callable[[set[str], int], list[Cell]],
+    ) -> list[Cell]:
+        """A round of ``n`` cells: after a stall (:attr:`stall_patience`), the incumbent's
+        untried one-edit neighbours in the order ``rank`` gives them (best first), the rest
+        of the round from ``fill(taken, k)``; otherwise ``fill(taken, n)``."""
+        incumbent = self._stalled_incumbent(history)
+        todo = self._untried_neighbours(incumbent, taken) if incumbent is not None else []
+        if not todo:
+            return fill(taken, n)
+        chosen = rank(todo)[:n]
+        if len(chosen) < n:
+            chosen += fill(set(taken) | {self.space.key(c) for c in chosen}, n - len(chosen))
+        return chosen
 
     def _restart_from(self, history: Sequence[Observation]) -> Observation | None:
         """The stalled incumbent once every one-edit neighbour of it is evaluated (a

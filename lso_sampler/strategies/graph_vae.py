@@ -463,15 +463,13 @@ class GraphVAESearch(ModelBasedStrategy):
         untried one-edit neighbours come first, those ``f`` rates best first."""
         self._found_h = {}
         self._history = history
-        incumbent = self._stalled_incumbent(history)
-        todo = self._untried_neighbours(incumbent, taken) if incumbent is not None else []
-        if todo:  # stalled: finish the local search around the incumbent first
-            chosen = self.rank(model, todo)[:n]
-            if len(chosen) < n:
-                rest = set(taken) | {self.space.key(c) for c in chosen}
-                chosen += self._select_decodes(model, history, rest, n - len(chosen))
-            return chosen
-        return self._select_decodes(model, history, taken, n)
+        return self._finish_neighbourhood(
+            history,
+            taken,
+            n,
+            lambda cells: self.rank(model, cells),
+            lambda rest, k: self._select_decodes(model, history, rest, k),
+        )
 
     def _select_decodes(self, model: GraphVAE, history: Sequence[Observation], taken: set[str], n: int) -> list[Cell]:
         """The ``n`` of the ascent's new decodes and the incumbents' new neighbours that
