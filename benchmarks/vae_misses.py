@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     encoder, name = args.model.split(":")
     space = BUILTIN_SPACES[name]()
-    config = GraphVAEConfig(encoder=encoder)
+    config = GraphVAEConfig(encoder=encoder).for_space(space)
     if shipped_entry(f"gvae-{encoder}", space, config.vae_dict()) is None:
         raise SystemExit(f"model: {args.model} has no shipped weights (tools/pretrain_vae.py makes them)")
     torch.set_num_threads(1)

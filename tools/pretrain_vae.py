@@ -136,7 +136,7 @@ def measure_shipped(item: str, args: argparse.Namespace) -> None:
     """Measure the shipped default weights of ``item`` and record them."""
     encoder, name = item.split(":")
     space = BUILTIN_SPACES[name]()
-    config = GraphVAEConfig(encoder=encoder)
+    config = GraphVAEConfig(encoder=encoder).for_space(space)
     steps, recipe = default_vae_steps(space, config)
     model = GraphVAE(space, config)
     model.load_state_dict(load_or_pretrain_vae(space, config), strict=False)
@@ -218,7 +218,7 @@ def train(item: str, args: argparse.Namespace) -> None:
     """Pretrain ``item`` (``encoder:space``) until it reconstructs; save, measure, record."""
     encoder, name = item.split(":")
     space = BUILTIN_SPACES[name]()
-    config = GraphVAEConfig(encoder=encoder)
+    config = GraphVAEConfig(encoder=encoder).for_space(space)
     torch.manual_seed(PRETRAIN_SEED)  # as load_or_pretrain_weights: the weights depend on the steps alone
     model = GraphVAE(space, config)
     held = holdout_cells(space)

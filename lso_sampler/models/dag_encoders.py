@@ -50,9 +50,16 @@ class DAGGRUEncoder(nn.Module):
     a single-output cell, as D-VAE's ``h_out``), so it does not depend on which
     topological numbering the cell uses.
 
+    With ``max_nodes``, each node's input also gets a learned embedding of its index (the
+    node's place in the cell's order), so nodes that the graph alone does not tell apart
+    (two parallel chains off the input) have distinct states, and a cell and the same cell
+    with such nodes swapped encode differently.
+
     Args:
         num_types: Number of node types (one-hot input width).
         hidden_dim: Node state width.
+        max_nodes: Largest number of nodes, to embed node indices (``None``: no index
+            embedding, the D-VAE encoder as published).
 
     Example:
         >>> enc = DAGGRUEncoder(num_types=7, hidden_dim=16)
@@ -62,8 +69,10 @@ class DAGGRUEncoder(nn.Module):
         torch.Size([1, 16])
     """
 
-    def __init__(self, num_types: int, hidden_dim: int) -> None:
+    def __init__(self, num_types: int, hidden_dim: int, max_nodes: int | None = None) -> None:
         super().__init__()
+        if max_nodes is not None and max_nodes < 1:
+            raise ValueError(f"max_nodes: must be positive or None, got {max_nodes}")
         self.num_types, self.hidden_dim = num_types, hidden_dim
         # type embedding with N(0, 1) entries: one-hot inputs through the GRU's own small
         # initial weights leave the node states nearly equal and training very slow
@@ -71,6 +80,8 @@ class DAGGRUEncoder(nn.Module):
         self.update = nn.GRUCell(hidden_dim, hidden_dim)
         self.aggregate = GatedAggregate(hidden_dim)
         self.readout = GatedAggregate(hidden_dim)
+        # made last, so the other weights start as without it (same torch seed)
+        self.pos = None if max_nodes is None else nn.Parameter(torch.randn(max_nodes, hidden_dim))
 
     @property
     def out_dim(self) -> int:
@@ -80,6 +91,10 @@ class DAGGRUEncoder(nn.Module):
         """Node states ``[B, n, d]`` of one forward pass (``adj[b, u, v]``: edge u -> v)."""
         b, n, _ = x.shape
         x = x @ self.embed
+        if self.pos is not None:
+            if n > self.pos.shape[0]:
+                raise ValueError(f"x: {n} nodes, but the encoder embeds the indices of at most {self.pos.shape[0]}")
+            x = x + self.pos[:n]
         states: list[torch.Tensor] = []
         zero = x.new_zeros(b, self.hidden_dim)
         for v in range(n):
@@ -101,6 +116,8 @@ class TwoSidedDAGEncoder(nn.Module):
     Args:
         num_types: Number of node types.
         hidden_dim: Node state width of each pass (the output is twice as wide).
+        max_nodes: Largest number of nodes, to embed node indices in each pass (as
+            :class:`DAGGRUEncoder`; the backward pass numbers the nodes from the last).
 
     Example:
         >>> enc = TwoSidedDAGEncoder(num_types=7, hidden_dim=16)
@@ -110,10 +127,10 @@ class TwoSidedDAGEncoder(nn.Module):
         torch.Size([1, 32])
     """
 
-    def __init__(self, num_types: int, hidden_dim: int) -> None:
+    def __init__(self, num_types: int, hidden_dim: int, max_nodes: int | None = None) -> None:
         super().__init__()
-        self.forward_pass = DAGGRUEncoder(num_types, hidden_dim)
-        self.backward_pass = DAGGRUEncoder(num_types, hidden_dim)
+        self.forward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes)
+        self.backward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes)
 
     @property
     def out_dim(self) -> int:
@@ -179,12 +196,15 @@ class GINEncoder(nn.Module):
         return torch.cat(pooled, -1)
 
 
-def make_encoder(name: str, num_types: int, hidden_dim: int) -> nn.Module:
-    """The encoder called ``name`` (one of :data:`ENCODERS`)."""
+def make_encoder(name: str, num_types: int, hidden_dim: int, max_nodes: int | None = None) -> nn.Module:
+    """The encoder called ``name`` (one of :data:`ENCODERS`); ``max_nodes`` adds the node
+    index embedding of the DAG-GRU encoders (``dvae``, ``svge``; GIN has none)."""
     if name == "dvae":
-        return DAGGRUEncoder(num_types, hidden_dim)
+        return DAGGRUEncoder(num_types, hidden_dim, max_nodes)
     if name == "svge":
-        return TwoSidedDAGEncoder(num_types, hidden_dim)
+        return TwoSidedDAGEncoder(num_types, hidden_dim, max_nodes)
     if name == "gin":
+        if max_nodes is not None:
+            raise ValueError("encoder_positions: the gin encoder has no node index embedding; use dvae or svge")
         return GINEncoder(num_types, hidden_dim)
     raise ValueError(f"encoder: must be one of {list(ENCODERS)}, got {name!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -34,6 +34,12 @@ class GraphVAEConfig:
         predictor: ``"mlp"`` (NGAE: two hidden layers, sigmoid output) or ``"icnn"``.
         predictor_hidden: Hidden width of the predictors.
         beta: KL weight (D-VAE's 0.005).
+        encoder_positions: Whether the DAG-GRU encoders (``dvae``, ``svge``) add a learned
+            embedding of each node's index to its input, so that nodes the graph alone does
+            not tell apart are encoded apart. ``None``: the space's
+            :attr:`~lso_sampler.spaces.SearchSpace.vae_encoder_positions` (``True`` on
+            NAS-Bench-Graph only) for those encoders, ``False`` for ``gin``; the
+            :class:`GraphVAE` resolves it with :meth:`for_space`.
     """
 
     encoder: str = "dvae"
@@ -42,6 +48,7 @@ class GraphVAEConfig:
     predictor: str = "mlp"
     predictor_hidden: int = 64
     beta: float = 0.005
+    encoder_positions: bool | None = None
 
     def __post_init__(self) -> None:
         if self.encoder not in ENCODERS:
@@ -53,12 +60,42 @@ class GraphVAEConfig:
                 raise ValueError(f"{name}: must be positive, got {getattr(self, name)}")
         if self.beta < 0:
             raise ValueError(f"beta: must be non-negative, got {self.beta}")
+        if self.encoder_positions not in (None, True, False):
+            raise TypeError(f"encoder_positions: must be True, False or None, got {self.encoder_positions!r}")
+        if self.encoder_positions and self.encoder == "gin":
+            raise ValueError("encoder_positions: the gin encoder has no node index embedding; use dvae or svge")
+
+    def for_space(self, space: SearchSpace) -> GraphVAEConfig:
+        """This config with :attr:`encoder_positions` decided for ``space`` (``None`` taken
+        from the space for the DAG-GRU encoders, ``False`` for GIN).
+
+        Example:
+            >>> from lso_sampler.spaces import NASBench201Space, NASBenchGraphSpace
+            >>> GraphVAEConfig().for_space(NASBenchGraphSpace()).encoder_positions
+            True
+            >>> GraphVAEConfig().for_space(NASBench201Space()).encoder_positions
+            False
+        """
+        if self.encoder_positions is not None:
+            return self
+        on = bool(space.vae_encoder_positions) and self.encoder != "gin"
+        return replace(self, encoder_positions=on)
 
     def vae_dict(self) -> dict[str, object]:
-        """The fields that define the VAE alone (what its pretrained weights depend on)."""
+        """The fields that define the VAE alone (what its pretrained weights depend on);
+        ``encoder_positions`` appears only when on, so the names of weights made before
+        it existed stay the same.
+
+        Raises:
+            ValueError: if :attr:`encoder_positions` is still ``None`` (call :meth:`for_space`).
+        """
+        if self.encoder_positions is None:
+            raise ValueError("encoder_positions: undecided; call config.for_space(space) first")
         d = asdict(self)
         d.pop("predictor")
         d.pop("predictor_hidden")
+        if not d["encoder_positions"]:
+            d.pop("encoder_positions")
         return d
 
 
@@ -94,10 +131,10 @@ class GraphVAE(nn.Module):
         if extra_dim < 0:
             raise ValueError(f"extra_dim: must be at least 0, got {extra_dim}")
         self.space = space
-        self.config = config = config or GraphVAEConfig()
+        self.config = config = (config or GraphVAEConfig()).for_space(space)
         self.extra_dim = extra_dim
         t, d, z = len(space.node_types), config.hidden_dim, config.latent_dim
-        self.encoder = make_encoder(config.encoder, t, d)
+        self.encoder = make_encoder(config.encoder, t, d, space.max_nodes if config.encoder_positions else None)
         out = self.encoder.out_dim
         self.mean = MLP(out, out, z, layers=2)
         self.logvar = MLP(out, out, z, layers=2)

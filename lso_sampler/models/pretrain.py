@@ -380,6 +380,7 @@ def load_or_pretrain(
 def vae_pretrained_name(space: SearchSpace, config: GraphVAEConfig, steps: int, recipe: str | None = None) -> str:
     """File name of a pretrained graph VAE (kind ``"gvae-{encoder}"``; independent of the
     predictor kind) of ``recipe`` (default: the current one, :data:`RECIPES`)."""
+    config = config.for_space(space)
     return weights_name(f"gvae-{config.encoder}", space, config.vae_dict(), steps, recipe or RECIPES["gvae"])
 
 
@@ -451,7 +452,7 @@ def default_vae_steps(space: SearchSpace, config: GraphVAEConfig | None = None) 
     weights (the manifest's entry; ``tools/pretrain_vae.py`` trains the current recipe until held-out
     cells reconstruct, older entries keep the recipe that made them), else
     :data:`DEFAULT_VAE_STEPS` of the current recipe."""
-    config = config or GraphVAEConfig()
+    config = (config or GraphVAEConfig()).for_space(space)
     entry = shipped_entry(f"gvae-{config.encoder}", space, config.vae_dict())
     if entry is None:
         return DEFAULT_VAE_STEPS, RECIPES["gvae"]
@@ -468,7 +469,7 @@ def load_or_pretrain_vae(
     them (:func:`default_vae_steps`); another number: the current recipe's weights for that
     many steps (pretrained on first use, then cached).
     """
-    config = config or GraphVAEConfig()
+    config = (config or GraphVAEConfig()).for_space(space)
     shipped_steps, shipped_recipe = default_vae_steps(space, config)
     recipe = RECIPES["gvae"]
     if steps is None or steps == shipped_steps:  # the shipped weights, whatever their recipe

@@ -121,6 +121,10 @@ class SearchSpace(ABC):
 
     #: Short name used in the CLI and in cache keys.
     name: str = "space"
+    #: Whether the graph VAE's DAG-GRU encoders (``dvae``, ``svge``) embed node indices
+    #: in this space unless its config says otherwise
+    #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.encoder_positions`).
+    vae_encoder_positions: bool = False
 
     def __init__(self, encoding: str = "categorical") -> None:
         self.encoding = self._check_encoding(encoding)

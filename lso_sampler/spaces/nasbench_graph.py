@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +23,20 @@ _SOURCES = {
     for lk in LINKS
     for i in range(4)
 }
+
+
+@functools.cache
+def _first_of_each_record(ops: tuple[str, ...]) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Per record (``Arch.valid_hash``), its first cell in the order link pattern (as in
+    :data:`LINKS`), then ops (``itertools.product`` of ``ops``), as ``(link, ops)``."""
+    first: dict[int, tuple[str, tuple[str, ...]]] = {}
+    for link in LINKS:
+        digits = [int(c) for c in link]
+        for combo in itertools.product(ops, repeat=4):
+            if all(op == "skip" for op in combo):
+                continue
+            first.setdefault(Arch(digits, list(combo)).valid_hash(), (link, combo))
+    return first
 
 
 class NASBenchGraphSpace(SearchSpace):
@@ -46,6 +62,9 @@ class NASBenchGraphSpace(SearchSpace):
     """
 
     name = "nasbench-graph"
+    # the link [0, 0, 1, 2] makes two parallel chains that the graph alone does not tell
+    # apart: without node indices the VAE's encoder leaves out which op follows which
+    vae_encoder_positions = True
 
     def __init__(self, dataset: str | None = None, encoding: str = "categorical") -> None:
         super().__init__(encoding)
@@ -96,6 +115,27 @@ class NASBenchGraphSpace(SearchSpace):
         if all(op == "skip" for op in cell.ops[1:5]):
             return "all four ops are 'skip'; NAS-Bench-Graph has no such architecture"
         return None
+
+    def representative(self, cell: Cell) -> Cell:
+        """One cell per NAS-Bench-Graph record: of the cells with ``cell``'s :meth:`key`, the
+        first in the order link pattern, then ops (the package's lists). Cells the benchmark
+        treats as one architecture (parallel branches numbered the other way round, moved
+        ``skip`` ops) so reach the graph VAE in one numbering, which its encoder's node
+        indices then read the same way.
+
+        Example:
+            >>> space = NASBenchGraphSpace()
+            >>> a = space.from_params({"link": "0012", "op_1": "gin", "op_2": "gcn",
+            ...                        "op_3": "sage", "op_4": "fc"})
+            >>> b = space.from_params({"link": "0012", "op_1": "gcn", "op_2": "gin",
+            ...                        "op_3": "fc", "op_4": "sage"})
+            >>> space.representative(a) == space.representative(b) == b
+            True
+        """
+        require_cell(self, cell, "representative")
+        link, ops = self._link_ops(self._encode(cell))
+        code, first = _first_of_each_record(self.ops)[Arch(link, ops).valid_hash()]
+        return self._decode({"link": code, **{f"op_{i}": op for i, op in enumerate(first, 1)}})
 
     def decode_step(self, ops, preds):  # type: ignore[no-untyped-def]
         """Op node ``i`` reads one earlier node, chosen so the link pattern so far starts

@@ -100,7 +100,8 @@ class GraphVAESearch(ModelBasedStrategy):
         num_best: Best evaluated cells whose latents are started from (16).
         steps: Gradient steps ``L`` (10).
         step_size: Length ``η`` of each (normalised) gradient step (0.5).
-        config: Model sizes; its ``encoder`` is set from ``encoder``.
+        config: Model sizes; its ``encoder`` is set from ``encoder``, and an undecided
+            ``encoder_positions`` from the space (:meth:`~lso_sampler.models.graph_vae.GraphVAEConfig.for_space`).
         pretrain_steps: Query-free pretraining steps of 128 random cells (``None``: those
             of the shipped weights, which exist for every built-in space with ``dvae`` and
             for NAS-Bench-201 with every encoder, see
@@ -214,7 +215,7 @@ class GraphVAESearch(ModelBasedStrategy):
         if complexity is not None and not callable(complexity):
             raise TypeError(f"complexity: expected a callable cell -> float, got {type(complexity).__name__}")
         base = config or GraphVAEConfig()
-        self.config = dataclasses.replace(base, encoder=encoder, predictor=self.predictor_kind)
+        self.config = dataclasses.replace(base, encoder=encoder, predictor=self.predictor_kind).for_space(space)
         self.complexity = complexity
         self.complexity_weight = complexity_weight
         self.predictor_weight = predictor_weight

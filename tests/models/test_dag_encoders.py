@@ -50,3 +50,43 @@ def test_encoder_is_invariant_to_node_relabelling(name: str, space) -> None:
 def test_unknown_encoder_names_the_choices() -> None:
     with pytest.raises(ValueError, match="encoder: must be one of"):
         make_encoder("gcn", 5, 8)
+
+
+@pytest.mark.parametrize("name", ["dvae", "svge"])
+def test_index_embedding_tells_renumbered_nodes_apart(name: str) -> None:
+    """NAS-Bench-Graph's link [0, 0, 1, 2]: two chains off the input. Without node indices
+    the encoder sees the graph only, so the same cell with its chains numbered the other way
+    round encodes the same; with them (``max_nodes``) it encodes differently, and a cell
+    whose chains pair the ops otherwise differs as well."""
+    from lso_sampler.spaces import NASBenchGraphSpace
+
+    space = NASBenchGraphSpace()
+
+    def cell(a: str, b: str, c: str, d: str) -> Cell:
+        return space.from_params({"link": "0012", "op_1": a, "op_2": b, "op_3": c, "op_4": d})
+
+    cells = [cell("gin", "cheb", "graph", "fc"), cell("cheb", "gin", "fc", "graph"), cell("gin", "cheb", "fc", "graph")]
+    assert space.key(cells[0]) == space.key(cells[1]) != space.key(cells[2])
+    x, adj, mask = space.to_tensors(cells)
+    torch.manual_seed(0)
+    plain = make_encoder(name, len(space.node_types), 16)
+    torch.manual_seed(0)
+    indexed = make_encoder(name, len(space.node_types), 16, max_nodes=space.max_nodes)
+    with torch.no_grad():
+        h, g = plain(x, adj, mask), indexed(x, adj, mask)
+    torch.testing.assert_close(h[0], h[1], atol=1e-5, rtol=1e-4)
+    assert (g[0] - g[1]).abs().max() > 1e-3 and (g[0] - g[2]).abs().max() > 1e-3
+    if name == "dvae":  # the index embedding is made last: the other weights are the plain encoder's
+        assert all(torch.equal(v, indexed.state_dict()[k]) for k, v in plain.state_dict().items())
+
+
+def test_index_embedding_checks_its_size_and_encoder() -> None:
+    enc = make_encoder("dvae", 5, 8, max_nodes=3)
+    x = torch.eye(5)[torch.tensor([[0, 1, 2, 4]])]
+    adj = torch.triu(torch.ones(1, 4, 4), 1)
+    with pytest.raises(ValueError, match="at most 3"):
+        enc(x, adj, torch.ones(1, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="max_nodes: must be positive"):
+        make_encoder("dvae", 5, 8, max_nodes=0)
+    with pytest.raises(ValueError, match="encoder_positions: the gin encoder"):
+        make_encoder("gin", 5, 8, max_nodes=4)

@@ -32,3 +32,23 @@ def test_vae_state_dict_leaves_out_the_predictors() -> None:
     assert keys and not any(k.startswith(("perf.", "comp.")) for k in keys)
     other = GraphVAE(NASBench201Space(), GraphVAEConfig(latent_dim=8, hidden_dim=16, predictor="icnn"))
     other.load_state_dict(keys, strict=False)  # the same VAE serves both predictor kinds
+
+
+def test_encoder_positions_follow_the_space_unless_set() -> None:
+    from lso_sampler.spaces import NASBenchGraphSpace
+
+    graph, nb201 = NASBenchGraphSpace(), NASBench201Space()
+    assert GraphVAE(graph, GraphVAEConfig(latent_dim=4, hidden_dim=8)).encoder.pos.shape == (graph.max_nodes, 8)
+    assert GraphVAE(nb201, GraphVAEConfig(latent_dim=4, hidden_dim=8)).encoder.pos is None
+    assert GraphVAEConfig(encoder="gin").for_space(graph).encoder_positions is False
+    assert GraphVAEConfig(encoder_positions=False).for_space(graph).encoder_positions is False
+    on = GraphVAEConfig(encoder="svge", encoder_positions=True).for_space(nb201)
+    assert on.encoder_positions is True and on.vae_dict()["encoder_positions"] is True
+    # off, the field is left out of what names the weights (names from before it stay)
+    assert "encoder_positions" not in GraphVAEConfig().for_space(nb201).vae_dict()
+    with pytest.raises(ValueError, match="call config.for_space"):
+        GraphVAEConfig().vae_dict()
+    with pytest.raises(ValueError, match="encoder_positions: the gin encoder"):
+        GraphVAEConfig(encoder="gin", encoder_positions=True)
+    with pytest.raises(TypeError, match="encoder_positions: must be True, False or None"):
+        GraphVAEConfig(encoder_positions="yes")  # type: ignore[arg-type]

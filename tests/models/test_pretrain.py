@@ -34,7 +34,7 @@ SHIPPED_VAES = [(name, "dvae") for name in BUILTIN_SPACES] + [
 
 def _vae_name(space, config) -> str:
     steps, recipe = pretrain.default_vae_steps(space, config)
-    return pretrain.weights_name(f"gvae-{config.encoder}", space, config.vae_dict(), steps, recipe)
+    return pretrain.weights_name(f"gvae-{config.encoder}", space, config.for_space(space).vae_dict(), steps, recipe)
 
 
 def _shipped_files() -> set[str]:
@@ -69,7 +69,7 @@ def test_default_graph_vaes_are_shipped(space_name: str, encoder: str, no_pretra
     space = BUILTIN_SPACES[space_name]()
     config = GraphVAEConfig(encoder=encoder)
     assert inspect.signature(GraphVAESearch.__init__).parameters["pretrain_steps"].default is None
-    entry = pretrain.shipped_entry(f"gvae-{encoder}", space, config.vae_dict())
+    entry = pretrain.shipped_entry(f"gvae-{encoder}", space, config.for_space(space).vae_dict())
     assert entry is not None and entry["file"] == _vae_name(space, config)
     state = pretrain.load_or_pretrain_vae(space, config)
     missing, unexpected = GraphVAE(space, config).load_state_dict(state, strict=False)

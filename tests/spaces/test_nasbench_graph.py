@@ -90,3 +90,31 @@ def test_read_scores_gives_only_valid_cells_that_follow_the_scores() -> None:
     values = [space.to_params(c) for c in space.read_scores(types, edges, gen)]
     assert {v["link"] for v in values} == {"0111"}
     assert {(v["op_1"], v["op_2"], v["op_3"], v["op_4"]) for v in values} == {("skip", "skip", "skip", "gcn")}
+
+
+@pytest.mark.parametrize("dataset", [None, "proteins"])
+def test_representative_is_one_cell_per_record(dataset) -> None:
+    """The graph VAE's form of a cell: a cell of the space with the same key, the same for
+    every cell of one record (here all 24 numberings of four parallel branches), and its
+    own representative."""
+    import itertools
+
+    import numpy as np
+
+    space = NASBenchGraphSpace(dataset)
+    ops = [op for op in space.ops if op != "skip"][-4:]
+    assert len(set(ops)) == 4 and "skip" not in ops
+    branches = [
+        space.from_params({"link": "0000", **{f"op_{i}": op for i, op in enumerate(perm, 1)}})
+        for perm in itertools.permutations(ops)
+    ]
+    assert len({space.key(c) for c in branches}) == 1 and len(set(map(str, branches))) == 24
+    assert len({str(space.representative(c)) for c in branches}) == 1
+    rng = np.random.default_rng(0)
+    cells = [space.sample(rng) for _ in range(300)]
+    reps = [space.representative(c) for c in cells]
+    assert all(space.is_valid(r) and space.key(r) == space.key(c) for c, r in zip(cells, reps))
+    assert all(space.representative(r) == r for r in reps)
+    assert sum(r != c for r, c in zip(reps, cells)) > 50  # many cells have another numbering
+    with pytest.raises(TypeError, match="representative"):
+        space.representative("0012")  # type: ignore[arg-type]
