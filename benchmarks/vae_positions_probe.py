@@ -1,4 +1,4 @@
-"""Why the NAS-Bench-Graph graph VAE missed 99 %: the encoder's node indices and the cells' form.
+"""Why the NAS-Bench-Graph graph VAE fell short of 99 %: the encoder's node indices and the cells' form.
 
 Pretrains fresh D-VAE graph VAEs of one space with the shipped recipe (128 random cells per
 step, Adam 2e-3 halved every 4,000 steps, the held-out cells never drawn; pretraining seed

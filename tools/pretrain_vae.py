@@ -91,7 +91,7 @@ def prior_measures(model: GraphVAE, seen: set[str], n: int, seed: int = 0) -> di
 #: Cells per step of pretrain_vae (recipe 2).
 BATCH = inspect.signature(pretrain_vae).parameters["batch_size"].default
 #: Cells per pretraining step and whether held-out cells were excluded, per recipe.
-RECIPE_DRAWS = {"1": (32, False), "2": (BATCH, True), "3": (BATCH, True)}
+RECIPE_DRAWS = {"1": (32, False), "2": (BATCH, True), "3": (BATCH, True), "4": (BATCH, True)}
 
 
 def replay_keys(space, steps: int, recipe: str) -> tuple[set[str], int]:
@@ -154,6 +154,7 @@ def measure_shipped(item: str, args: argparse.Namespace) -> None:
         "file": weights_name(f"gvae-{encoder}", space, config.vae_dict(), steps, recipe),
         "kind": f"gvae-{encoder}",
         "space": name,
+        **({"encoder_positions": True} if config.encoder_positions else {}),
         "recipe": recipe,
         "steps": steps,
         "batch_size": RECIPE_DRAWS[recipe][0],
@@ -177,8 +178,10 @@ def table(out: Path) -> str:
             continue
         keys = ("reconstruction", "reconstruction_sampled", "prior_validity", "uniqueness", "novelty")
         pct = [f"{100 * e[k]:.2f}" for k in keys]
+        encoder = e["kind"].removeprefix("gvae-") + (", node indices" if e.get("encoder_positions") else "")
         lines.append(
-            f"| {e['space']} | {e['kind'].removeprefix('gvae-')} | {e['recipe']} | {e['steps']} x {e['batch_size']} "
+            f"| {e['space']} | {encoder} "
+            f"| {e['recipe']} | {e['steps']} x {e['batch_size']} "
             f"| {e.get('train_minutes', '–')} | " + " | ".join(pct) + " |"
         )
     return "\n".join(lines)
@@ -232,10 +235,11 @@ def train(item: str, args: argparse.Namespace) -> None:
     checkpoint: Path | None = args.checkpoint
     if checkpoint is not None and checkpoint.is_file():
         saved = torch.load(checkpoint, weights_only=True)
-        if (saved["item"], saved["recipe"]) != (item, RECIPES["gvae"]):
+        if (saved["item"], saved["recipe"], saved.get("config")) != (item, RECIPES["gvae"], config.vae_dict()):
             raise SystemExit(
-                f"--checkpoint: {checkpoint} continues {saved['item']} (recipe {saved['recipe']}), "
-                f"not {item} (recipe {RECIPES['gvae']}); name another file"
+                f"--checkpoint: {checkpoint} continues {saved['item']} (recipe {saved['recipe']}, "
+                f"config {saved.get('config')}), not {item} (recipe {RECIPES['gvae']}, config "
+                f"{config.vae_dict()}); name another file"
             )
         resume, curve, earlier_s = saved["state"], [tuple(c) for c in saved["curve"]], saved["train_seconds"]
         print(f"{item}: resuming from step {resume['step']} ({checkpoint})", flush=True)
@@ -251,7 +255,13 @@ def train(item: str, args: argparse.Namespace) -> None:
         assert checkpoint is not None
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
         tmp = checkpoint.with_suffix(".tmp")
-        saved = {"item": item, "recipe": RECIPES["gvae"], "state": snapshots.pop(), "curve": curve}
+        saved = {
+            "item": item,
+            "recipe": RECIPES["gvae"],
+            "config": config.vae_dict(),
+            "state": snapshots.pop(),
+            "curve": curve,
+        }
         torch.save({**saved, "train_seconds": earlier_s + time.perf_counter() - start}, tmp)
         os.replace(tmp, checkpoint)
 
@@ -294,6 +304,7 @@ def train(item: str, args: argparse.Namespace) -> None:
             "file": file,
             "kind": f"gvae-{encoder}",
             "space": name,
+            **({"encoder_positions": True} if config.encoder_positions else {}),
             "recipe": RECIPES["gvae"],
             "steps": steps,
             "batch_size": BATCH,

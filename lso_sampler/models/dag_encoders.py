@@ -46,14 +46,14 @@ class DAGGRUEncoder(nn.Module):
 
     Node ``v``'s state is ``h_v = GRU(x_v, A({h_u : u -> v}))`` (NGAE eq. 2): it is computed
     only once all its predecessors are, so one pass over the nodes in index order (a
-    topological order) suffices. The graph state is read at the sinks (the output node of
-    a single-output cell, as D-VAE's ``h_out``), so it does not depend on which
-    topological numbering the cell uses.
+    topological order) suffices. The graph state is D-VAE's gated sum over the states of
+    all the cell's nodes, so without node indices it does not depend on which topological
+    numbering the cell uses.
 
     With ``max_nodes``, each node's input also gets a learned embedding of its index (the
-    node's place in the cell's order), so nodes that the graph alone does not tell apart
-    (two parallel chains off the input) have distinct states, and a cell and the same cell
-    with such nodes swapped encode differently.
+    node's place in the cell's order). The encoding then depends on the numbering: the same
+    cell numbered two ways (two parallel chains off the input in either order) encodes two
+    ways, and which op follows which in those chains is read position by position.
 
     Args:
         num_types: Number of node types (one-hot input width).
@@ -117,7 +117,8 @@ class TwoSidedDAGEncoder(nn.Module):
         num_types: Number of node types.
         hidden_dim: Node state width of each pass (the output is twice as wide).
         max_nodes: Largest number of nodes, to embed node indices in each pass (as
-            :class:`DAGGRUEncoder`; the backward pass numbers the nodes from the last).
+            :class:`DAGGRUEncoder`; the backward pass numbers the padded slots from the last,
+            ``max_nodes - 1``).
 
     Example:
         >>> enc = TwoSidedDAGEncoder(num_types=7, hidden_dim=16)
@@ -197,8 +198,18 @@ class GINEncoder(nn.Module):
 
 
 def make_encoder(name: str, num_types: int, hidden_dim: int, max_nodes: int | None = None) -> nn.Module:
-    """The encoder called ``name`` (one of :data:`ENCODERS`); ``max_nodes`` adds the node
-    index embedding of the DAG-GRU encoders (``dvae``, ``svge``; GIN has none)."""
+    """The encoder called ``name`` (one of :data:`ENCODERS`).
+
+    Args:
+        name: ``"dvae"``, ``"svge"`` or ``"gin"``.
+        num_types: Number of node types.
+        hidden_dim: Node state width.
+        max_nodes: Adds the node index embedding of the DAG-GRU encoders (``dvae``,
+            ``svge``) for cells of up to that many nodes (``None``: none).
+
+    Raises:
+        ValueError: for an unknown ``name``, or ``max_nodes`` with ``gin`` (no node order).
+    """
     if name == "dvae":
         return DAGGRUEncoder(num_types, hidden_dim, max_nodes)
     if name == "svge":

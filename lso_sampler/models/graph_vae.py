@@ -38,7 +38,7 @@ class GraphVAEConfig:
             embedding of each node's index to its input, so that nodes the graph alone does
             not tell apart are encoded apart. ``None``: the space's
             :attr:`~lso_sampler.spaces.SearchSpace.vae_encoder_positions` (``True`` on
-            NAS-Bench-Graph only) for those encoders, ``False`` for ``gin``; the
+            NAS-Bench-Graph and NAS-Bench-101) for those encoders, ``False`` for ``gin``; the
             :class:`GraphVAE` resolves it with :meth:`for_space`.
     """
 
@@ -60,7 +60,7 @@ class GraphVAEConfig:
                 raise ValueError(f"{name}: must be positive, got {getattr(self, name)}")
         if self.beta < 0:
             raise ValueError(f"beta: must be non-negative, got {self.beta}")
-        if self.encoder_positions not in (None, True, False):
+        if self.encoder_positions is not None and not isinstance(self.encoder_positions, bool):
             raise TypeError(f"encoder_positions: must be True, False or None, got {self.encoder_positions!r}")
         if self.encoder_positions and self.encoder == "gin":
             raise ValueError("encoder_positions: the gin encoder has no node index embedding; use dvae or svge")
@@ -68,6 +68,15 @@ class GraphVAEConfig:
     def for_space(self, space: SearchSpace) -> GraphVAEConfig:
         """This config with :attr:`encoder_positions` decided for ``space`` (``None`` taken
         from the space for the DAG-GRU encoders, ``False`` for GIN).
+
+        The result carries the decision: to use a config with another space or encoder,
+        start from one whose ``encoder_positions`` is ``None``.
+
+        Args:
+            space: The space the VAE is for.
+
+        Returns:
+            ``self`` when :attr:`encoder_positions` is set, else a copy with it set.
 
         Example:
             >>> from lso_sampler.spaces import NASBench201Space, NASBenchGraphSpace

@@ -123,7 +123,8 @@ class SearchSpace(ABC):
     name: str = "space"
     #: Whether the graph VAE's DAG-GRU encoders (``dvae``, ``svge``) embed node indices
     #: in this space unless its config says otherwise
-    #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.encoder_positions`).
+    #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.encoder_positions`): on for the
+    #: spaces whose shipped weights were trained so (NAS-Bench-Graph, NAS-Bench-101).
     vae_encoder_positions: bool = False
 
     def __init__(self, encoding: str = "categorical") -> None:

@@ -30,6 +30,9 @@ class NASBench101Space(DAGSpace):
     """
 
     name = "nasbench101"
+    # the graph VAE's encoder reads node indices here: its pretraining plateaued near 74 %
+    # of the validation cells without them and passed 81 % by 5,000 steps with them
+    vae_encoder_positions = True
 
     def __init__(self, encoding: str = "categorical") -> None:
         super().__init__(7, OPS, max_edges=9, prune=True, encoding=encoding)

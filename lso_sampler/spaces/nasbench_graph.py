@@ -62,8 +62,8 @@ class NASBenchGraphSpace(SearchSpace):
     """
 
     name = "nasbench-graph"
-    # the link [0, 0, 1, 2] makes two parallel chains that the graph alone does not tell
-    # apart: without node indices the VAE's encoder leaves out which op follows which
+    # the link [0, 0, 1, 2] makes two parallel chains: without node indices the VAE's
+    # encoder barely separated a cell from the one with the chains' second ops swapped
     vae_encoder_positions = True
 
     def __init__(self, dataset: str | None = None, encoding: str = "categorical") -> None:
@@ -120,8 +120,18 @@ class NASBenchGraphSpace(SearchSpace):
         """One cell per NAS-Bench-Graph record: of the cells with ``cell``'s :meth:`key`, the
         first in the order link pattern, then ops (the package's lists). Cells the benchmark
         treats as one architecture (parallel branches numbered the other way round, moved
-        ``skip`` ops) so reach the graph VAE in one numbering, which its encoder's node
-        indices then read the same way.
+        ``skip`` ops) thus reach the graph VAE as one cell, numbered one way, so that its
+        encoder's node indices read them the same way.
+
+        Args:
+            cell: A valid cell of this space.
+
+        Returns:
+            The record's first cell (``cell`` itself when it is that cell).
+
+        Raises:
+            TypeError: if ``cell`` is not a :class:`~lso_sampler.cell.Cell`.
+            ValueError: if ``cell`` is not a valid cell of this space.
 
         Example:
             >>> space = NASBenchGraphSpace()
@@ -134,7 +144,10 @@ class NASBenchGraphSpace(SearchSpace):
         """
         require_cell(self, cell, "representative")
         link, ops = self._link_ops(self._encode(cell))
-        code, first = _first_of_each_record(self.ops)[Arch(link, ops).valid_hash()]
+        record = _first_of_each_record(self.ops).get(Arch(link, ops).valid_hash())
+        if record is None:
+            raise ValueError(f"cell: not a valid {self.name} cell ({self._check(cell) or 'no such record'})")
+        code, first = record
         return self._decode({"link": code, **{f"op_{i}": op for i, op in enumerate(first, 1)}})
 
     def decode_step(self, ops, preds):  # type: ignore[no-untyped-def]

@@ -104,7 +104,8 @@ class GraphVAESearch(ModelBasedStrategy):
             ``encoder_positions`` from the space (:meth:`~lso_sampler.models.graph_vae.GraphVAEConfig.for_space`).
         pretrain_steps: Query-free pretraining steps of 128 random cells (``None``: those
             of the shipped weights, which exist for every built-in space with ``dvae`` and
-            for NAS-Bench-201 with every encoder, see
+            for NAS-Bench-201 with every encoder, each with its default
+            ``encoder_positions``, see
             :func:`~lso_sampler.models.pretrain.default_vae_steps`; other spaces and
             encoders pretrain 4,000 steps once, at the first model-based iteration, and are
             cached in ``$LSO_SAMPLER_CACHE``; benchmarks/README.md says how long this takes).
@@ -252,7 +253,12 @@ class GraphVAESearch(ModelBasedStrategy):
                 self._pretrained = load_or_pretrain_vae(self.space, self.config, self.pretrain_steps)
         self._extra_dim = self.hyperparameters.dim if self.hyperparameters is not None else 0
         model = GraphVAE(self.space, self.config, extra_dim=self._extra_dim)
-        model.load_state_dict(self._pretrained, strict=False)
+        missing, unexpected = model.load_state_dict(self._pretrained, strict=False)
+        if unexpected or any(not k.startswith(("perf.", "comp.")) for k in missing):
+            raise RuntimeError(
+                f"pretrained VAE weights do not fit the model (missing {missing}, unexpected {unexpected}); "
+                "they were made for another config or package version: build a new sampler"
+            )
         return model
 
     def state_dict(self) -> dict[str, Any]:

@@ -56,8 +56,7 @@ def test_unknown_encoder_names_the_choices() -> None:
 def test_index_embedding_tells_renumbered_nodes_apart(name: str) -> None:
     """NAS-Bench-Graph's link [0, 0, 1, 2]: two chains off the input. Without node indices
     the encoder sees the graph only, so the same cell with its chains numbered the other way
-    round encodes the same; with them (``max_nodes``) it encodes differently, and a cell
-    whose chains pair the ops otherwise differs as well."""
+    round encodes the same; with them (``max_nodes``) it encodes differently."""
     from lso_sampler.spaces import NASBenchGraphSpace
 
     space = NASBenchGraphSpace()
@@ -65,8 +64,8 @@ def test_index_embedding_tells_renumbered_nodes_apart(name: str) -> None:
     def cell(a: str, b: str, c: str, d: str) -> Cell:
         return space.from_params({"link": "0012", "op_1": a, "op_2": b, "op_3": c, "op_4": d})
 
-    cells = [cell("gin", "cheb", "graph", "fc"), cell("cheb", "gin", "fc", "graph"), cell("gin", "cheb", "fc", "graph")]
-    assert space.key(cells[0]) == space.key(cells[1]) != space.key(cells[2])
+    cells = [cell("gin", "cheb", "graph", "fc"), cell("cheb", "gin", "fc", "graph")]
+    assert space.key(cells[0]) == space.key(cells[1]) and cells[0] != cells[1]
     x, adj, mask = space.to_tensors(cells)
     torch.manual_seed(0)
     plain = make_encoder(name, len(space.node_types), 16)
@@ -75,7 +74,7 @@ def test_index_embedding_tells_renumbered_nodes_apart(name: str) -> None:
     with torch.no_grad():
         h, g = plain(x, adj, mask), indexed(x, adj, mask)
     torch.testing.assert_close(h[0], h[1], atol=1e-5, rtol=1e-4)
-    assert (g[0] - g[1]).abs().max() > 1e-3 and (g[0] - g[2]).abs().max() > 1e-3
+    assert (g[0] - g[1]).abs().max() > 1e-3
     if name == "dvae":  # the index embedding is made last: the other weights are the plain encoder's
         assert all(torch.equal(v, indexed.state_dict()[k]) for k, v in plain.state_dict().items())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -50,5 +51,27 @@ def test_encoder_positions_follow_the_space_unless_set() -> None:
         GraphVAEConfig().vae_dict()
     with pytest.raises(ValueError, match="encoder_positions: the gin encoder"):
         GraphVAEConfig(encoder="gin", encoder_positions=True)
-    with pytest.raises(TypeError, match="encoder_positions: must be True, False or None"):
-        GraphVAEConfig(encoder_positions="yes")  # type: ignore[arg-type]
+    for wrong in ("yes", 1, np.bool_(True)):
+        with pytest.raises(TypeError, match="encoder_positions: must be True, False or None"):
+            GraphVAEConfig(encoder_positions=wrong)  # type: ignore[arg-type]
+
+
+def test_graph_vae_encodes_one_record_the_same_whatever_its_numbering() -> None:
+    """On NAS-Bench-Graph the encoder reads node indices, and the VAE encodes each cell's
+    representative (its record's first cell): two numberings of one architecture get one
+    latent, two architectures two."""
+    from lso_sampler.spaces import NASBenchGraphSpace
+
+    space = NASBenchGraphSpace()
+
+    def cell(a: str, b: str, c: str, d: str):
+        return space.from_params({"link": "0012", "op_1": a, "op_2": b, "op_3": c, "op_4": d})
+
+    torch.manual_seed(0)
+    vae = GraphVAE(space, GraphVAEConfig(latent_dim=4, hidden_dim=8))
+    with torch.no_grad():
+        mu, _ = vae.encode_cells(
+            [cell("gin", "cheb", "graph", "fc"), cell("cheb", "gin", "fc", "graph"), cell("gin", "cheb", "fc", "graph")]
+        )
+    torch.testing.assert_close(mu[0], mu[1])
+    assert (mu[0] - mu[2]).abs().max() > 1e-3

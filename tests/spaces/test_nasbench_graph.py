@@ -118,3 +118,6 @@ def test_representative_is_one_cell_per_record(dataset) -> None:
     assert sum(r != c for r, c in zip(reps, cells)) > 50  # many cells have another numbering
     with pytest.raises(TypeError, match="representative"):
         space.representative("0012")  # type: ignore[arg-type]
+    all_skip = Cell.from_edges(["input", *["skip"] * 4, "output"], [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)])
+    with pytest.raises(ValueError, match="not a valid nasbench-graph cell.*skip"):
+        space.representative(all_skip)

@@ -220,3 +220,17 @@ def test_stall_handling_is_off_with_two_objectives_or_constraints() -> None:
     assert search._stalled_incumbent(history[:11]) is None  # 7 results after the best
     assert search._stalled_incumbent([Observation(o.cell, o.key, (o.value, -o.value)) for o in history]) is None
     assert search._stalled_incumbent([Observation(o.cell, o.key, o.values, (0.0,)) for o in history]) is None
+
+
+def test_weights_that_do_not_fit_the_model_are_refused() -> None:
+    """Pretrained weights without the encoder's node index embedding (made before
+    NAS-Bench-Graph's VAE had one) are not loaded into a model that has it, which would
+    leave the embedding random."""
+    from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
+
+    space = NASBenchGraphSpace()
+    strategy = GraphVAESearch(space, 0)
+    plain = GraphVAE(space, GraphVAEConfig(encoder_positions=False)).vae_state_dict()
+    strategy._pretrained = plain
+    with pytest.raises(RuntimeError, match="do not fit the model"):
+        strategy.fresh_model()
