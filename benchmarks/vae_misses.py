@@ -37,7 +37,7 @@ def main() -> None:
         raise SystemExit(f"model: {args.model} has no shipped weights (tools/pretrain_vae.py makes them)")
     torch.set_num_threads(1)
     model = GraphVAE(space, config)
-    model.load_state_dict(load_or_pretrain_vae(space, config), strict=False)
+    model.load_vae_state_dict(load_or_pretrain_vae(space, config))
     model.eval()
     held = holdout_cells(space)
     held_keys = {space.key(c) for c in held}

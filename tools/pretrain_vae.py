@@ -52,7 +52,6 @@ from lso_sampler.models.pretrain import (
     load_or_pretrain_vae,
     pretrain_vae,
     vae_pretrained_name,
-    weights_name,
 )
 from lso_sampler.spaces import BUILTIN_SPACES
 
@@ -139,7 +138,7 @@ def measure_shipped(item: str, args: argparse.Namespace) -> None:
     config = GraphVAEConfig(encoder=encoder).for_space(space)
     steps, recipe = default_vae_steps(space, config)
     model = GraphVAE(space, config)
-    model.load_state_dict(load_or_pretrain_vae(space, config), strict=False)
+    model.load_vae_state_dict(load_or_pretrain_vae(space, config))
     model.eval()
     test = holdout_cells(space)[VALIDATION_SIZE:]
     seen, leaked = replay_keys(space, steps, recipe)
@@ -151,7 +150,7 @@ def measure_shipped(item: str, args: argparse.Namespace) -> None:
         "held_out_cells_trained_on": leaked,
     }
     entry = {
-        "file": weights_name(f"gvae-{encoder}", space, config.vae_dict(), steps, recipe),
+        "file": vae_pretrained_name(space, config, steps, recipe),
         "kind": f"gvae-{encoder}",
         "space": name,
         **({"encoder_positions": True} if config.encoder_positions else {}),

@@ -216,6 +216,6 @@ def make_encoder(name: str, num_types: int, hidden_dim: int, max_nodes: int | No
         return TwoSidedDAGEncoder(num_types, hidden_dim, max_nodes)
     if name == "gin":
         if max_nodes is not None:
-            raise ValueError("encoder_positions: the gin encoder has no node index embedding; use dvae or svge")
+            raise ValueError("max_nodes: the gin encoder has no node index embedding; use dvae or svge")
         return GINEncoder(num_types, hidden_dim)
     raise ValueError(f"encoder: must be one of {list(ENCODERS)}, got {name!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -161,6 +161,24 @@ class GraphVAE(nn.Module):
     def vae_state_dict(self) -> dict[str, torch.Tensor]:
         """Weights of encoder and decoder only (what query-free pretraining learns)."""
         return {k: v for k, v in self.state_dict().items() if not k.startswith(("perf.", "comp."))}
+
+    def load_vae_state_dict(self, state: Mapping[str, torch.Tensor]) -> None:
+        """Load encoder and decoder weights (what :meth:`vae_state_dict` gives); the
+        predictors keep their own.
+
+        Args:
+            state: Encoder and decoder weights of a VAE with this config.
+
+        Raises:
+            RuntimeError: if ``state`` lacks a weight of the encoder or decoder, or holds one
+                this VAE does not have (weights made for another config or package version).
+        """
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        if unexpected or any(not k.startswith(("perf.", "comp.")) for k in missing):
+            raise RuntimeError(
+                f"pretrained VAE weights do not fit the model (missing {missing}, unexpected {unexpected}); "
+                "they were made for another config or package version: build a new sampler"
+            )
 
     # -- data -----------------------------------------------------------------------------
     def tensors(self, cells: Sequence[Cell]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -143,8 +143,7 @@ class NASBenchGraphSpace(SearchSpace):
             True
         """
         require_cell(self, cell, "representative")
-        link, ops = self._link_ops(self._encode(cell))
-        record = _first_of_each_record(self.ops).get(Arch(link, ops).valid_hash())
+        record = _first_of_each_record(self.ops).get(self.record_key(cell))
         if record is None:
             raise ValueError(f"cell: not a valid {self.name} cell ({self._check(cell) or 'no such record'})")
         code, first = record

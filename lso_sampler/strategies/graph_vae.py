@@ -253,12 +253,7 @@ class GraphVAESearch(ModelBasedStrategy):
                 self._pretrained = load_or_pretrain_vae(self.space, self.config, self.pretrain_steps)
         self._extra_dim = self.hyperparameters.dim if self.hyperparameters is not None else 0
         model = GraphVAE(self.space, self.config, extra_dim=self._extra_dim)
-        missing, unexpected = model.load_state_dict(self._pretrained, strict=False)
-        if unexpected or any(not k.startswith(("perf.", "comp.")) for k in missing):
-            raise RuntimeError(
-                f"pretrained VAE weights do not fit the model (missing {missing}, unexpected {unexpected}); "
-                "they were made for another config or package version: build a new sampler"
-            )
+        model.load_vae_state_dict(self._pretrained)
         return model
 
     def state_dict(self) -> dict[str, Any]:

@@ -87,5 +87,5 @@ def test_index_embedding_checks_its_size_and_encoder() -> None:
         enc(x, adj, torch.ones(1, 4, dtype=torch.bool))
     with pytest.raises(ValueError, match="max_nodes: must be positive"):
         make_encoder("dvae", 5, 8, max_nodes=0)
-    with pytest.raises(ValueError, match="encoder_positions: the gin encoder"):
+    with pytest.raises(ValueError, match="max_nodes: the gin encoder"):
         make_encoder("gin", 5, 8, max_nodes=4)

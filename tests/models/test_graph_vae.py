@@ -75,3 +75,18 @@ def test_graph_vae_encodes_one_record_the_same_whatever_its_numbering() -> None:
         )
     torch.testing.assert_close(mu[0], mu[1])
     assert (mu[0] - mu[2]).abs().max() > 1e-3
+
+
+def test_load_vae_state_dict_takes_a_vaes_weights_and_refuses_others() -> None:
+    torch.manual_seed(0)
+    source = GraphVAE(NASBench201Space(), GraphVAEConfig(latent_dim=8, hidden_dim=16))
+    target = GraphVAE(NASBench201Space(), GraphVAEConfig(latent_dim=8, hidden_dim=16, predictor="icnn"))
+    perf = {k: v.clone() for k, v in target.state_dict().items() if k.startswith("perf.")}
+    target.load_vae_state_dict(source.vae_state_dict())
+    assert all(torch.equal(v, target.state_dict()[k]) for k, v in source.vae_state_dict().items())
+    assert all(torch.equal(v, target.state_dict()[k]) for k, v in perf.items())  # predictors kept
+    with_positions = GraphVAE(NASBench201Space(), GraphVAEConfig(latent_dim=8, hidden_dim=16, encoder_positions=True))
+    with pytest.raises(RuntimeError, match="do not fit the model.*unexpected \\['encoder.pos'\\]"):
+        target.load_vae_state_dict(with_positions.vae_state_dict())
+    with pytest.raises(RuntimeError, match="do not fit the model.*missing \\['encoder.pos', 'perf"):
+        with_positions.load_vae_state_dict(source.vae_state_dict())
