@@ -522,9 +522,28 @@ class ModelBasedStrategy(Strategy):
         return {"model": None if self.model is None else self.model.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the last fitted model, if the state holds one.
+
+        Every proposal round fits a fresh model from the history, so the saved model only
+        serves inspection (:attr:`model`): one that no longer fits this version's model
+        (a state saved before the model gained or changed weights) is dropped with a
+        warning, and the search goes on as it would have.
+        """
+        self.model = None
         if state.get("model") is not None:
             model = self.new_model()
-            model.load_state_dict(state["model"])
+            try:
+                model.load_state_dict(state["model"])
+            except RuntimeError as exc:
+                first = str(exc).strip().splitlines()[:3]
+                warnings.warn(
+                    f"state: the saved {type(self).__name__} model does not fit this version's model "
+                    f"({' '.join(line.strip() for line in first)}); it is dropped, and the next "
+                    "proposal round fits a fresh one from the history, as every round does",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                return
             self.model = model
 
 

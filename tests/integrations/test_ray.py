@@ -95,6 +95,25 @@ def test_save_and_restore_continue_exactly(name: str, tmp_path: Path) -> None:
     assert len(b.history) == 19
 
 
+def test_a_checkpoint_whose_model_no_longer_fits_restores_and_continues_exactly(tmp_path: Path) -> None:
+    """A checkpoint saved before the model changed shape (the graph VAE's encoder gained node
+    indices on NAS-Bench-Graph): the saved model is dropped with a warning, nothing the
+    search recorded is, and the search goes on as the original does."""
+    import pickle
+
+    a = _cheap("graph-vae", metric="acc", mode="max", seed=3)
+    _drive(a, 10)
+    state = a.get_state()
+    model = dict(state["strategy"]["model"])
+    del model[next(k for k in model if k.startswith("encoder."))]
+    (tmp_path / "old.pkl").write_bytes(pickle.dumps({**state, "strategy": {**state["strategy"], "model": model}}))
+    b = _cheap("graph-vae", seed=99)
+    with pytest.warns(UserWarning, match="state: the saved GraphVAESearch model does not fit"):
+        b.restore(str(tmp_path / "old.pkl"))
+    assert [o.key for o in b.history] == [o.key for o in a.history]
+    assert _drive(a, 8, prefix="u") == _drive(b, 8, prefix="u")
+
+
 def test_same_seed_same_search_in_one_process() -> None:
     runs = [_drive(_cheap("agnet", metric="acc", mode="max", seed=5), 12) for _ in range(2)]
     assert runs[0] == runs[1]

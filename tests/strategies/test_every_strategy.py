@@ -74,3 +74,30 @@ def test_state_round_trip(method: str, space_id: str) -> None:
     fresh = cheap_strategy(method, space, seed=1)
     fresh.load_state_dict(state)
     assert _same(fresh.state_dict(), state)
+
+
+MODEL_CASES = [(m, s) for m, s in CASES if get_method(m).model_based]
+
+
+@pytest.mark.parametrize(("method", "space_id"), MODEL_CASES)
+def test_a_saved_model_that_no_longer_fits_is_dropped_and_the_search_goes_on(method: str, space_id: str) -> None:
+    """A state saved by an older version whose model had other weights (e.g. the graph
+    VAE's encoder before it gained node indices) restores: the model is dropped with a
+    warning, and the next proposals are those the original search makes."""
+    space = SPACES[space_id]
+    strategy = cheap_strategy(method, space, seed=1)
+    history = _history(space, max(getattr(strategy, "n_startup_trials", 4), 6) + 2)
+    strategy.propose(history, [], 2)
+    state = strategy.state_dict()
+    model_state = dict(state["model"])
+    dropped = next(iter(model_state))
+    del model_state[dropped]
+    model_state["no_longer_there.weight"] = model_state[next(iter(model_state))]
+    fresh = cheap_strategy(method, space, seed=1)
+    fresh.rng.bit_generator.state = strategy.rng.bit_generator.state
+    with pytest.warns(UserWarning, match=r"state: the saved .* model does not fit .*" + dropped.split(".")[0]):
+        fresh.load_state_dict({**state, "model": model_state})
+    assert fresh.model is None
+    more = _history(space, len(history) + 3, seed=5)
+    expected = [space.key(c) for c in strategy.propose(more, [], 2)]
+    assert [space.key(c) for c in fresh.propose(more, [], 2)] == expected
