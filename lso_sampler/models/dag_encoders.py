@@ -31,16 +31,6 @@ class GatedAggregate(nn.Module):
         return (weights.unsqueeze(-1) * torch.sigmoid(self.gate(h)) * self.map(h)).sum(1)
 
 
-def _sinks(adj: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``[B, n]`` float: real nodes without successors."""
-    return (mask & (adj.sum(2) == 0)).float()
-
-
-def _sources(adj: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``[B, n]`` float: real nodes without predecessors."""
-    return (mask & (adj.sum(1) == 0)).float()
-
-
 class DAGGRUEncoder(nn.Module):
     """D-VAE / NGAE encoder: asynchronous message passing in topological order.
 
