@@ -70,6 +70,15 @@ Levers:
   takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
   first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
   trained as long as those of a history of 56 results.
+- ``climb`` (``agnet_climb``, ``graph_vae_climb``, ``convex_climb``): beside the one-edit
+  neighbours of the ``local_candidates`` best cells, a hill-climb on the model from each of
+  them: two more steps, each to the not yet evaluated neighbour the model rates best, whose
+  whole one-edit neighbourhood joins the candidates (cells up to three edits from the
+  incumbents, in the direction the model climbs). One objective, no hyperparameters.
+- ``quota`` (``graph_vae_quota``, ``convex_quota``): half of each graph-VAE / CR-LSO round
+  (rounded up) goes to the incumbents' one-edit neighbours the model rates best, the rest to
+  the ascent's decodes it rates best (the default ranks both together, and CR-LSO's first
+  rounds take almost only decodes). One objective.
 """
 
 from __future__ import annotations
@@ -90,7 +99,14 @@ from lso_sampler.models.agnet import weights_from_ranks
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch
-from lso_sampler.strategies.base import Observation, edit_distance, history_arrays, incumbent_neighbours
+from lso_sampler.strategies.base import (
+    Observation,
+    best_observations,
+    edit_distance,
+    history_arrays,
+    incumbent_neighbours,
+    neighbours,
+)
 
 
 def growing_round(history: Sequence[Observation], n: int, num_init: int, pending: int) -> int:
@@ -827,3 +843,146 @@ class RestartLocalAGNet(AGNet):
 def agnet_restart_local(space: SearchSpace, seed: int) -> LSOSampler:
     """AG-Net whose restart keeps the neighbours of the best cells away from the local optimum."""
     return LSOSampler(space, RestartLocalAGNet(space, seed), seed=seed)
+
+
+class ClimbAGNet(AGNet):
+    """AG-Net whose candidates also hold a climb on its surrogate from the best cells."""
+
+    climb_steps = 2  # steps past the first neighbourhood: cells up to 1 + climb_steps edits away
+
+    def _candidates(self, model, history, taken, local):  # type: ignore[no-untyped-def]
+        candidates = super()._candidates(model, history, taken, local)
+        if model.heads != 1 or model.extra_dim or self._restart_from(history) is not None or not local:
+            return candidates
+        seen = set(taken) | {self.space.key(c) for c in candidates}
+        return candidates + _climb(
+            self.space, history, local, self.climb_steps, seen, lambda cells: _by_surrogate(model, cells)[0]
+        )
+
+
+def _by_surrogate(model, cells):  # type: ignore[no-untyped-def]
+    with torch.no_grad():
+        pred = model.predict_vectors(model.cell_vectors(cells)).numpy()
+    return [cells[int(i)] for i in np.argsort(-pred, kind="stable")]
+
+
+def _climb(space, history, local, steps, seen, best_of):  # type: ignore[no-untyped-def]
+    """From each of the ``local`` best evaluated cells, ``steps + 1`` moves to the
+    neighbour ``best_of`` picks (among those not evaluated); every new neighbour met on the
+    way is returned (and added to ``seen``)."""
+    evaluated = {o.key for o in history}
+    out = []
+    for source in best_observations(history, local):
+        current = source.cell
+        for _ in range(steps + 1):
+            cells = [c for c in neighbours(space, current) if space.key(c) not in evaluated]
+            if not cells:
+                break
+            current = best_of(cells)
+            for c in cells:
+                k = space.key(c)
+                if k not in seen:
+                    seen.add(k)
+                    out.append(c)
+    return out
+
+
+def agnet_climb(space: SearchSpace, seed: int) -> LSOSampler:
+    """AG-Net (its defaults) with the climb on its surrogate among the candidates."""
+    return LSOSampler(space, ClimbAGNet(space, seed), seed=seed)
+
+
+class _ClimbVAE:
+    """Graph VAE / CR-LSO: the incumbents' one-edit neighbours, then a climb on ``f``."""
+
+    climb_steps = 2
+
+    def _select_decodes(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+        self._climb_model = model
+        return super()._select_decodes(model, history, taken, n)  # type: ignore[misc]
+
+    def _add_neighbours(self, history, exclude, found):  # type: ignore[no-untyped-def]
+        super()._add_neighbours(history, exclude, found)  # type: ignore[misc]
+        if not self.local_candidates or not history or self._extra_dim or self._num_objectives != 1:
+            return
+        seen = set(exclude) | set(found)
+
+        def best_of(cells):  # type: ignore[no-untyped-def]
+            return self.rank(self._climb_model, cells)[0]
+
+        for c in _climb(self.space, history, self.local_candidates, self.climb_steps, seen, best_of):
+            found[self.space.key(c)] = c
+
+
+class ClimbGraphVAE(_ClimbVAE, GraphVAESearch):
+    """The graph VAE (its defaults) with the climb among its candidates."""
+
+
+class ClimbConvex(_ClimbVAE, ConvexLSO):
+    """CR-LSO (its defaults) with the climb among its candidates."""
+
+
+def graph_vae_climb(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE with the climb on ``f`` among its candidates."""
+    return LSOSampler(space, ClimbGraphVAE(space, seed), seed=seed)
+
+
+def convex_climb(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO with the climb on ``f`` among its candidates."""
+    return LSOSampler(space, ClimbConvex(space, seed), seed=seed)
+
+
+class _Quota:
+    """Half of each round (rounded up) from the incumbents' one-edit neighbours, the rest
+    from the ascent's decodes, each part the model's best; in the model's order."""
+
+    neighbour_share = 0.5
+
+    def ascend(self, model, z, exclude):  # type: ignore[no-untyped-def]
+        found = super().ascend(model, z, exclude)  # type: ignore[misc]
+        self._decode_keys = set(found)
+        return found
+
+    def _select_decodes(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+        self._in_select, self._round_n, self._decode_keys = True, n, None
+        try:
+            return super()._select_decodes(model, history, taken, n)  # type: ignore[misc]
+        finally:
+            self._in_select = False
+
+    def rank(self, model, cells):  # type: ignore[no-untyped-def]
+        ordered = super().rank(model, cells)  # type: ignore[misc]
+        keys = getattr(self, "_decode_keys", None)
+        if not getattr(self, "_in_select", False) or keys is None or self._num_objectives != 1:
+            return ordered
+        n = self._round_n
+        key = self.space.key
+        near = [c for c in ordered if key(c) not in keys]
+        decodes = [c for c in ordered if key(c) in keys]
+        k = min(len(near), math.ceil(self.neighbour_share * n))
+        head = near[:k] + decodes[: n - k]
+        if len(head) < n:
+            have = {key(c) for c in head}
+            head += [c for c in ordered if key(c) not in have][: n - len(head)]
+        pos = {key(c): i for i, c in enumerate(ordered)}
+        head.sort(key=lambda c: pos[key(c)])
+        have = {key(c) for c in head}
+        return head + [c for c in ordered if key(c) not in have]
+
+
+class QuotaGraphVAE(_Quota, GraphVAESearch):
+    """The graph VAE (its defaults) with half of each round from the incumbents' neighbours."""
+
+
+class QuotaConvex(_Quota, ConvexLSO):
+    """CR-LSO (its defaults) with half of each round from the incumbents' neighbours."""
+
+
+def graph_vae_quota(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE with the neighbour quota."""
+    return LSOSampler(space, QuotaGraphVAE(space, seed), seed=seed)
+
+
+def convex_quota(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO with the neighbour quota."""
+    return LSOSampler(space, QuotaConvex(space, seed), seed=seed)

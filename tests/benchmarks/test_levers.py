@@ -114,3 +114,47 @@ def test_graph_vae_restart_leaves_a_verified_local_optimum() -> None:
         assert start.shape == (restart.num_prior + restart.num_best, model.latent_dim)
         cells = restart.propose(done, [], 4)
         assert len(cells) == 4 and not {space.key(c) for c in cells} & {o.key for o in done}
+
+
+def test_the_climb_goes_up_to_three_edits_from_each_incumbent_along_the_model() -> None:
+    from benchmarks.levers import _climb
+
+    space = NASBench201Space()
+    history = _history(space, [1.0, 5.0, 2.0])
+    source = history[1]
+    seen = {o.key for o in history}
+    # a model that likes 'nor_conv_3x3': the climb replaces one more edge by it each step
+    score = lambda c: c.ops.count("nor_conv_3x3")  # noqa: E731
+    out = _climb(space, history, 1, 2, seen, lambda cells: max(cells, key=score))
+    keys = [space.key(c) for c in out]
+    assert len(keys) == len(set(keys)) and not set(keys) & {o.key for o in history}
+    assert set(keys) <= seen  # what it returns is marked as seen
+    dist = [_distance(space, source, Observation(c, space.key(c), (0.0,))) for c in out]
+    assert set(dist) == {1, 2, 3}
+    first = {space.key(c) for c in neighbours(space, source.cell)} - {o.key for o in history}
+    assert first <= set(keys)  # the whole first neighbourhood, then the climb's
+    assert max(score(c) for c in out) == min(6, score(source.cell) + 3)  # three moves uphill
+
+
+def test_the_quota_takes_half_the_round_from_the_neighbours_in_the_models_order() -> None:
+    from benchmarks.levers import _Quota
+
+    space = NASBench201Space()
+    cells = [o.cell for o in _history(space, [0.0] * 10)]
+
+    class Ranked:
+        def rank(self, model, cells):  # type: ignore[no-untyped-def]
+            return list(cells)  # the model's order: as given
+
+    class Q(_Quota, Ranked):
+        pass
+
+    q = Q()
+    q.space, q._num_objectives = space, 1
+    q._in_select, q._round_n = True, 4
+    q._decode_keys = {space.key(c) for c in cells[:8]}  # the last two are neighbours
+    got = [space.key(c) for c in q.rank(None, cells)]
+    want = [space.key(cells[i]) for i in (0, 1, 8, 9)]
+    assert got[:4] == want and sorted(got) == sorted(space.key(c) for c in cells)
+    q._in_select = False  # outside a round's selection: the model's order alone
+    assert [space.key(c) for c in q.rank(None, cells)] == [space.key(c) for c in cells]
