@@ -65,7 +65,10 @@ Levers:
   one-edit neighbours first; after a verified local optimum, a restart: the ascent from prior
   samples alone, no neighbour candidates, and the cells within 2 edits of it ranked last in
   the predictor's targets. ``graph_vae_no_restart``: the first part alone, now the graph
-  VAE's default ``stall_patience=16``; ``graph_vae_no_stall``: the former default.
+  VAE's default ``stall_patience=16``; ``graph_vae_no_stall``: the former default;
+  ``convex_no_restart``: CR-LSO with the same option.
+- ``ascent step cap`` (``convex_step_cap``): CR-LSO doubles a point's step length after every
+  decode that is not new, without a limit; here the doubling stops at a step of 1.
 - ``min steps`` (``graph_vae_min_steps``, ``convex_min_steps``): every fit of the graph VAE
   takes at least 100 training steps (the default ``epochs`` x batches gives 30 steps on the
   first 16 results, 60 on 32, 90 on 48), so the fresh predictors of the early rounds are
@@ -824,6 +827,11 @@ def convex_stall(space: SearchSpace, seed: int) -> LSOSampler:
     return LSOSampler(space, _with_restart(ConvexLSO)(space, seed, stall_patience=16), seed=seed)
 
 
+def convex_no_restart(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO with the library's ``stall_patience=16`` (no restart), the graph VAE's default."""
+    return LSOSampler(space, ConvexLSO(space, seed, stall_patience=16), seed=seed)
+
+
 class RestartLocalAGNet(AGNet):
     """AG-Net (``stall_patience=32``) whose restart keeps a local search beside the
     generated candidates: the one-edit neighbours of the ``local_candidates`` best evaluated
@@ -986,3 +994,25 @@ def graph_vae_quota(space: SearchSpace, seed: int) -> LSOSampler:
 def convex_quota(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO with the neighbour quota."""
     return LSOSampler(space, QuotaConvex(space, seed), seed=seed)
+
+
+class StepCapConvex(ConvexLSO):
+    """CR-LSO whose step doubling stops at ``max_step`` (the default doubles a point's step
+    after every decode that is not new, without a limit: 0.25 x 2^10 after ten)."""
+
+    max_step = 1.0
+
+    def ascend(self, model, z, exclude):  # type: ignore[no-untyped-def]
+        found: dict = {}
+        eta = torch.full((z.shape[0], 1), self.step_size)
+        self._collect(model, z, exclude, found)
+        for _ in range(self.steps):
+            z = self._step(model, z, eta)
+            new = self._collect(model, z, exclude, found)
+            eta = torch.where(torch.tensor(new).unsqueeze(1), eta, (eta * 2.0).clamp_max(self.max_step))
+        return found
+
+
+def convex_step_cap(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO with its step doubling capped at 1."""
+    return LSOSampler(space, StepCapConvex(space, seed), seed=seed)
