@@ -940,16 +940,21 @@ def convex_climb(space: SearchSpace, seed: int) -> LSOSampler:
     return LSOSampler(space, ClimbConvex(space, seed), seed=seed)
 
 
-class _Quota:
-    """Half of each round (rounded up) from the incumbents' one-edit neighbours, the rest
-    from the ascent's decodes, each part the model's best; in the model's order."""
-
-    neighbour_share = 0.5
+class DecodeKeys:
+    """Graph VAE / CR-LSO mixin: ``_decode_keys`` holds the keys of the last ascent's new
+    decodes, so a round can tell its decodes from the incumbents' neighbours."""
 
     def ascend(self, model, z, exclude):  # type: ignore[no-untyped-def]
         found = super().ascend(model, z, exclude)  # type: ignore[misc]
         self._decode_keys = set(found)
         return found
+
+
+class _Quota(DecodeKeys):
+    """Half of each round (rounded up) from the incumbents' one-edit neighbours, the rest
+    from the ascent's decodes, each part the model's best; in the model's order."""
+
+    neighbour_share = 0.5
 
     def _select_decodes(self, model, history, taken, n):  # type: ignore[no-untyped-def]
         self._in_select, self._round_n, self._decode_keys = True, n, None
@@ -1002,15 +1007,9 @@ class StepCapConvex(ConvexLSO):
 
     max_step = 1.0
 
-    def ascend(self, model, z, exclude):  # type: ignore[no-untyped-def]
-        found: dict = {}
-        eta = torch.full((z.shape[0], 1), self.step_size)
-        self._collect(model, z, exclude, found)
-        for _ in range(self.steps):
-            z = self._step(model, z, eta)
-            new = self._collect(model, z, exclude, found)
-            eta = torch.where(torch.tensor(new).unsqueeze(1), eta, (eta * 2.0).clamp_max(self.max_step))
-        return found
+    def _step(self, model, z, eta):  # type: ignore[no-untyped-def]
+        # the step lengths only grow, so capping each step caps the doubling
+        return super()._step(model, z, torch.as_tensor(eta).clamp_max(self.max_step))
 
 
 def convex_step_cap(space: SearchSpace, seed: int) -> LSOSampler:

@@ -23,6 +23,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from benchmarks.levers import DecodeKeys
 from lso_sampler.compare.registry import plugin_entry
 from lso_sampler.compare.running import run_one
 from lso_sampler.integrations.optuna import LSOSampler
@@ -33,13 +34,8 @@ from lso_sampler.strategies import ConvexLSO, GraphVAESearch
 ROUNDS: dict[tuple[str, int, int], list[tuple[str, bool]]] = {}
 
 
-class _Recorded:
+class _Recorded(DecodeKeys):
     """Records, per model round, which proposed cells were decodes."""
-
-    def ascend(self, model, z, exclude):  # type: ignore[no-untyped-def]
-        found = super().ascend(model, z, exclude)  # type: ignore[misc]
-        self._decode_keys = set(found)
-        return found
 
     def _select_decodes(self, model, history, taken, n):  # type: ignore[no-untyped-def]
         self._decode_keys = set()

@@ -160,23 +160,23 @@ def test_the_quota_takes_half_the_round_from_the_neighbours_in_the_models_order(
     assert [space.key(c) for c in q.rank(None, cells)] == [space.key(c) for c in cells]
 
 
-def test_the_step_cap_stops_crlsos_doubling_at_one() -> None:
+def test_the_step_cap_stops_crlsos_doubling_at_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from benchmarks.levers import StepCapConvex
     from tests.conftest import cheap_options
 
     space = NASBench201Space()
     history = _history(space, [float(i % 7) for i in range(20)])
     lengths: dict[str, list[float]] = {}
+    step = GraphVAESearch._step
     for cls in (ConvexLSO, StepCapConvex):
         search = cls(space, seed=0, **{**cheap_options("convex-lso"), "steps": 8})
         seen: list[float] = []
-        step = search._step
 
-        def recording(model, z, eta, step=step, seen=seen):  # type: ignore[no-untyped-def]
-            seen.append(float(torch.as_tensor(eta).max()))
-            return step(model, z, eta)
+        def recording(self, model, z, eta, seen=seen):  # type: ignore[no-untyped-def]
+            seen.append(float(torch.as_tensor(eta).max()))  # the length each step takes
+            return step(self, model, z, eta)
 
-        search._step = recording  # type: ignore[method-assign]
+        monkeypatch.setattr(GraphVAESearch, "_step", recording)
         cells = search.propose(history, [], 4)
         assert len(cells) == 4 and all(space.is_valid(c) for c in cells)
         lengths[cls.__name__] = seen
