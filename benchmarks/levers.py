@@ -82,6 +82,15 @@ Levers:
   (rounded up) goes to the incumbents' one-edit neighbours the model rates best, the rest to
   the ascent's decodes it rates best (the default ranks both together, and CR-LSO's first
   rounds take almost only decodes). One objective.
+- ``head ensemble`` (``graph_vae_ucb``, ``graph_vae_ts``, ``convex_ucb``, ``convex_ts``): four
+  more performance heads of the model's kind (MLP or ICNN), each from its own initialisation
+  and Bayesian-bootstrap weights of the evaluated cells, trained on their posterior means
+  beside the default model (which trains as before); the round's candidates are ranked by
+  the five heads' mean plus their standard deviation (``ucb``), or each place of the round
+  goes to the best remaining candidate of a head drawn at random (``ts``, Thompson-like).
+  The ascent is the default's. One objective. ``convex_mlp_rank``: CR-LSO with four MLP
+  heads instead, the candidates ranked by their mean alone (the ICNN leads the ascent, as
+  CR-LSO's method has it, but does not rank the candidates).
 """
 
 from __future__ import annotations
@@ -99,6 +108,7 @@ import torch
 from lso_sampler.cell import Cell
 from lso_sampler.integrations.optuna import LSOSampler
 from lso_sampler.models.agnet import weights_from_ranks
+from lso_sampler.models.icnn import ICNN
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch
@@ -1015,3 +1025,140 @@ class StepCapConvex(ConvexLSO):
 def convex_step_cap(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO with its step doubling capped at 1."""
     return LSOSampler(space, StepCapConvex(space, seed), seed=seed)
+
+
+class _HeadEnsemble:
+    """Graph VAE / CR-LSO: four more performance heads of the same kind (MLP or ICNN),
+    trained beside the model's own on batches of the evaluated cells' posterior means
+    (detached, and by an optimiser of their own, so the VAE and its own head train as in
+    the default), each from its own initialisation and with its
+    own Bayesian-bootstrap weights of the evaluated cells; the candidates are then ranked by
+    the five heads together (:attr:`mode`: ``"ucb"``, the mean plus :attr:`kappa` times the
+    standard deviation; ``"ts"``, each place of the round taken by the best remaining
+    candidate of a head drawn at random; ``"heads"``, the extra heads' mean alone; ``"own"``,
+    the model's own head, as the default, the extra heads only trained). The ascent is the
+    default's. Draws for the extra
+    heads come from a generator of their own (seed, results), so the default's draws are
+    unchanged. One objective without constraints or searched hyperparameters only (else the
+    default ranking)."""
+
+    extra_heads = 4
+    kappa = 1.0
+    mode = "ucb"
+    ens_seed = 0
+    #: The extra heads' kind: ``None``, the model's own (``"mlp"`` or ``"icnn"``); ``"mlp"``.
+    head_kind: str | None = None
+
+    def _prepare(self, history, gen):  # type: ignore[no-untyped-def]
+        model, data = super()._prepare(history, gen)  # type: ignore[misc]
+        g = torch.Generator().manual_seed(1_000_003 * int(self.ens_seed) + len(history))
+        with torch.random.fork_rng(devices=[]):
+            torch.default_generator.manual_seed(int(torch.randint(2**62, (1,), generator=g)))
+            zi, ph = model.config.latent_dim + model.extra_dim, model.config.predictor_hidden
+            if (self.head_kind or model.config.predictor) == "icnn":
+                heads = [ICNN(zi, ph, layers=2) for _ in range(self.extra_heads)]
+            else:
+                heads = [MLP(zi, ph, 1, layers=3) for _ in range(self.extra_heads)]
+        model.ens_heads = torch.nn.ModuleList(heads)
+        n = len(history)
+        w = -torch.log(torch.rand(self.extra_heads, n, generator=g).clamp_min(1e-12))
+        data["ens_w"] = w / w.mean(1, keepdim=True)
+        data["ens_gen"] = g
+        return model, data
+
+    def _head_perf(self, model, head, z):  # type: ignore[no-untyped-def]
+        if isinstance(head, ICNN):
+            return 1.0 - head(z).squeeze(-1)
+        return torch.sigmoid(head(z)).squeeze(-1)
+
+    def _training_loss(self, model, data, gen):  # type: ignore[no-untyped-def]
+        loss, parts = super()._training_loss(model, data, gen)  # type: ignore[misc]
+        g, n = data["ens_gen"], len(data["x"])
+        idx = torch.randint(n, (min(self.train_batch_size, n),), generator=g)  # type: ignore[attr-defined]
+        with torch.no_grad():
+            mu, _ = model.encode(data["x"][idx], data["adj"][idx], data["mask"][idx])
+            z = torch.cat([mu, data["h"][idx]], 1)
+        extra = z.new_zeros(())
+        for k, head in enumerate(model.ens_heads):
+            err = (self._head_perf(model, head, z) - data["y"][idx]) ** 2
+            extra = extra + (data["ens_w"][k, idx] * err).mean()
+        # the heads' own optimiser step, so that their gradients stay out of the model's
+        # (its gradient clipping takes the norm over the parameters that have gradients)
+        opt = data.setdefault("ens_opt", torch.optim.Adam(model.ens_heads.parameters(), lr=self.lr))  # type: ignore[attr-defined]
+        opt.zero_grad()
+        extra.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        return loss, parts
+
+    def _after_step(self, model):  # type: ignore[no-untyped-def]
+        super()._after_step(model)  # type: ignore[misc]
+        for head in getattr(model, "ens_heads", ()):
+            if isinstance(head, ICNN):
+                head.clamp_()
+
+    def rank(self, model, cells):  # type: ignore[no-untyped-def]
+        heads = getattr(model, "ens_heads", None)
+        plain = self._num_objectives != 1 or self._extra_dim or self.complexity is not None  # type: ignore[attr-defined]
+        if heads is None or plain or len(cells) < 2 or self.mode == "own":
+            return super().rank(model, cells)  # type: ignore[misc]
+        with torch.no_grad():
+            z = model.encode_cells(cells)[0]
+            preds = torch.stack([model.predict_performance(z)] + [self._head_perf(model, h, z) for h in heads])
+        p = preds.numpy()
+        if self.mode == "heads":  # the extra heads' mean alone
+            order = list(np.argsort(-p[1:].mean(0), kind="stable"))
+        elif self.mode == "ucb":
+            score = p.mean(0) + self.kappa * p.std(0)
+            order = list(np.argsort(-score, kind="stable"))
+        else:
+            rng = np.random.default_rng(1_000_003 * int(self.ens_seed) + len(self._history))  # type: ignore[attr-defined]
+            left = set(range(len(cells)))
+            order = []
+            by_head = [list(np.argsort(-row, kind="stable")) for row in p]
+            while left:
+                row = by_head[int(rng.integers(len(by_head)))]
+                pick = next(i for i in row if i in left)
+                left.discard(pick)
+                order.append(pick)
+        return [cells[int(i)] for i in order]
+
+
+class EnsembleGraphVAE(_HeadEnsemble, GraphVAESearch):
+    """The graph VAE (its defaults) with its candidates ranked by five predictor heads."""
+
+
+class EnsembleConvex(_HeadEnsemble, ConvexLSO):
+    """CR-LSO (its defaults) with its candidates ranked by five ICNN heads."""
+
+
+def _ensemble(cls: type, mode: str, space: SearchSpace, seed: int, head_kind: str | None = None) -> LSOSampler:
+    strategy = cls(space, seed)
+    strategy.mode, strategy.ens_seed, strategy.head_kind = mode, seed, head_kind
+    return LSOSampler(space, strategy, seed=seed)
+
+
+def graph_vae_ucb(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE, candidates ranked by the heads' mean plus their standard deviation."""
+    return _ensemble(EnsembleGraphVAE, "ucb", space, seed)
+
+
+def graph_vae_ts(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE, each place of a round from a head drawn at random."""
+    return _ensemble(EnsembleGraphVAE, "ts", space, seed)
+
+
+def convex_ucb(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO, candidates ranked by the heads' mean plus their standard deviation."""
+    return _ensemble(EnsembleConvex, "ucb", space, seed)
+
+
+def convex_ts(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO, each place of a round from a head drawn at random."""
+    return _ensemble(EnsembleConvex, "ts", space, seed)
+
+
+def convex_mlp_rank(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO whose candidates are ranked by the mean of four MLP heads (the ICNN still
+    leads the ascent)."""
+    return _ensemble(EnsembleConvex, "heads", space, seed, head_kind="mlp")

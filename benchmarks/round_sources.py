@@ -12,6 +12,16 @@ the round takes first are not counted; the rest of the round, chosen as usual, i
     PYTHONPATH=. python benchmarks/round_sources.py --benchmark nasbench-graph:cora --data-dir ../shared/benchmarks
     PYTHONPATH=. python benchmarks/round_sources.py --benchmark nasbench201:cifar10 --data-dir ../shared/benchmarks
 
+It also prints, per round, how well the model ranked all its candidates: the mean search
+value of all the ascent's new decodes and of all the neighbours (a second copy of the
+benchmark looks up the cells no run queried), and the Spearman rank correlation between
+``f`` at a candidate's encoding (what the round ranks by) and its value, among the decodes
+and among the neighbours, averaged over the seeds' rounds. With ``--heads`` it runs CR-LSO
+alone, with four MLP heads trained beside its ICNN (the search is CR-LSO's own), and prints
+how the heads' mean would have ranked the same candidates::
+
+    PYTHONPATH=. python benchmarks/round_sources.py --benchmark nasbench301 --heads --data-dir ../shared/benchmarks
+
 The runs repeat the harness's: the best values by 32 and 48 queries are those of
 ``lso-sampler compare`` for ``graph-vae`` and ``convex-lso``.
 """
@@ -22,8 +32,11 @@ import argparse
 from collections import defaultdict
 
 import numpy as np
+import torch
 
-from benchmarks.levers import DecodeKeys
+from benchmarks.levers import DecodeKeys, EnsembleConvex
+from lso_sampler.benchmarks import get_benchmark
+from lso_sampler.cell import Cell
 from lso_sampler.compare.registry import plugin_entry
 from lso_sampler.compare.running import run_one
 from lso_sampler.integrations.optuna import LSOSampler
@@ -32,17 +45,47 @@ from lso_sampler.strategies import ConvexLSO, GraphVAESearch
 
 #: (strategy name, seed, results fitted on) -> [(cell key, from the ascent's decodes)]
 ROUNDS: dict[tuple[str, int, int], list[tuple[str, bool]]] = {}
+#: the same keys -> every candidate of the round: (cell, from the decodes, f at its encoding,
+#: the mean of the extra MLP heads there or NaN)
+CANDIDATES: dict[tuple[str, int, int], list[tuple[Cell, bool, float, float]]] = {}
 
 
 class _Recorded(DecodeKeys):
-    """Records, per model round, which proposed cells were decodes."""
+    """Records, per model round, which proposed cells were decodes, and ``f`` of every
+    candidate the round ranked."""
 
     def _select_decodes(self, model, history, taken, n):  # type: ignore[no-untyped-def]
-        self._decode_keys = set()
-        chosen = super()._select_decodes(model, history, taken, n)  # type: ignore[misc]
-        keys = [self.space.key(c) for c in chosen]  # type: ignore[attr-defined]
-        ROUNDS[(self.name, self._run_seed, len(history))] = [(k, k in self._decode_keys) for k in keys]  # type: ignore[attr-defined]
+        self._decode_keys, self._ranked = set(), []
+        self._recording = True
+        try:
+            chosen = super()._select_decodes(model, history, taken, n)  # type: ignore[misc]
+        finally:
+            self._recording = False
+        key = self.space.key  # type: ignore[attr-defined]
+        at = (self.name, self._run_seed, len(history))  # type: ignore[attr-defined]
+        ROUNDS[at] = [(key(c), key(c) in self._decode_keys) for c in chosen]
+        CANDIDATES[at] = [(c, key(c) in self._decode_keys, f, g) for c, f, g in self._ranked]
         return chosen
+
+    def rank(self, model, cells):  # type: ignore[no-untyped-def]
+        if getattr(self, "_recording", False) and cells and not self._extra_dim:  # type: ignore[attr-defined]
+            with torch.no_grad():
+                z = model.encode_cells(cells)[0]
+                f = self.objective(model, z)  # type: ignore[attr-defined]
+                heads = getattr(model, "ens_heads", None)
+                g = torch.full_like(f, float("nan"))
+                if heads is not None:
+                    g = torch.stack([self._head_perf(model, h, z) for h in heads]).mean(0)  # type: ignore[attr-defined]
+            self._ranked = list(zip(cells, f.tolist(), g.tolist()))
+        return super().rank(model, cells)  # type: ignore[misc]
+
+
+def _spearman(a: list[float], b: list[float]) -> float:
+    """Spearman's rank correlation of ``a`` and ``b`` (NaN for fewer than 3 pairs)."""
+    if len(a) < 3:
+        return float("nan")
+    ra, rb = (np.argsort(np.argsort(np.asarray(v, dtype=float))) for v in (a, b))
+    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 class RecordedGraphVAE(_Recorded, GraphVAESearch):
@@ -53,10 +96,18 @@ class RecordedConvex(_Recorded, ConvexLSO):
     """:class:`ConvexLSO` that records its rounds."""
 
 
+class RecordedConvexHeads(_Recorded, EnsembleConvex):
+    """:class:`ConvexLSO` as it is (ranked by its ICNN), with four MLP heads trained beside
+    it (:class:`benchmarks.levers.EnsembleConvex`, which leaves the default's training and
+    draws alone) whose ranking of each round's candidates is recorded too."""
+
+    mode, head_kind = "own", "mlp"
+
+
 def _factory(cls):  # type: ignore[no-untyped-def]
     def make(space: SearchSpace, seed: int) -> LSOSampler:
         strategy = cls(space, seed)
-        strategy._run_seed = seed
+        strategy._run_seed = strategy.ens_seed = seed
         return LSOSampler(space, strategy, seed=seed)
 
     return make
@@ -68,11 +119,24 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--budget", type=int, default=48)
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument(
+        "--heads",
+        action="store_true",
+        help="CR-LSO only, with four MLP heads trained beside its ICNN: how the heads' mean would rank",
+    )
     args = parser.parse_args()
     print(f"{args.benchmark}, seeds 0-{args.seeds - 1}, {args.budget} queries")
-    print("| strategy | round after | decodes taken | their mean | neighbours taken | their mean | best by 32 |")
-    print("|---|---|---|---|---|---|---|")
-    for name, cls in (("graph-vae", RecordedGraphVAE), ("convex-lso", RecordedConvex)):
+    lookup = get_benchmark(args.benchmark, args.data_dir)
+    extra = " MLP heads' rank corr. decodes | MLP heads' rank corr. neighbours |" if args.heads else ""
+    print(
+        "| strategy | round after | decodes taken | their mean | all decodes' mean | neighbours taken "
+        "| their mean | all neighbours' mean | rank corr. decodes | rank corr. neighbours | best by 32 |" + extra
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|" + "---|" * (2 if args.heads else 0))
+    strategies = [("graph-vae", RecordedGraphVAE), ("convex-lso", RecordedConvex)]
+    if args.heads:
+        strategies = [("convex-lso", RecordedConvexHeads)]
+    for name, cls in strategies:
         values: dict[int, dict[str, float]] = {}
         best32 = []
         for seed in range(args.seeds):
@@ -94,10 +158,30 @@ def main() -> None:
             for key, decoded in chosen:
                 if key in values[seed]:
                     parts[n][decoded].append(values[seed][key])
+        # every candidate: its value, and the model's ranking per round and kind
+        every: dict[int, dict[bool, list[float]]] = defaultdict(lambda: {True: [], False: []})
+        corr: dict[int, dict[bool, list[float]]] = defaultdict(lambda: {True: [], False: []})
+        heads_corr: dict[int, dict[bool, list[float]]] = defaultdict(lambda: {True: [], False: []})
+        for (strategy, seed, n), ranked in CANDIDATES.items():
+            if strategy != cls.name or seed not in values or n not in parts:
+                continue
+            for decoded in (True, False):
+                cells = [(c, f, g) for c, d, f, g in ranked if d == decoded]
+                truth = [lookup.query(c).search_value for c, _, _ in cells]
+                every[n][decoded] += truth
+                for out, scores in ((corr, [f for _, f, _ in cells]), (heads_corr, [g for _, _, g in cells])):
+                    rho = _spearman(scores, truth) if not np.isnan(scores).any() else float("nan")
+                    if not np.isnan(rho):
+                        out[n][decoded].append(rho)
         for n in sorted(parts):
             dec, near = parts[n][True], parts[n][False]
             mean = lambda v: f"{np.mean(v):.2f}" if v else "–"  # noqa: E731
-            print(f"| {name} | {n} | {len(dec)} | {mean(dec)} | {len(near)} | {mean(near)} | {np.mean(best32):.2f} |")
+            tail = f" {mean(heads_corr[n][True])} | {mean(heads_corr[n][False])} |" if args.heads else ""
+            print(
+                f"| {name} | {n} | {len(dec)} | {mean(dec)} | {mean(every[n][True])} | {len(near)} | {mean(near)} "
+                f"| {mean(every[n][False])} | {mean(corr[n][True])} | {mean(corr[n][False])} | {np.mean(best32):.2f} |"
+                + tail
+            )
 
 
 if __name__ == "__main__":

@@ -182,3 +182,56 @@ def test_the_step_cap_stops_crlsos_doubling_at_one(monkeypatch) -> None:  # type
         lengths[cls.__name__] = seen
     assert max(lengths["StepCapConvex"]) <= 1.0
     assert max(lengths["ConvexLSO"]) > 1.0  # the default doubles past it
+
+
+def test_the_head_ensemble_leaves_the_default_training_and_ascent_alone() -> None:
+    from benchmarks.levers import EnsembleConvex, EnsembleGraphVAE
+    from tests.conftest import cheap_options
+
+    space = NASBench201Space()
+    history = _history(space, [float(i % 7) for i in range(20)])
+    for base, cls, name in ((GraphVAESearch, EnsembleGraphVAE, "graph-vae"), (ConvexLSO, EnsembleConvex, "convex-lso")):
+        options = {**cheap_options(name), "epochs": 30}
+        plain = base(space, seed=3, **options)
+        ens = cls(space, seed=3, **options)
+        a, b = plain.fit(history), ens.fit(history)
+        assert len(b.ens_heads) == ens.extra_heads
+        for k, v in a.state_dict().items():  # the VAE and its own heads: the default's weights
+            assert torch.equal(v, b.state_dict()[k]), k
+        if name == "convex-lso":  # the extra ICNN heads stay convex
+            assert all((w.weight >= 0).all() for h in b.ens_heads for w in h.hidden)
+        # the extra heads learned the targets too: their predictions follow the values
+        with torch.no_grad():
+            z = b.encode_cells([o.cell for o in history])[0]
+            pred = torch.stack([ens._head_perf(b, h, z) for h in b.ens_heads]).mean(0).numpy()
+        values = np.array([o.value for o in history])
+        assert np.corrcoef(pred, values)[0, 1] > 0.4
+
+
+def test_the_head_ensemble_ranks_by_ucb_or_by_a_head_per_place() -> None:
+    from benchmarks.levers import EnsembleGraphVAE
+    from tests.conftest import cheap_options
+
+    space = NASBench201Space()
+    history = _history(space, [float(i % 7) for i in range(20)])
+    cells = [space.sample(100 + i) for i in range(12)]
+    for mode in ("ucb", "ts"):
+        ens = EnsembleGraphVAE(space, seed=3, **cheap_options("graph-vae"))
+        ens.mode = mode
+        model = ens.fit(history)
+        ens._history, ens._num_objectives = history, 1
+        got = ens.rank(model, cells)
+        assert sorted(space.key(c) for c in got) == sorted(space.key(c) for c in cells)
+        with torch.no_grad():
+            z = model.encode_cells(cells)[0]
+            p = torch.stack([model.predict_performance(z)] + [ens._head_perf(model, h, z) for h in model.ens_heads])
+        p = p.numpy()
+        if mode == "ucb":
+            want = np.argsort(-(p.mean(0) + p.std(0)), kind="stable")
+            assert [space.key(c) for c in got] == [space.key(cells[int(i)]) for i in want]
+        else:  # each place: the best remaining cell of some head
+            left = list(range(len(cells)))
+            for c in got:
+                i = next(j for j in left if space.key(cells[j]) == space.key(c))
+                assert any(p[h, i] == p[h, left].max() for h in range(len(p)))
+                left.remove(i)
