@@ -1028,19 +1028,19 @@ def convex_step_cap(space: SearchSpace, seed: int) -> LSOSampler:
 
 
 class _HeadEnsemble:
-    """Graph VAE / CR-LSO: four more performance heads of the same kind (MLP or ICNN),
-    trained beside the model's own on batches of the evaluated cells' posterior means
-    (detached, and by an optimiser of their own, so the VAE and its own head train as in
-    the default), each from its own initialisation and with its
-    own Bayesian-bootstrap weights of the evaluated cells; the candidates are then ranked by
-    the five heads together (:attr:`mode`: ``"ucb"``, the mean plus :attr:`kappa` times the
+    """Graph VAE / CR-LSO: four more performance heads (of the model's kind unless
+    :attr:`head_kind` says otherwise), each from its own initialisation and with its own
+    Bayesian-bootstrap weights of the evaluated cells, trained beside the model's own head on
+    batches of the evaluated cells' posterior means (detached, and by an optimiser of their
+    own, so the VAE and its own head train as in the default). The candidates are then
+    ranked by :attr:`mode`: ``"ucb"``, the five heads' mean plus :attr:`kappa` times their
     standard deviation; ``"ts"``, each place of the round taken by the best remaining
     candidate of a head drawn at random; ``"heads"``, the extra heads' mean alone; ``"own"``,
-    the model's own head, as the default, the extra heads only trained). The ascent is the
-    default's. Draws for the extra
-    heads come from a generator of their own (seed, results), so the default's draws are
-    unchanged. One objective without constraints or searched hyperparameters only (else the
-    default ranking)."""
+    the model's own head, as the default (the extra heads are only trained). The ascent is
+    the default's. The extra heads draw from a generator of their own (seeded by
+    :attr:`ens_seed` and the number of results), so the default's draws are unchanged. One
+    objective without constraints or searched hyperparameters only (else the default
+    ranking)."""
 
     extra_heads = 4
     kappa = 1.0
@@ -1084,7 +1084,9 @@ class _HeadEnsemble:
             extra = extra + (data["ens_w"][k, idx] * err).mean()
         # the heads' own optimiser step, so that their gradients stay out of the model's
         # (its gradient clipping takes the norm over the parameters that have gradients)
-        opt = data.setdefault("ens_opt", torch.optim.Adam(model.ens_heads.parameters(), lr=self.lr))  # type: ignore[attr-defined]
+        if "ens_opt" not in data:
+            data["ens_opt"] = torch.optim.Adam(model.ens_heads.parameters(), lr=self.lr)  # type: ignore[attr-defined]
+        opt = data["ens_opt"]
         opt.zero_grad()
         extra.backward()
         opt.step()
@@ -1129,7 +1131,8 @@ class EnsembleGraphVAE(_HeadEnsemble, GraphVAESearch):
 
 
 class EnsembleConvex(_HeadEnsemble, ConvexLSO):
-    """CR-LSO (its defaults) with its candidates ranked by five ICNN heads."""
+    """CR-LSO (its defaults) with its candidates ranked by extra predictor heads (ICNN heads
+    beside its own; MLP heads with ``head_kind="mlp"``)."""
 
 
 def _ensemble(cls: type, mode: str, space: SearchSpace, seed: int, head_kind: str | None = None) -> LSOSampler:
