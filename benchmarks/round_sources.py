@@ -18,7 +18,9 @@ benchmark looks up the cells no run queried), and the Spearman rank correlation 
 ``f`` at a candidate's encoding (what the round ranks by) and its value, among the decodes
 and among the neighbours, averaged over the seeds' rounds. With ``--heads`` it runs CR-LSO
 alone, with four MLP heads trained beside its ICNN (the search is CR-LSO's own), and prints
-how the heads' mean would have ranked the same candidates::
+how the heads' mean would have ranked the same candidates, and the mean value of the best
+candidates by each ranking, as many as the round proposed (the round itself, and the round
+the heads would have proposed from the same candidates)::
 
     PYTHONPATH=. python benchmarks/round_sources.py --benchmark nasbench301 --heads --data-dir ../shared/benchmarks
 
@@ -127,12 +129,17 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{args.benchmark}, seeds 0-{args.seeds - 1}, {args.budget} queries")
     lookup = get_benchmark(args.benchmark, args.data_dir)
-    extra = " MLP heads' rank corr. decodes | MLP heads' rank corr. neighbours |" if args.heads else ""
+    extra = ""
+    if args.heads:
+        extra = (
+            " MLP heads' rank corr. decodes | MLP heads' rank corr. neighbours "
+            "| round's best by the ICNN: mean | by the MLP heads: mean |"
+        )
     print(
         "| strategy | round after | decodes taken | their mean | all decodes' mean | neighbours taken "
         "| their mean | all neighbours' mean | rank corr. decodes | rank corr. neighbours | best by 32 |" + extra
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|" + "---|" * (2 if args.heads else 0))
+    print("|---|---|---|---|---|---|---|---|---|---|---|" + "---|" * (4 if args.heads else 0))
     strategies = [("graph-vae", RecordedGraphVAE), ("convex-lso", RecordedConvex)]
     if args.heads:
         strategies = [("convex-lso", RecordedConvexHeads)]
@@ -162,9 +169,16 @@ def main() -> None:
         every: dict[int, dict[bool, list[float]]] = defaultdict(lambda: {True: [], False: []})
         corr: dict[int, dict[bool, list[float]]] = defaultdict(lambda: {True: [], False: []})
         heads_corr: dict[int, dict[bool, list[float]]] = defaultdict(lambda: {True: [], False: []})
+        # with --heads: the mean value of the round's size of best candidates by each ranking
+        top: dict[int, dict[str, list[float]]] = defaultdict(lambda: {"own": [], "heads": []})
         for (strategy, seed, n), ranked in CANDIDATES.items():
             if strategy != cls.name or seed not in values or n not in parts:
                 continue
+            if args.heads and ranked:
+                size = len(ROUNDS[(strategy, seed, n)])
+                for which, pos in (("own", 2), ("heads", 3)):
+                    best = sorted(ranked, key=lambda r: -r[pos])[:size]
+                    top[n][which] += [lookup.query(r[0]).search_value for r in best]
             for decoded in (True, False):
                 cells = [(c, f, g) for c, d, f, g in ranked if d == decoded]
                 truth = [lookup.query(c).search_value for c, _, _ in cells]
@@ -176,7 +190,10 @@ def main() -> None:
         for n in sorted(parts):
             dec, near = parts[n][True], parts[n][False]
             mean = lambda v: f"{np.mean(v):.2f}" if v else "–"  # noqa: E731
-            tail = f" {mean(heads_corr[n][True])} | {mean(heads_corr[n][False])} |" if args.heads else ""
+            tail = ""
+            if args.heads:
+                tail = f" {mean(heads_corr[n][True])} | {mean(heads_corr[n][False])} |"
+                tail += f" {mean(top[n]['own'])} | {mean(top[n]['heads'])} |"
             print(
                 f"| {name} | {n} | {len(dec)} | {mean(dec)} | {mean(every[n][True])} | {len(near)} | {mean(near)} "
                 f"| {mean(every[n][False])} | {mean(corr[n][True])} | {mean(corr[n][False])} | {np.mean(best32):.2f} |"
