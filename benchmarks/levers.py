@@ -90,7 +90,9 @@ Levers:
   goes to the best remaining candidate of a head drawn at random (``ts``, Thompson-like).
   The ascent is the default's. One objective. ``convex_mlp_rank``: CR-LSO with four MLP
   heads instead, the candidates ranked by their mean alone (the ICNN leads the ascent, as
-  CR-LSO's method has it, but does not rank the candidates).
+  CR-LSO's method has it, but does not rank the candidates). ``graph_vae_ts_ascent``,
+  ``convex_ts_ascent``: ``ts``, and in the ascent each start point climbs one of the five
+  heads drawn at random.
 """
 
 from __future__ import annotations
@@ -1165,3 +1167,59 @@ def convex_mlp_rank(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO whose candidates are ranked by the mean of four MLP heads (the ICNN still
     leads the ascent)."""
     return _ensemble(EnsembleConvex, "heads", space, seed, head_kind="mlp")
+
+
+class _FullThompson(_HeadEnsemble):
+    """The head ensemble's Thompson-like ranking (``"ts"``), and in the ascent each start
+    point climbs ``f`` of one head drawn at random (the model's own or an extra one) instead
+    of the model's own head."""
+
+    mode = "ts"
+
+    def _select_decodes(self, model, history, taken, n):  # type: ignore[no-untyped-def]
+        heads = getattr(model, "ens_heads", None)
+        plain = self._num_objectives != 1 or self._extra_dim or self.complexity is not None  # type: ignore[attr-defined]
+        if heads is not None and not plain:
+            self._ascent_model = model
+        try:
+            return super()._select_decodes(model, history, taken, n)  # type: ignore[misc]
+        finally:
+            self._ascent_model, self._ascent_heads = None, None
+
+    def start_points(self, model, history, gen):  # type: ignore[no-untyped-def]
+        z = super().start_points(model, history, gen)  # type: ignore[misc]
+        if getattr(self, "_ascent_model", None) is model:
+            g = torch.Generator().manual_seed(1_000_003 * int(self.ens_seed) + 13 * len(history) + 1)
+            self._ascent_heads = torch.randint(1 + len(model.ens_heads), (len(z),), generator=g)
+        return z
+
+    def ascend(self, model, z, exclude):  # type: ignore[no-untyped-def]
+        try:
+            return super().ascend(model, z, exclude)  # type: ignore[misc]
+        finally:
+            self._ascent_heads = None  # the ranking after the ascent is the "ts" one
+
+    def objective(self, model, z):  # type: ignore[no-untyped-def]
+        rows = getattr(self, "_ascent_heads", None)
+        if rows is None or len(rows) != len(z):
+            return super().objective(model, z)  # type: ignore[misc]
+        preds = torch.stack([model.predict_performance(z)] + [self._head_perf(model, h, z) for h in model.ens_heads])
+        return preds.gather(0, rows.unsqueeze(0)).squeeze(0)
+
+
+class FullThompsonGraphVAE(_FullThompson, GraphVAESearch):
+    """The graph VAE with a head drawn at random per start point and per place of a round."""
+
+
+class FullThompsonConvex(_FullThompson, ConvexLSO):
+    """CR-LSO with an ICNN head drawn at random per start point and per place of a round."""
+
+
+def graph_vae_ts_ascent(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE, Thompson-like in the ascent and in the ranking."""
+    return _ensemble(FullThompsonGraphVAE, "ts", space, seed)
+
+
+def convex_ts_ascent(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO, Thompson-like in the ascent and in the ranking."""
+    return _ensemble(FullThompsonConvex, "ts", space, seed)

@@ -235,3 +235,34 @@ def test_the_head_ensemble_ranks_by_ucb_or_by_a_head_per_place() -> None:
                 i = next(j for j in left if space.key(cells[j]) == space.key(c))
                 assert any(p[h, i] == p[h, left].max() for h in range(len(p)))
                 left.remove(i)
+
+
+def test_the_full_thompson_ascent_climbs_one_random_head_per_start_point(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from benchmarks.levers import FullThompsonConvex
+    from tests.conftest import cheap_options
+
+    space = NASBench201Space()
+    history = _history(space, [float(i % 7) for i in range(20)])
+    search = FullThompsonConvex(space, seed=3, **cheap_options("convex-lso"))
+    seen = []
+    objective = FullThompsonConvex.objective
+
+    def recording(self, model, z):  # type: ignore[no-untyped-def]
+        f = objective(self, model, z)
+        rows = getattr(self, "_ascent_heads", None)
+        seen.append((None if rows is None else rows.clone(), z.detach().clone(), f.detach().clone()))
+        return f
+
+    monkeypatch.setattr(FullThompsonConvex, "objective", recording)
+    cells = search.propose(history, [], 4)
+    assert len(cells) == 4 and all(space.is_valid(c) for c in cells)
+    steps = [s for s in seen if s[0] is not None]
+    assert len(steps) == cheap_options("convex-lso")["steps"]  # every ascent step, per-row heads
+    model = search.model
+    for rows, z, f in steps:
+        with torch.no_grad():
+            heads = [model.predict_performance(z)] + [search._head_perf(model, h, z) for h in model.ens_heads]
+        want = torch.stack(heads).gather(0, rows.unsqueeze(0)).squeeze(0)
+        assert torch.allclose(f, want)
+    assert len(set(steps[0][0].tolist())) > 1  # the start points climb different heads
+    assert search._ascent_heads is None  # only during the ascent
