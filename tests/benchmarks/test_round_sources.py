@@ -37,4 +37,5 @@ def test_counts_each_rounds_decodes_and_neighbours(data_dir: Path) -> None:
     assert len(heads) == 1 and [c.strip() for c in heads[0][:11]] == [c.strip() for c in rows[1]]
     assert all(-1.0 <= float(heads[0][i]) <= 1.0 for i in (11, 12))
     # the mean value of the round's best candidates by the ICNN and by the heads
-    assert all(40.0 < float(heads[0][i]) < 92.0 for i in (13, 14))
+    assert all(40.0 < float(heads[0][i]) < 92.0 for i in (13, 14, 15, 16))
+    assert float(heads[0][15]) >= float(heads[0][13]) and float(heads[0][16]) >= float(heads[0][14])  # best >= mean
