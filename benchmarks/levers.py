@@ -110,6 +110,7 @@ import torch
 from lso_sampler.cell import Cell
 from lso_sampler.integrations.optuna import LSOSampler
 from lso_sampler.models.agnet import weights_from_ranks
+from lso_sampler.models.graph_vae import head_performance, predictor_head
 from lso_sampler.models.icnn import ICNN
 from lso_sampler.models.mlp import MLP
 from lso_sampler.spaces.base import SearchSpace
@@ -1057,10 +1058,8 @@ class _HeadEnsemble:
         with torch.random.fork_rng(devices=[]):
             torch.default_generator.manual_seed(int(torch.randint(2**62, (1,), generator=g)))
             zi, ph = model.config.latent_dim + model.extra_dim, model.config.predictor_hidden
-            if (self.head_kind or model.config.predictor) == "icnn":
-                heads = [ICNN(zi, ph, layers=2) for _ in range(self.extra_heads)]
-            else:
-                heads = [MLP(zi, ph, 1, layers=3) for _ in range(self.extra_heads)]
+            kind = self.head_kind or model.config.predictor
+            heads = [predictor_head(kind, zi, ph) for _ in range(self.extra_heads)]
         model.ens_heads = torch.nn.ModuleList(heads)
         n = len(history)
         w = -torch.log(torch.rand(self.extra_heads, n, generator=g).clamp_min(1e-12))
@@ -1068,10 +1067,14 @@ class _HeadEnsemble:
         data["ens_gen"] = g
         return model, data
 
-    def _head_perf(self, model, head, z):  # type: ignore[no-untyped-def]
-        if isinstance(head, ICNN):
-            return 1.0 - head(z).squeeze(-1)
-        return torch.sigmoid(head(z)).squeeze(-1)
+    def _plain(self) -> bool:
+        """Whether the search is one the ensemble leaves to the default (more than one
+        objective, constraints or searched hyperparameters, a complexity term)."""
+        return bool(self._num_objectives != 1 or self._extra_dim or self.complexity is not None)  # type: ignore[attr-defined]
+
+    def _predictions(self, model, z):  # type: ignore[no-untyped-def]
+        """Every head's performance at ``z``, the model's own first: ``[1 + extra_heads, B]``."""
+        return torch.stack([model.predict_performance(z)] + [head_performance(h, z) for h in model.ens_heads])
 
     def _training_loss(self, model, data, gen):  # type: ignore[no-untyped-def]
         loss, parts = super()._training_loss(model, data, gen)  # type: ignore[misc]
@@ -1082,7 +1085,7 @@ class _HeadEnsemble:
             z = torch.cat([mu, data["h"][idx]], 1)
         extra = z.new_zeros(())
         for k, head in enumerate(model.ens_heads):
-            err = (self._head_perf(model, head, z) - data["y"][idx]) ** 2
+            err = (head_performance(head, z) - data["y"][idx]) ** 2
             extra = extra + (data["ens_w"][k, idx] * err).mean()
         # the heads' own optimiser step, so that their gradients stay out of the model's
         # (its gradient clipping takes the norm over the parameters that have gradients)
@@ -1102,14 +1105,10 @@ class _HeadEnsemble:
                 head.clamp_()
 
     def rank(self, model, cells):  # type: ignore[no-untyped-def]
-        heads = getattr(model, "ens_heads", None)
-        plain = self._num_objectives != 1 or self._extra_dim or self.complexity is not None  # type: ignore[attr-defined]
-        if heads is None or plain or len(cells) < 2 or self.mode == "own":
+        if getattr(model, "ens_heads", None) is None or self._plain() or len(cells) < 2 or self.mode == "own":
             return super().rank(model, cells)  # type: ignore[misc]
         with torch.no_grad():
-            z = model.encode_cells(cells)[0]
-            preds = torch.stack([model.predict_performance(z)] + [self._head_perf(model, h, z) for h in heads])
-        p = preds.numpy()
+            p = self._predictions(model, model.encode_cells(cells)[0]).numpy()
         if self.mode == "heads":  # the extra heads' mean alone
             order = list(np.argsort(-p[1:].mean(0), kind="stable"))
         elif self.mode == "ucb":
@@ -1175,20 +1174,13 @@ class _FullThompson(_HeadEnsemble):
     of the model's own head."""
 
     mode = "ts"
-
-    def _select_decodes(self, model, history, taken, n):  # type: ignore[no-untyped-def]
-        heads = getattr(model, "ens_heads", None)
-        plain = self._num_objectives != 1 or self._extra_dim or self.complexity is not None  # type: ignore[attr-defined]
-        if heads is not None and not plain:
-            self._ascent_model = model
-        try:
-            return super()._select_decodes(model, history, taken, n)  # type: ignore[misc]
-        finally:
-            self._ascent_model, self._ascent_heads = None, None
+    #: Per start point, the head its ascent climbs (set from the start points to the end
+    #: of the ascent; ``None`` otherwise).
+    _ascent_heads: torch.Tensor | None = None
 
     def start_points(self, model, history, gen):  # type: ignore[no-untyped-def]
         z = super().start_points(model, history, gen)  # type: ignore[misc]
-        if getattr(self, "_ascent_model", None) is model:
+        if getattr(model, "ens_heads", None) is not None and not self._plain():
             g = torch.Generator().manual_seed(1_000_003 * int(self.ens_seed) + 13 * len(history) + 1)
             self._ascent_heads = torch.randint(1 + len(model.ens_heads), (len(z),), generator=g)
         return z
@@ -1200,11 +1192,10 @@ class _FullThompson(_HeadEnsemble):
             self._ascent_heads = None  # the ranking after the ascent is the "ts" one
 
     def objective(self, model, z):  # type: ignore[no-untyped-def]
-        rows = getattr(self, "_ascent_heads", None)
+        rows = self._ascent_heads
         if rows is None or len(rows) != len(z):
             return super().objective(model, z)  # type: ignore[misc]
-        preds = torch.stack([model.predict_performance(z)] + [self._head_perf(model, h, z) for h in model.ens_heads])
-        return preds.gather(0, rows.unsqueeze(0)).squeeze(0)
+        return self._predictions(model, z).gather(0, rows.unsqueeze(0)).squeeze(0)
 
 
 class FullThompsonGraphVAE(_FullThompson, GraphVAESearch):

@@ -36,6 +36,7 @@ from collections import defaultdict
 
 import numpy as np
 import torch
+from scipy.stats import spearmanr
 
 from benchmarks.levers import DecodeKeys, EnsembleConvex
 from lso_sampler.benchmarks import get_benchmark
@@ -43,6 +44,7 @@ from lso_sampler.cell import Cell
 from lso_sampler.compare.registry import plugin_entry
 from lso_sampler.compare.running import run_one
 from lso_sampler.integrations.optuna import LSOSampler
+from lso_sampler.models.graph_vae import head_performance
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import ConvexLSO, GraphVAESearch
 
@@ -78,17 +80,9 @@ class _Recorded(DecodeKeys):
                 heads = getattr(model, "ens_heads", None)
                 g = torch.full_like(f, float("nan"))
                 if heads is not None:
-                    g = torch.stack([self._head_perf(model, h, z) for h in heads]).mean(0)  # type: ignore[attr-defined]
+                    g = torch.stack([head_performance(h, z) for h in heads]).mean(0)
             self._ranked = list(zip(cells, f.tolist(), g.tolist()))
         return super().rank(model, cells)  # type: ignore[misc]
-
-
-def _spearman(a: list[float], b: list[float]) -> float:
-    """Spearman's rank correlation of ``a`` and ``b`` (NaN for fewer than 3 pairs)."""
-    if len(a) < 3:
-        return float("nan")
-    ra, rb = (np.argsort(np.argsort(np.asarray(v, dtype=float))) for v in (a, b))
-    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 class RecordedGraphVAE(_Recorded, GraphVAESearch):
@@ -177,21 +171,25 @@ def main() -> None:
         for (strategy, seed, n), ranked in CANDIDATES.items():
             if strategy != cls.name or seed not in values or n not in parts:
                 continue
+            truth = [lookup.query(c).search_value for c, *_ in ranked]  # each candidate's value, once
             if args.heads and ranked:
                 size = len(ROUNDS[(strategy, seed, n)])
                 for which, pos in (("own", 2), ("heads", 3)):
-                    best = sorted(ranked, key=lambda r: -r[pos])[:size]
-                    got = [lookup.query(r[0]).search_value for r in best]
+                    best = sorted(range(len(ranked)), key=lambda i: -ranked[i][pos])[:size]
+                    got = [truth[i] for i in best]
                     top[n][which] += got
                     top_max[n][which].append(max(got))
             for decoded in (True, False):
-                cells = [(c, f, g) for c, d, f, g in ranked if d == decoded]
-                truth = [lookup.query(c).search_value for c, _, _ in cells]
-                every[n][decoded] += truth
-                for out, scores in ((corr, [f for _, f, _ in cells]), (heads_corr, [g for _, _, g in cells])):
-                    rho = _spearman(scores, truth) if not np.isnan(scores).any() else float("nan")
+                rows = [i for i, r in enumerate(ranked) if r[1] == decoded]
+                values_here = [truth[i] for i in rows]
+                every[n][decoded] += values_here
+                for out, pos in ((corr, 2), (heads_corr, 3)):
+                    scores = [ranked[i][pos] for i in rows]
+                    if len(rows) < 3 or np.isnan(scores).any():
+                        continue
+                    rho = spearmanr(scores, values_here).statistic
                     if not np.isnan(rho):
-                        out[n][decoded].append(rho)
+                        out[n][decoded].append(float(rho))
         for n in sorted(parts):
             dec, near = parts[n][True], parts[n][False]
             mean = lambda v: f"{np.mean(v):.2f}" if v else "–"  # noqa: E731

@@ -16,10 +16,24 @@ from lso_sampler.models.mlp import MLP
 from lso_sampler.models.sequential_decoder import SequentialDecoder
 from lso_sampler.spaces.base import SearchSpace
 
-__all__ = ["PREDICTORS", "GraphVAE", "GraphVAEConfig"]
+__all__ = ["PREDICTORS", "GraphVAE", "GraphVAEConfig", "head_performance", "predictor_head"]
 
 #: Performance predictor kinds: NGAE's MLP, CR-LSO's input-convex network.
 PREDICTORS = ("mlp", "icnn")
+
+
+def predictor_head(kind: str, in_dim: int, hidden: int) -> nn.Module:
+    """A predictor head of ``kind`` (one of :data:`PREDICTORS`): CR-LSO's two-layer
+    :class:`~lso_sampler.models.icnn.ICNN` for ``"icnn"``, else NGAE's three-layer MLP."""
+    return ICNN(in_dim, hidden, layers=2) if kind == "icnn" else MLP(in_dim, hidden, 1, layers=3)
+
+
+def head_performance(head: nn.Module, z: torch.Tensor) -> torch.Tensor:
+    """Normalised performance ``[B]`` (larger is better) a :func:`predictor_head` gives at
+    ``z``: ``1 - g(z)`` for an ICNN (its error ``g`` is convex), ``sigmoid`` of an MLP."""
+    if isinstance(head, ICNN):
+        return 1.0 - head(z).squeeze(-1)
+    return torch.sigmoid(head(z)).squeeze(-1)
 
 
 @dataclass(frozen=True)
@@ -149,10 +163,10 @@ class GraphVAE(nn.Module):
         self.logvar = MLP(out, out, z, layers=2)
         self.decoder = SequentialDecoder(t, space.max_nodes, z, d)
         ph, zi = config.predictor_hidden, z + extra_dim
-        self.perf: nn.Module = ICNN(zi, ph, layers=2) if config.predictor == "icnn" else MLP(zi, ph, 1, layers=3)
+        self.perf = predictor_head(config.predictor, zi, ph)
         # with an ICNN performance head the complexity head is convex too, so that
         # f_perf - λ f_comp (and any positive scalarisation) stays concave in z
-        self.comp: nn.Module = ICNN(zi, ph, layers=2) if config.predictor == "icnn" else MLP(zi, ph, 1, layers=3)
+        self.comp = predictor_head(config.predictor, zi, ph)
 
     @property
     def latent_dim(self) -> int:
@@ -201,9 +215,7 @@ class GraphVAE(nn.Module):
     def predict_performance(self, z: torch.Tensor) -> torch.Tensor:
         """Normalised predicted performance ``[B]`` (larger is better) at ``z`` (with the
         ``extra_dim`` extra inputs appended)."""
-        if self.config.predictor == "icnn":
-            return 1.0 - self.perf(z).squeeze(-1)
-        return torch.sigmoid(self.perf(z)).squeeze(-1)
+        return head_performance(self.perf, z)
 
     def predict_complexity(self, z: torch.Tensor) -> torch.Tensor:
         """Normalised predicted complexity ``[B]`` (smaller is better; convex in ``z`` with

@@ -13,6 +13,7 @@ from benchmarks.levers import (
     StallTabuAGNet,
     _with_restart,
 )
+from lso_sampler.models.graph_vae import head_performance
 from lso_sampler.spaces import NASBench201Space
 from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import Observation, neighbours
@@ -203,7 +204,7 @@ def test_the_head_ensemble_leaves_the_default_training_and_ascent_alone() -> Non
         # the extra heads learned the targets too: their predictions follow the values
         with torch.no_grad():
             z = b.encode_cells([o.cell for o in history])[0]
-            pred = torch.stack([ens._head_perf(b, h, z) for h in b.ens_heads]).mean(0).numpy()
+            pred = torch.stack([head_performance(h, z) for h in b.ens_heads]).mean(0).numpy()
         values = np.array([o.value for o in history])
         assert np.corrcoef(pred, values)[0, 1] > 0.4
 
@@ -224,7 +225,7 @@ def test_the_head_ensemble_ranks_by_ucb_or_by_a_head_per_place() -> None:
         assert sorted(space.key(c) for c in got) == sorted(space.key(c) for c in cells)
         with torch.no_grad():
             z = model.encode_cells(cells)[0]
-            p = torch.stack([model.predict_performance(z)] + [ens._head_perf(model, h, z) for h in model.ens_heads])
+            p = torch.stack([model.predict_performance(z)] + [head_performance(h, z) for h in model.ens_heads])
         p = p.numpy()
         if mode == "ucb":
             want = np.argsort(-(p.mean(0) + p.std(0)), kind="stable")
@@ -261,7 +262,7 @@ def test_the_full_thompson_ascent_climbs_one_random_head_per_start_point(monkeyp
     model = search.model
     for rows, z, f in steps:
         with torch.no_grad():
-            heads = [model.predict_performance(z)] + [search._head_perf(model, h, z) for h in model.ens_heads]
+            heads = [model.predict_performance(z)] + [head_performance(h, z) for h in model.ens_heads]
         want = torch.stack(heads).gather(0, rows.unsqueeze(0)).squeeze(0)
         assert torch.allclose(f, want)
     assert len(set(steps[0][0].tolist())) > 1  # the start points climb different heads
