@@ -18,6 +18,12 @@ every ``--eval-every`` steps, and a run started with an existing FILE continues 
 (``--max-minutes`` counts this piece; the weights are those of a run that never stopped).
 Each piece saves and records the weights it stopped at.
 
+``--set FIELD=VALUE`` (repeatable) overrides a model option the space otherwise decides
+(``encoder_positions=true``, ``encoder_readout=concat``, ``decoder_positions=true``, see
+:class:`~lso_sampler.models.graph_vae.GraphVAEConfig`), to pretrain a model the space does not
+yet default to; give it ``--out`` a scratch folder, since the manifest keeps one entry per
+encoder and space.
+
 ``--measure`` measures the shipped default weights of each ``encoder:space`` instead (those
 kept from an older recipe too: novelty then counts against that recipe's draws, replayed)
 and records them in the manifest.
@@ -153,7 +159,7 @@ def measure_shipped(item: str, args: argparse.Namespace) -> None:
         "file": vae_pretrained_name(space, config, steps, recipe),
         "kind": f"gvae-{encoder}",
         "space": name,
-        **({"encoder_positions": True} if config.encoder_positions else {}),
+        **model_options(config),
         "recipe": recipe,
         "steps": steps,
         "batch_size": RECIPE_DRAWS[recipe][0],
@@ -162,6 +168,20 @@ def measure_shipped(item: str, args: argparse.Namespace) -> None:
     }
     record(args.out, entry)
     print(f"{item} (recipe {recipe}, {steps} steps): {measures}", flush=True)
+
+
+#: How the reconstruction table names the model options a manifest entry records.
+OPTION_LABELS = {
+    "encoder_positions": ", node indices",
+    "encoder_readout": ", concatenation readout",
+    "decoder_positions": ", decoder index logits",
+}
+
+
+def model_options(config: GraphVAEConfig) -> dict[str, object]:
+    """The config's departures from the published D-VAE (node indices, the concatenation
+    readout, the decoder's index logits), as the manifest records them."""
+    return {k: v for k, v in config.vae_dict().items() if k in OPTION_LABELS}
 
 
 def table(out: Path) -> str:
@@ -177,7 +197,9 @@ def table(out: Path) -> str:
             continue
         keys = ("reconstruction", "reconstruction_sampled", "prior_validity", "uniqueness", "novelty")
         pct = [f"{100 * e[k]:.2f}" for k in keys]
-        encoder = e["kind"].removeprefix("gvae-") + (", node indices" if e.get("encoder_positions") else "")
+        encoder = e["kind"].removeprefix("gvae-") + "".join(
+            label for key, label in OPTION_LABELS.items() if e.get(key) not in (None, False, "sum")
+        )
         lines.append(
             f"| {e['space']} | {encoder} "
             f"| {e['recipe']} | {e['steps']} x {e['batch_size']} "
@@ -202,9 +224,20 @@ def main() -> None:
         help="state file written every --eval-every steps; a run given an existing one goes on from it "
         "(one model per file)",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help=f"override a model option the space decides, one of {list(OPTION_LABELS)}",
+    )
     parser.add_argument("--measure", action="store_true", help="measure the shipped default weights instead")
     parser.add_argument("--table", action="store_true", help="print the manifest's measures as markdown")
     args = parser.parse_args()
+    try:
+        args.options = parse_options(args.set)
+    except ValueError as err:
+        parser.error(str(err))
     if args.table:
         print(table(args.out))
         return
@@ -216,11 +249,35 @@ def main() -> None:
             train(item, args)
 
 
+def parse_options(pairs: list[str]) -> dict[str, object]:
+    """``--set`` pairs as :class:`GraphVAEConfig` fields (``true``/``false`` for the flags).
+
+    Raises:
+        ValueError: for an unknown field or a value it cannot take.
+    """
+    options: dict[str, object] = {}
+    for pair in pairs:
+        field, _, value = pair.partition("=")
+        if field not in OPTION_LABELS or not value:
+            raise ValueError(f"--set: expected FIELD=VALUE with FIELD one of {list(OPTION_LABELS)}, got {pair!r}")
+        if field == "encoder_readout":
+            options[field] = value
+        elif value.lower() in ("true", "false"):
+            options[field] = value.lower() == "true"
+        else:
+            raise ValueError(f"--set: {field} takes true or false, got {value!r}")
+    try:
+        GraphVAEConfig(**options)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"--set: {err}") from None
+    return options
+
+
 def train(item: str, args: argparse.Namespace) -> None:
     """Pretrain ``item`` (``encoder:space``) until it reconstructs; save, measure, record."""
     encoder, name = item.split(":")
     space = BUILTIN_SPACES[name]()
-    config = GraphVAEConfig(encoder=encoder).for_space(space)
+    config = GraphVAEConfig(encoder=encoder, **args.options).for_space(space)  # type: ignore[arg-type]
     torch.manual_seed(PRETRAIN_SEED)  # as load_or_pretrain_weights: the weights depend on the steps alone
     model = GraphVAE(space, config)
     held = holdout_cells(space)
@@ -303,7 +360,7 @@ def train(item: str, args: argparse.Namespace) -> None:
             "file": file,
             "kind": f"gvae-{encoder}",
             "space": name,
-            **({"encoder_positions": True} if config.encoder_positions else {}),
+            **model_options(config),
             "recipe": RECIPES["gvae"],
             "steps": steps,
             "batch_size": BATCH,

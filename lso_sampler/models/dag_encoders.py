@@ -45,11 +45,16 @@ class DAGGRUEncoder(nn.Module):
     cell numbered two ways (two parallel chains off the input in either order) encodes two
     ways, and which op follows which in those chains is read position by position.
 
+    With ``concat_nodes``, the graph state is instead a linear map of the node states laid
+    side by side in index order (padded with zeros up to ``concat_nodes`` slots): what each
+    node holds stays apart, where the gated sum adds every node's state into one vector.
+
     Args:
         num_types: Number of node types (one-hot input width).
         hidden_dim: Node state width.
         max_nodes: Largest number of nodes, to embed node indices (``None``: no index
             embedding, the D-VAE encoder as published).
+        concat_nodes: Node slots of the concatenation readout (``None``: D-VAE's gated sum).
 
     Example:
         >>> enc = DAGGRUEncoder(num_types=7, hidden_dim=16)
@@ -59,19 +64,24 @@ class DAGGRUEncoder(nn.Module):
         torch.Size([1, 16])
     """
 
-    def __init__(self, num_types: int, hidden_dim: int, max_nodes: int | None = None) -> None:
+    def __init__(
+        self, num_types: int, hidden_dim: int, max_nodes: int | None = None, concat_nodes: int | None = None
+    ) -> None:
         super().__init__()
         if max_nodes is not None and max_nodes < 1:
             raise ValueError(f"max_nodes: must be positive or None, got {max_nodes}")
+        if concat_nodes is not None and concat_nodes < 1:
+            raise ValueError(f"concat_nodes: must be positive or None, got {concat_nodes}")
         self.num_types, self.hidden_dim = num_types, hidden_dim
         # type embedding with N(0, 1) entries: one-hot inputs through the GRU's own small
         # initial weights leave the node states nearly equal and training very slow
         self.embed = nn.Parameter(torch.randn(num_types, hidden_dim))
         self.update = nn.GRUCell(hidden_dim, hidden_dim)
         self.aggregate = GatedAggregate(hidden_dim)
-        self.readout = GatedAggregate(hidden_dim)
+        self.readout = GatedAggregate(hidden_dim) if concat_nodes is None else None
         # made last, so the other weights start as without it (same torch seed)
         self.pos = None if max_nodes is None else nn.Parameter(torch.randn(max_nodes, hidden_dim))
+        self.concat = None if concat_nodes is None else nn.Linear(concat_nodes * hidden_dim, hidden_dim)
 
     @property
     def out_dim(self) -> int:
@@ -95,7 +105,15 @@ class DAGGRUEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, adj: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``x [B, n, T]`` one-hot types, ``adj [B, n, n]``, ``mask [B, n]`` -> ``[B, d]``."""
-        return self.readout(self.propagate(x, adj, mask), mask.float())
+        states = self.propagate(x, adj, mask)
+        if self.concat is None:
+            assert self.readout is not None
+            return self.readout(states, mask.float())
+        slots = self.concat.in_features // self.hidden_dim
+        b, n, d = states.shape
+        if n > slots:
+            raise ValueError(f"x: {n} nodes, but the concatenation readout has {slots} slots")
+        return self.concat(torch.cat([states, states.new_zeros(b, slots - n, d)], 1).flatten(1))
 
 
 class TwoSidedDAGEncoder(nn.Module):
@@ -109,6 +127,7 @@ class TwoSidedDAGEncoder(nn.Module):
         max_nodes: Largest number of nodes, to embed node indices in each pass (as
             :class:`DAGGRUEncoder`; the backward pass numbers the padded slots from the last,
             ``max_nodes - 1``).
+        concat_nodes: Each pass's concatenation readout (as :class:`DAGGRUEncoder`).
 
     Example:
         >>> enc = TwoSidedDAGEncoder(num_types=7, hidden_dim=16)
@@ -118,10 +137,12 @@ class TwoSidedDAGEncoder(nn.Module):
         torch.Size([1, 32])
     """
 
-    def __init__(self, num_types: int, hidden_dim: int, max_nodes: int | None = None) -> None:
+    def __init__(
+        self, num_types: int, hidden_dim: int, max_nodes: int | None = None, concat_nodes: int | None = None
+    ) -> None:
         super().__init__()
-        self.forward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes)
-        self.backward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes)
+        self.forward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes, concat_nodes)
+        self.backward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes, concat_nodes)
 
     @property
     def out_dim(self) -> int:
@@ -187,7 +208,9 @@ class GINEncoder(nn.Module):
         return torch.cat(pooled, -1)
 
 
-def make_encoder(name: str, num_types: int, hidden_dim: int, max_nodes: int | None = None) -> nn.Module:
+def make_encoder(
+    name: str, num_types: int, hidden_dim: int, max_nodes: int | None = None, concat_nodes: int | None = None
+) -> nn.Module:
     """The encoder called ``name`` (one of :data:`ENCODERS`).
 
     Args:
@@ -196,16 +219,21 @@ def make_encoder(name: str, num_types: int, hidden_dim: int, max_nodes: int | No
         hidden_dim: Node state width.
         max_nodes: Adds the node index embedding of the DAG-GRU encoders (``dvae``,
             ``svge``) for cells of up to that many nodes (``None``: none).
+        concat_nodes: The DAG-GRU encoders' concatenation readout over that many node
+            slots (``None``: the gated sum).
 
     Raises:
-        ValueError: for an unknown ``name``, or ``max_nodes`` with ``gin`` (no node order).
+        ValueError: for an unknown ``name``, or ``max_nodes`` or ``concat_nodes`` with
+            ``gin`` (no node order).
     """
     if name == "dvae":
-        return DAGGRUEncoder(num_types, hidden_dim, max_nodes)
+        return DAGGRUEncoder(num_types, hidden_dim, max_nodes, concat_nodes)
     if name == "svge":
-        return TwoSidedDAGEncoder(num_types, hidden_dim, max_nodes)
+        return TwoSidedDAGEncoder(num_types, hidden_dim, max_nodes, concat_nodes)
     if name == "gin":
         if max_nodes is not None:
             raise ValueError("max_nodes: the gin encoder has no node index embedding; use dvae or svge")
+        if concat_nodes is not None:
+            raise ValueError("concat_nodes: the gin encoder has no node order to concatenate by; use dvae or svge")
         return GINEncoder(num_types, hidden_dim)
     raise ValueError(f"encoder: must be one of {list(ENCODERS)}, got {name!r}")

@@ -54,6 +54,16 @@ class GraphVAEConfig:
             :attr:`~lso_sampler.spaces.SearchSpace.vae_encoder_positions` (``True`` on
             NAS-Bench-Graph and NAS-Bench-101) for those encoders, ``False`` for ``gin``; the
             :class:`GraphVAE` resolves it with :meth:`for_space`.
+        encoder_readout: How the DAG-GRU encoders turn node states into the graph state:
+            ``"sum"`` (D-VAE's gated sum over the nodes) or ``"concat"`` (a linear map of
+            the node states side by side in index order, so that what each node holds
+            stays apart). ``None``: the space's
+            :attr:`~lso_sampler.spaces.SearchSpace.vae_encoder_readout` (``"concat"`` on
+            NAS-Bench-101) for those encoders, ``"sum"`` for ``gin`` (which has its own pooling).
+        decoder_positions: Whether the decoder adds, per node index, type and edge logits
+            read from the latent (:class:`SequentialDecoder` ``positions``). ``None``: the
+            space's :attr:`~lso_sampler.spaces.SearchSpace.vae_decoder_positions` (on for
+            NAS-Bench-101).
     """
 
     encoder: str = "dvae"
@@ -63,6 +73,8 @@ class GraphVAEConfig:
     predictor_hidden: int = 64
     beta: float = 0.005
     encoder_positions: bool | None = None
+    encoder_readout: str | None = None
+    decoder_positions: bool | None = None
 
     def __post_init__(self) -> None:
         if self.encoder not in ENCODERS:
@@ -78,19 +90,26 @@ class GraphVAEConfig:
             raise TypeError(f"encoder_positions: must be True, False or None, got {self.encoder_positions!r}")
         if self.encoder_positions and self.encoder == "gin":
             raise ValueError("encoder_positions: the gin encoder has no node index embedding; use dvae or svge")
+        if self.encoder_readout not in (None, "sum", "concat"):
+            raise ValueError(f"encoder_readout: must be 'sum', 'concat' or None, got {self.encoder_readout!r}")
+        if self.encoder_readout == "concat" and self.encoder == "gin":
+            raise ValueError("encoder_readout: the gin encoder pools its own way; 'concat' needs dvae or svge")
+        if self.decoder_positions is not None and not isinstance(self.decoder_positions, bool):
+            raise TypeError(f"decoder_positions: must be True, False or None, got {self.decoder_positions!r}")
 
     def for_space(self, space: SearchSpace) -> GraphVAEConfig:
-        """This config with :attr:`encoder_positions` decided for ``space`` (``None`` taken
-        from the space for the DAG-GRU encoders, ``False`` for GIN).
+        """This config with :attr:`encoder_positions`, :attr:`encoder_readout` and
+        :attr:`decoder_positions` decided for ``space`` (each ``None`` taken from the
+        space; GIN has neither node indices nor a concatenation readout).
 
-        The result carries the decision: to use a config with another space or encoder,
-        start from one whose ``encoder_positions`` is ``None``.
+        The result carries the decisions: to use a config with another space or encoder,
+        start from one whose fields are ``None``.
 
         Args:
             space: The space the VAE is for.
 
         Returns:
-            ``self`` when :attr:`encoder_positions` is set, else a copy with it set.
+            ``self`` when all three are set, else a copy with them set.
 
         Example:
             >>> from lso_sampler.spaces import NASBench201Space, NASBenchGraphSpace
@@ -99,26 +118,34 @@ class GraphVAEConfig:
             >>> GraphVAEConfig().for_space(NASBench201Space()).encoder_positions
             False
         """
-        if self.encoder_positions is not None:
-            return self
-        on = bool(space.vae_encoder_positions) and self.encoder != "gin"
-        return replace(self, encoder_positions=on)
+        changes: dict[str, object] = {}
+        dag_gru = self.encoder != "gin"
+        if self.encoder_positions is None:
+            changes["encoder_positions"] = bool(space.vae_encoder_positions) and dag_gru
+        if self.encoder_readout is None:
+            changes["encoder_readout"] = space.vae_encoder_readout if dag_gru else "sum"
+        if self.decoder_positions is None:
+            changes["decoder_positions"] = bool(space.vae_decoder_positions)
+        return replace(self, **changes) if changes else self
 
     def vae_dict(self) -> dict[str, object]:
         """The fields that define the VAE alone (what its pretrained weights depend on);
-        ``encoder_positions`` appears only when on, so the names of weights made before
-        it existed stay the same.
+        ``encoder_positions``, ``encoder_readout`` and ``decoder_positions`` appear only
+        when they differ from the published D-VAE (on, ``"concat"``, on), so the names of
+        weights made before they existed stay the same.
 
         Raises:
-            ValueError: if :attr:`encoder_positions` is still ``None`` (call :meth:`for_space`).
+            ValueError: if one of them is still ``None`` (call :meth:`for_space`).
         """
-        if self.encoder_positions is None:
-            raise ValueError("encoder_positions: undecided; call config.for_space(space) first")
+        for name in ("encoder_positions", "encoder_readout", "decoder_positions"):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: undecided; call config.for_space(space) first")
         d = asdict(self)
         d.pop("predictor")
         d.pop("predictor_hidden")
-        if not d["encoder_positions"]:
-            d.pop("encoder_positions")
+        for name, plain in (("encoder_positions", False), ("encoder_readout", "sum"), ("decoder_positions", False)):
+            if d[name] == plain:
+                d.pop(name)
         return d
 
 
@@ -157,11 +184,13 @@ class GraphVAE(nn.Module):
         self.config = config = (config or GraphVAEConfig()).for_space(space)
         self.extra_dim = extra_dim
         t, d, z = len(space.node_types), config.hidden_dim, config.latent_dim
-        self.encoder = make_encoder(config.encoder, t, d, space.max_nodes if config.encoder_positions else None)
+        n = space.max_nodes
+        concat = n if config.encoder_readout == "concat" else None
+        self.encoder = make_encoder(config.encoder, t, d, n if config.encoder_positions else None, concat)
         out = self.encoder.out_dim
         self.mean = MLP(out, out, z, layers=2)
         self.logvar = MLP(out, out, z, layers=2)
-        self.decoder = SequentialDecoder(t, space.max_nodes, z, d)
+        self.decoder = SequentialDecoder(t, n, z, d, positions=bool(config.decoder_positions))
         ph, zi = config.predictor_hidden, z + extra_dim
         self.perf = predictor_head(config.predictor, zi, ph)
         # with an ICNN performance head the complexity head is convex too, so that

@@ -32,11 +32,18 @@ class SequentialDecoder(nn.Module):
     the next node may take and picks among those only, so every built-in space decodes
     to valid cells.
 
+    With ``positions``, two MLPs of ``h0`` (one hidden layer, four times the node state
+    width) give every node index its own type logits and every ordered pair of indices its
+    own edge logit, added to those above: in a space whose nodes keep their meaning from
+    index to index, what node ``v`` is reads from the latent directly rather than only
+    through the graph built so far.
+
     Args:
         num_types: Number of node types.
         max_nodes: Largest number of nodes.
         latent_dim: Width of ``z``.
         hidden_dim: Node state width.
+        positions: Add the per-index type and edge logits from ``h0``.
 
     Example:
         >>> from lso_sampler.spaces import NASBench201Space
@@ -47,7 +54,9 @@ class SequentialDecoder(nn.Module):
         True
     """
 
-    def __init__(self, num_types: int, max_nodes: int, latent_dim: int, hidden_dim: int) -> None:
+    def __init__(
+        self, num_types: int, max_nodes: int, latent_dim: int, hidden_dim: int, positions: bool = False
+    ) -> None:
         super().__init__()
         self.num_types, self.max_nodes = num_types, max_nodes
         self.latent_dim, self.hidden_dim = latent_dim, hidden_dim
@@ -63,6 +72,17 @@ class SequentialDecoder(nn.Module):
         self.edge_head = MLP(2 * d, d, 1, layers=2)
         self.update = nn.GRUCell(d, d)
         self.aggregate = GatedAggregate(d)
+        # made last, so the other weights start as without them (same torch seed)
+        self.pos_type = MLP(d, 4 * d, max_nodes * num_types, layers=2) if positions else None
+        self.pos_edge = MLP(d, 4 * d, max_nodes * max_nodes, layers=2) if positions else None
+
+    def _position_logits(self, h0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Per-index type logits ``[B, n, T]`` and per-pair edge logits ``[B, n, n]`` from
+        ``h0`` (``None`` without ``positions``)."""
+        if self.pos_type is None or self.pos_edge is None:
+            return None
+        n = self.max_nodes
+        return self.pos_type(h0).view(-1, n, self.num_types), self.pos_edge(h0).view(-1, n, n)
 
     def _inputs(self, onehot: torch.Tensor, start: int = 0) -> torch.Tensor:
         """Node inputs ``[B, k, d]``: type embedding plus position embedding (the decoder
@@ -108,15 +128,20 @@ class SequentialDecoder(nn.Module):
             cross-entropy summed over pairs of real nodes (NGAE eq. 5, ``L_n + L_e``).
         """
         h0 = torch.tanh(self.init_state(z))
+        pos = self._position_logits(h0)
         x = self._inputs(F.one_hot(types, self.num_types).float())
         fmask = mask.float()
         states: list[torch.Tensor] = []
         total = z.new_zeros(z.shape[0])
         for v in range(types.shape[1]):
             logits, ctx = self._type_logits(states, h0)
+            if pos is not None:
+                logits = logits + pos[0][:, v]
             total = total + F.cross_entropy(logits, types[:, v], reduction="none") * fmask[:, v]
             if v:
                 e = self._edge_logits(states, x[:, v], ctx)
+                if pos is not None:
+                    e = e + pos[1][:, :v, v]
                 bce = F.binary_cross_entropy_with_logits(e, adj[:, :v, v], reduction="none")
                 total = total + (bce * fmask[:, :v]).sum(1) * fmask[:, v]
             states.append(self._update(states, x[:, v], adj[:, :v, v] if v else None, h0) * fmask[:, v : v + 1])
@@ -144,6 +169,7 @@ class SequentialDecoder(nn.Module):
         indicator_cache: dict[tuple, np.ndarray] = {}
         with torch.no_grad():
             h0 = torch.tanh(self.init_state(z))
+            pos = self._position_logits(h0)
             states: list[torch.Tensor] = []
             for v in range(self.max_nodes):
                 steps: list[DecodeStep | None] = []
@@ -161,6 +187,8 @@ class SequentialDecoder(nn.Module):
                 if not alive.any():
                     break
                 logits, ctx = self._type_logits(states, h0)
+                if pos is not None:
+                    logits = logits + pos[0][:, v]
                 logp = torch.log_softmax(logits, -1).numpy()
                 chosen = np.zeros(b, dtype=np.int64)
                 for row, st in enumerate(steps):
@@ -170,6 +198,8 @@ class SequentialDecoder(nn.Module):
                 edges = torch.zeros(b, v)
                 if v:
                     e = self._edge_logits(states, x_v, ctx)
+                    if pos is not None:
+                        e = e + pos[1][:, :v, v]
                     lp, ln = F.logsigmoid(e).numpy(), F.logsigmoid(-e).numpy()
                     for row, st in enumerate(steps):
                         if st is None:

@@ -126,6 +126,14 @@ class SearchSpace(ABC):
     #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.encoder_positions`): on for the
     #: spaces whose shipped weights were trained so (NAS-Bench-Graph, NAS-Bench-101).
     vae_encoder_positions: bool = False
+    #: The graph VAE's DAG-GRU readout in this space unless its config says otherwise
+    #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.encoder_readout`):
+    #: ``"sum"`` (D-VAE's gated sum) or ``"concat"`` (the node states side by side).
+    vae_encoder_readout: str = "sum"
+    #: Whether the graph VAE's decoder reads each node index's type and edge logits from
+    #: the latent in this space unless its config says otherwise
+    #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.decoder_positions`).
+    vae_decoder_positions: bool = False
 
     def __init__(self, encoding: str = "categorical") -> None:
         self.encoding = self._check_encoding(encoding)

@@ -101,11 +101,12 @@ class GraphVAESearch(ModelBasedStrategy):
         steps: Gradient steps ``L`` (10).
         step_size: Length ``η`` of each (normalised) gradient step (0.5).
         config: Model sizes; its ``encoder`` is set from ``encoder``, and an undecided
-            ``encoder_positions`` from the space (:meth:`~lso_sampler.models.graph_vae.GraphVAEConfig.for_space`).
+            ``encoder_positions``, ``encoder_readout`` and ``decoder_positions`` from the space
+            (:meth:`~lso_sampler.models.graph_vae.GraphVAEConfig.for_space`).
         pretrain_steps: Query-free pretraining steps of 128 random cells (``None``: those
             of the shipped weights, which exist for every built-in space with ``dvae`` and
-            for NAS-Bench-201 with every encoder, each with its default
-            ``encoder_positions``, see
+            for NAS-Bench-201 with every encoder, each with the space's default model
+            options, see
             :func:`~lso_sampler.models.pretrain.default_vae_steps`; other spaces and
             encoders pretrain 4,000 steps once, at the first model-based iteration, and are
             cached in ``$LSO_SAMPLER_CACHE``; benchmarks/README.md says how long this takes).

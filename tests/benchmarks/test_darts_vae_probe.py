@@ -50,3 +50,27 @@ def test_each_variant_changes_the_model() -> None:
         assert torch.isfinite(loss).all()
         assert not torch.allclose(loss, base), variant  # same weights, other computation
         assert set(measure(model, cells[:2])) == {"normal", "reduce", "exact"}
+
+
+def test_each_half_trains_its_own_half_with_the_mlp_as_the_other() -> None:
+    from benchmarks.darts_vae_probe import Halves, train_half
+
+    for half, kept, left in (("encoder", "encoder.", "decoder."), ("decoder", "decoder.", "encoder.")):
+        model = build({"concat-readout", "index-logits"}, 16, 8)
+        before = {k: v.clone() for k, v in model.state_dict().items()}
+        halves = Halves(model, half)
+        measured: list[int] = []
+        train_half(halves, 2, measured.append)
+        after = model.state_dict()
+        assert measured == [1, 2]
+        assert any(not torch.equal(before[k], after[k]) for k in after if k.startswith(kept)), half
+        assert all(torch.equal(before[k], after[k]) for k in after if k.startswith(left)), half
+        cells = [model.space.sample(i) for i in range(3)]
+        row = measure(model, cells, halves)
+        assert set(row) == {"normal", "reduce", "exact"} and 0.0 <= row["normal"] <= 1.0
+
+
+def test_half_runs_from_the_command_line() -> None:
+    done = _run("--steps", "1", "--every", "1", "--half", "decoder", "--variants", "index-logits")
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["step"] for line in done.stdout.splitlines()] == [1]

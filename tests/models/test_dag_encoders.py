@@ -89,3 +89,44 @@ def test_index_embedding_checks_its_size_and_encoder() -> None:
         make_encoder("dvae", 5, 8, max_nodes=0)
     with pytest.raises(ValueError, match="max_nodes: the gin encoder"):
         make_encoder("gin", 5, 8, max_nodes=4)
+
+
+@pytest.mark.parametrize("name", ["dvae", "svge"])
+def test_concatenation_readout_depends_on_where_each_node_is(name: str) -> None:
+    """The gated sum adds the node states, so the same DAG numbered another way encodes
+    the same; the concatenation readout keeps each index's state in its own slot."""
+    space = NASBench101Space()
+    rng = np.random.default_rng(1)
+    cells = [space.sample(rng) for _ in range(20)]
+    relabelled = [_relabel(c, rng) for c in cells]
+    moved = [i for i, (a, b) in enumerate(zip(cells, relabelled)) if a != b]
+    assert len(moved) >= 10
+    torch.manual_seed(0)
+    enc = make_encoder(name, len(space.node_types), 16, concat_nodes=space.max_nodes)
+    with torch.no_grad():
+        h1 = enc(*space.to_tensors(cells))
+        h2 = enc(*space.to_tensors(relabelled))
+    assert h1.shape == (20, enc.out_dim)
+    assert (h1[moved] - h2[moved]).abs().max(dim=1).values.min() > 1e-4
+    assert not any(n.startswith("readout") or ".readout" in n for n, _ in enc.named_parameters())
+
+
+def test_concatenation_readout_pads_smaller_cells_and_checks_its_size() -> None:
+    enc = make_encoder("dvae", 5, 8, concat_nodes=4)
+    adj3 = torch.triu(torch.ones(1, 3, 3), 1)
+    x3 = torch.eye(5)[torch.tensor([[0, 1, 4]])]
+    mask3 = torch.ones(1, 3, dtype=torch.bool)
+    # three nodes in four slots: the same as the cell padded with a masked fourth node
+    x4 = torch.cat([x3, torch.zeros(1, 1, 5)], 1)
+    adj4 = torch.zeros(1, 4, 4)
+    adj4[:, :3, :3] = adj3
+    mask4 = torch.tensor([[True, True, True, False]])
+    with torch.no_grad():
+        torch.testing.assert_close(enc(x3, adj3, mask3), enc(x4, adj4, mask4))
+    x5 = torch.eye(5)[torch.tensor([[0, 1, 2, 3, 4]])]
+    with pytest.raises(ValueError, match="4 slots"):
+        enc(x5, torch.triu(torch.ones(1, 5, 5), 1), torch.ones(1, 5, dtype=torch.bool))
+    with pytest.raises(ValueError, match="concat_nodes: must be positive"):
+        make_encoder("dvae", 5, 8, concat_nodes=0)
+    with pytest.raises(ValueError, match="concat_nodes: the gin encoder"):
+        make_encoder("gin", 5, 8, concat_nodes=4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -54,6 +56,34 @@ def test_encoder_positions_follow_the_space_unless_set() -> None:
     for wrong in ("yes", 1, np.bool_(True)):
         with pytest.raises(TypeError, match="encoder_positions: must be True, False or None"):
             GraphVAEConfig(encoder_positions=wrong)  # type: ignore[arg-type]
+
+
+def test_readout_and_decoder_positions_follow_the_space_unless_set() -> None:
+    from lso_sampler.spaces import NASBench101Space
+
+    nb101, nb201 = NASBench101Space(), NASBench201Space()
+    plain = GraphVAEConfig().for_space(nb201)
+    assert (plain.encoder_readout, plain.decoder_positions) == ("sum", False)
+    # the published D-VAE's choices are left out of what names the weights
+    assert {"encoder_readout", "decoder_positions"}.isdisjoint(plain.vae_dict())
+    both = GraphVAEConfig().for_space(nb101).vae_dict()
+    assert both["encoder_readout"] == "concat" and both["decoder_positions"] is True
+    on = GraphVAEConfig(encoder_readout="concat", decoder_positions=True).for_space(nb201)
+    assert on.vae_dict()["encoder_readout"] == "concat" and on.vae_dict()["decoder_positions"] is True
+    vae = GraphVAE(nb201, GraphVAEConfig(latent_dim=4, hidden_dim=8, encoder_readout="concat", decoder_positions=True))
+    assert vae.encoder.concat.in_features == nb201.max_nodes * 8 and vae.encoder.readout is None
+    assert vae.decoder.pos_type is not None and vae.decoder.pos_edge is not None
+    assert GraphVAEConfig(encoder="gin").for_space(nb101).encoder_readout == "sum"
+    off = GraphVAEConfig(encoder_readout="sum", decoder_positions=False).for_space(nb101)
+    assert {"encoder_readout", "decoder_positions"}.isdisjoint(off.vae_dict())
+    with pytest.raises(ValueError, match="encoder_readout: must be 'sum', 'concat' or None"):
+        GraphVAEConfig(encoder_readout="mean")
+    with pytest.raises(ValueError, match="encoder_readout: the gin encoder"):
+        GraphVAEConfig(encoder="gin", encoder_readout="concat")
+    with pytest.raises(TypeError, match="decoder_positions: must be True, False or None"):
+        GraphVAEConfig(decoder_positions=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="decoder_positions: undecided"):
+        replace(plain, decoder_positions=None).vae_dict()
 
 
 def test_graph_vae_encodes_one_record_the_same_whatever_its_numbering() -> None:

@@ -203,7 +203,7 @@ def test_the_tool_ships_what_the_library_would_pretrain(tmp_path, monkeypatch) -
     spec.loader.exec_module(tool)
     out = tmp_path / "out"
     args = argparse.Namespace(
-        max_steps=3, max_minutes=1e9, eval_every=2, target=2.0, prior=20, out=out, checkpoint=None
+        max_steps=3, max_minutes=1e9, eval_every=2, target=2.0, prior=20, out=out, checkpoint=None, options={}
     )
     tool.train("dvae:nasbench-graph", args)
     entry = json.loads((out / pretrain.MANIFEST).read_text())["weights"][0]
@@ -224,7 +224,7 @@ def test_the_tool_goes_on_from_a_checkpoint_to_the_weights_of_one_run(tmp_path, 
     spec.loader.exec_module(tool)
     out, checkpoint = tmp_path / "out", tmp_path / "ck" / "dvae-graph.ckpt"
     args = argparse.Namespace(
-        max_steps=4, max_minutes=0.0, eval_every=2, target=2.0, prior=20, out=out, checkpoint=checkpoint
+        max_steps=4, max_minutes=0.0, eval_every=2, target=2.0, prior=20, out=out, checkpoint=checkpoint, options={}
     )
     tool.train("dvae:nasbench-graph", args)  # stops at the first evaluation: step 2
     first = json.loads((out / pretrain.MANIFEST).read_text())["weights"][0]
@@ -242,3 +242,33 @@ def test_the_tool_goes_on_from_a_checkpoint_to_the_weights_of_one_run(tmp_path, 
     assert all(torch.equal(shipped[k], mine[k]) for k in mine)
     seen, _ = tool.replay_keys(BUILTIN_SPACES["nasbench-graph"](), 4, pretrain.RECIPES["gvae"])
     assert entry["distinct_cells_trained_on"] == len(seen)
+
+
+def test_the_tool_pretrains_a_model_option_the_space_does_not_default_to(tmp_path, monkeypatch) -> None:
+    """``--set`` overrides the space's model options: the weights are those the library
+    pretrains for that config, under its name, and the manifest records the options."""
+    spec = importlib.util.spec_from_file_location("pretrain_vae_tool", ROOT / "tools" / "pretrain_vae.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    options = tool.parse_options(["encoder_readout=concat", "decoder_positions=true", "encoder_positions=True"])
+    assert options == {"encoder_readout": "concat", "decoder_positions": True, "encoder_positions": True}
+    for wrong in (["readout=concat"], ["decoder_positions=yes"], ["encoder_readout=mean"], ["decoder_positions"]):
+        with pytest.raises(ValueError, match="--set"):
+            tool.parse_options(wrong)
+    out = tmp_path / "out"
+    args = argparse.Namespace(
+        max_steps=2, max_minutes=1e9, eval_every=2, target=2.0, prior=20, out=out, checkpoint=None, options=options
+    )
+    tool.train("dvae:nasbench201", args)
+    (entry,) = json.loads((out / pretrain.MANIFEST).read_text())["weights"]
+    assert {k: entry[k] for k in options} == options
+    config = GraphVAEConfig(**options)
+    space = BUILTIN_SPACES["nasbench201"]()
+    assert entry["file"] == pretrain.vae_pretrained_name(space, config, 2)
+    assert entry["file"] != pretrain.vae_pretrained_name(space, GraphVAEConfig(), 2)
+    assert "concatenation readout" in tool.table(out) and "decoder index logits" in tool.table(out)
+    shipped = torch.load(out / entry["file"], weights_only=True)
+    monkeypatch.setenv("LSO_SAMPLER_CACHE", str(tmp_path / "cache"))
+    mine = pretrain.load_or_pretrain_vae(space, config, steps=2)
+    assert shipped.keys() == mine.keys() and all(torch.equal(shipped[k], mine[k]) for k in mine)
+    assert any(k.startswith("decoder.pos_type") for k in mine) and "encoder.readout.gate.weight" not in mine
