@@ -63,14 +63,15 @@ PARTS = ("normal", "reduce")
 
 
 def _type_position(decoder: nn.Module) -> None:
-    def type_logits(states: list[torch.Tensor], h0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def type_logits(states: list[torch.Tensor], h0: torch.Tensor, pos=None) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[no-untyped-def]
         if states:
             h = torch.stack(states, 1)
             ctx = decoder.context(h, h.new_ones(h.shape[:2]))
         else:
             ctx = torch.zeros_like(h0)
         ctx = torch.cat([ctx + decoder.pos_embed[len(states)], h0], -1)
-        return decoder.type_head(ctx), ctx
+        logits = decoder.type_head(ctx)
+        return (logits if pos is None else logits + pos[0][:, len(states)]), ctx
 
     decoder._type_logits = type_logits
 
@@ -128,16 +129,17 @@ def _constrained(decoder: nn.Module, space: DartsSpace) -> None:
                     sets[row][v] = (list(st.sources), st.sources.index(src))
                 ops, preds = ops + (names[tl[row][v]],), preds + (src,)
         h0 = torch.tanh(decoder.init_state(z))
+        pos = decoder._position_logits(h0)
         x = decoder._inputs(F.one_hot(types, t).float())
         fmask = mask.float()
         states: list[torch.Tensor] = []
         total = z.new_zeros(b)
         for v in range(n):
-            logits, ctx = decoder._type_logits(states, h0)
+            logits, ctx = decoder._type_logits(states, h0, pos)
             logits = logits.masked_fill(~allowed[:, v], -1e9)
             total = total + F.cross_entropy(logits, types[:, v], reduction="none") * fmask[:, v]
             if v:
-                e = decoder._edge_logits(states, x[:, v], ctx)
+                e = decoder._edge_logits(states, x[:, v], ctx, pos)
                 width = max(len(sets[r][v][0]) for r in range(b))
                 if width > 1:
                     ind = torch.zeros(b, width, v)

@@ -197,9 +197,8 @@ def table(out: Path) -> str:
             continue
         keys = ("reconstruction", "reconstruction_sampled", "prior_validity", "uniqueness", "novelty")
         pct = [f"{100 * e[k]:.2f}" for k in keys]
-        encoder = e["kind"].removeprefix("gvae-") + "".join(
-            label for key, label in OPTION_LABELS.items() if e.get(key) not in (None, False, "sum")
-        )
+        # an entry records an option only where it departs from D-VAE (GraphVAEConfig.vae_dict)
+        encoder = e["kind"].removeprefix("gvae-") + "".join(label for key, label in OPTION_LABELS.items() if key in e)
         lines.append(
             f"| {e['space']} | {encoder} "
             f"| {e['recipe']} | {e['steps']} x {e['batch_size']} "

@@ -36,6 +36,11 @@ def head_performance(head: nn.Module, z: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(head(z)).squeeze(-1)
 
 
+#: The model options a space decides, with the published D-VAE's choice of each (what
+#: :meth:`GraphVAEConfig.vae_dict` leaves out of the weights' names).
+_DVAE_OPTIONS: dict[str, object] = {"encoder_positions": False, "encoder_readout": "sum", "decoder_positions": False}
+
+
 @dataclass(frozen=True)
 class GraphVAEConfig:
     """Model sizes and the loss weights.
@@ -137,13 +142,12 @@ class GraphVAEConfig:
         Raises:
             ValueError: if one of them is still ``None`` (call :meth:`for_space`).
         """
-        for name in ("encoder_positions", "encoder_readout", "decoder_positions"):
-            if getattr(self, name) is None:
-                raise ValueError(f"{name}: undecided; call config.for_space(space) first")
         d = asdict(self)
         d.pop("predictor")
         d.pop("predictor_hidden")
-        for name, plain in (("encoder_positions", False), ("encoder_readout", "sum"), ("decoder_positions", False)):
+        for name, plain in _DVAE_OPTIONS.items():
+            if d[name] is None:
+                raise ValueError(f"{name}: undecided; call config.for_space(space) first")
             if d[name] == plain:
                 d.pop(name)
         return d

@@ -92,20 +92,38 @@ class SequentialDecoder(nn.Module):
         return onehot @ self.type_embed + self.pos_embed[start : start + k]
 
     # -- one step, shared by training and decoding ----------------------------------------
-    def _type_logits(self, states: list[torch.Tensor], h0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _type_logits(
+        self, states: list[torch.Tensor], h0: torch.Tensor, pos: tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Type logits of node ``len(states)`` (with its per-index logits ``pos`` gives,
+        see :meth:`_position_logits`) and the graph context."""
         if states:
             h = torch.stack(states, 1)
             ctx = self.context(h, h.new_ones(h.shape[:2]))
         else:
             ctx = torch.zeros_like(h0)
         ctx = torch.cat([ctx, h0], -1)
-        return self.type_head(ctx), ctx
+        logits = self.type_head(ctx)
+        if pos is not None:
+            logits = logits + pos[0][:, len(states)]
+        return logits, ctx
 
-    def _edge_logits(self, states: list[torch.Tensor], x_v: torch.Tensor, ctx: torch.Tensor) -> torch.Tensor:
+    def _edge_logits(
+        self,
+        states: list[torch.Tensor],
+        x_v: torch.Tensor,
+        ctx: torch.Tensor,
+        pos: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """Logits of the edges from each earlier node into node ``len(states)`` (with the
+        per-pair logits ``pos`` gives)."""
         h_init = self.node_init(x_v, torch.tanh(self.context_proj(ctx)))
         h = torch.stack(states, 1)
         pair = torch.cat([h, h_init.unsqueeze(1).expand_as(h)], -1)
-        return self.edge_head(pair).squeeze(-1)
+        e = self.edge_head(pair).squeeze(-1)
+        if pos is not None:
+            e = e + pos[1][:, : len(states), len(states)]
+        return e
 
     def _update(
         self, states: list[torch.Tensor], x_v: torch.Tensor, edges: torch.Tensor | None, h0: torch.Tensor
@@ -134,14 +152,10 @@ class SequentialDecoder(nn.Module):
         states: list[torch.Tensor] = []
         total = z.new_zeros(z.shape[0])
         for v in range(types.shape[1]):
-            logits, ctx = self._type_logits(states, h0)
-            if pos is not None:
-                logits = logits + pos[0][:, v]
+            logits, ctx = self._type_logits(states, h0, pos)
             total = total + F.cross_entropy(logits, types[:, v], reduction="none") * fmask[:, v]
             if v:
-                e = self._edge_logits(states, x[:, v], ctx)
-                if pos is not None:
-                    e = e + pos[1][:, :v, v]
+                e = self._edge_logits(states, x[:, v], ctx, pos)
                 bce = F.binary_cross_entropy_with_logits(e, adj[:, :v, v], reduction="none")
                 total = total + (bce * fmask[:, :v]).sum(1) * fmask[:, v]
             states.append(self._update(states, x[:, v], adj[:, :v, v] if v else None, h0) * fmask[:, v : v + 1])
@@ -186,9 +200,7 @@ class SequentialDecoder(nn.Module):
                     steps.append(st)
                 if not alive.any():
                     break
-                logits, ctx = self._type_logits(states, h0)
-                if pos is not None:
-                    logits = logits + pos[0][:, v]
+                logits, ctx = self._type_logits(states, h0, pos)
                 logp = torch.log_softmax(logits, -1).numpy()
                 chosen = np.zeros(b, dtype=np.int64)
                 for row, st in enumerate(steps):
@@ -197,9 +209,7 @@ class SequentialDecoder(nn.Module):
                 x_v = self._inputs(F.one_hot(torch.from_numpy(chosen), self.num_types).float().unsqueeze(1), v)[:, 0]
                 edges = torch.zeros(b, v)
                 if v:
-                    e = self._edge_logits(states, x_v, ctx)
-                    if pos is not None:
-                        e = e + pos[1][:, :v, v]
+                    e = self._edge_logits(states, x_v, ctx, pos)
                     lp, ln = F.logsigmoid(e).numpy(), F.logsigmoid(-e).numpy()
                     for row, st in enumerate(steps):
                         if st is None:
