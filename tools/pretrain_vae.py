@@ -199,6 +199,8 @@ def table(out: Path) -> str:
         pct = [f"{100 * e[k]:.2f}" for k in keys]
         # an entry records an option only where it departs from D-VAE (GraphVAEConfig.vae_dict)
         encoder = e["kind"].removeprefix("gvae-") + "".join(label for key, label in OPTION_LABELS.items() if key in e)
+        if e.get("encoder_readout") == "concat+sum":
+            encoder = encoder.replace("concatenation readout", "concatenation + sum readout")
         lines.append(
             f"| {e['space']} | {encoder} "
             f"| {e['recipe']} | {e['steps']} x {e['batch_size']} "

@@ -48,6 +48,7 @@ class DAGGRUEncoder(nn.Module):
     With ``concat_nodes``, the graph state is instead a linear map of the node states laid
     side by side in index order (padded with zeros up to ``concat_nodes`` slots): what each
     node holds stays apart, where the gated sum adds every node's state into one vector.
+    With ``concat_nodes`` and ``concat_sum``, the graph state is the sum of both readouts.
 
     Args:
         num_types: Number of node types (one-hot input width).
@@ -55,6 +56,8 @@ class DAGGRUEncoder(nn.Module):
         max_nodes: Largest number of nodes, to embed node indices (``None``: no index
             embedding, the D-VAE encoder as published).
         concat_nodes: Node slots of the concatenation readout (``None``: D-VAE's gated sum).
+        concat_sum: Adds D-VAE's gated sum to the concatenation readout (only with
+            ``concat_nodes``).
 
     Example:
         >>> enc = DAGGRUEncoder(num_types=7, hidden_dim=16)
@@ -65,9 +68,16 @@ class DAGGRUEncoder(nn.Module):
     """
 
     def __init__(
-        self, num_types: int, hidden_dim: int, max_nodes: int | None = None, concat_nodes: int | None = None
+        self,
+        num_types: int,
+        hidden_dim: int,
+        max_nodes: int | None = None,
+        concat_nodes: int | None = None,
+        concat_sum: bool = False,
     ) -> None:
         super().__init__()
+        if concat_sum and concat_nodes is None:
+            raise ValueError("concat_sum: adds the gated sum to the concatenation readout; give concat_nodes too")
         if max_nodes is not None and max_nodes < 1:
             raise ValueError(f"max_nodes: must be positive or None, got {max_nodes}")
         if concat_nodes is not None and concat_nodes < 1:
@@ -82,6 +92,7 @@ class DAGGRUEncoder(nn.Module):
         # made last, so the other weights start as without it (same torch seed)
         self.pos = None if max_nodes is None else nn.Parameter(torch.randn(max_nodes, hidden_dim))
         self.concat = None if concat_nodes is None else nn.Linear(concat_nodes * hidden_dim, hidden_dim)
+        self.concat_sum = GatedAggregate(hidden_dim) if concat_sum else None
 
     @property
     def out_dim(self) -> int:
@@ -113,7 +124,10 @@ class DAGGRUEncoder(nn.Module):
         b, n, d = states.shape
         if n > slots:
             raise ValueError(f"x: {n} nodes, but the concatenation readout has {slots} slots")
-        return self.concat(torch.cat([states, states.new_zeros(b, slots - n, d)], 1).flatten(1))
+        out = self.concat(torch.cat([states, states.new_zeros(b, slots - n, d)], 1).flatten(1))
+        if self.concat_sum is not None:
+            out = out + self.concat_sum(states, mask.float())
+        return out
 
 
 class TwoSidedDAGEncoder(nn.Module):
@@ -128,6 +142,7 @@ class TwoSidedDAGEncoder(nn.Module):
             :class:`DAGGRUEncoder`; the backward pass numbers the padded slots from the last,
             ``max_nodes - 1``).
         concat_nodes: Each pass's concatenation readout (as :class:`DAGGRUEncoder`).
+        concat_sum: Each pass adds the gated sum to it (as :class:`DAGGRUEncoder`).
 
     Example:
         >>> enc = TwoSidedDAGEncoder(num_types=7, hidden_dim=16)
@@ -138,11 +153,16 @@ class TwoSidedDAGEncoder(nn.Module):
     """
 
     def __init__(
-        self, num_types: int, hidden_dim: int, max_nodes: int | None = None, concat_nodes: int | None = None
+        self,
+        num_types: int,
+        hidden_dim: int,
+        max_nodes: int | None = None,
+        concat_nodes: int | None = None,
+        concat_sum: bool = False,
     ) -> None:
         super().__init__()
-        self.forward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes, concat_nodes)
-        self.backward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes, concat_nodes)
+        self.forward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes, concat_nodes, concat_sum)
+        self.backward_pass = DAGGRUEncoder(num_types, hidden_dim, max_nodes, concat_nodes, concat_sum)
 
     @property
     def out_dim(self) -> int:
@@ -209,7 +229,12 @@ class GINEncoder(nn.Module):
 
 
 def make_encoder(
-    name: str, num_types: int, hidden_dim: int, max_nodes: int | None = None, concat_nodes: int | None = None
+    name: str,
+    num_types: int,
+    hidden_dim: int,
+    max_nodes: int | None = None,
+    concat_nodes: int | None = None,
+    concat_sum: bool = False,
 ) -> nn.Module:
     """The encoder called ``name`` (one of :data:`ENCODERS`).
 
@@ -221,15 +246,16 @@ def make_encoder(
             ``svge``) for cells of up to that many nodes (``None``: none).
         concat_nodes: The DAG-GRU encoders' concatenation readout over that many node
             slots (``None``: the gated sum).
+        concat_sum: The DAG-GRU encoders add the gated sum to the concatenation readout.
 
     Raises:
         ValueError: for an unknown ``name``, or ``max_nodes`` or ``concat_nodes`` with
             ``gin`` (no node order).
     """
     if name == "dvae":
-        return DAGGRUEncoder(num_types, hidden_dim, max_nodes, concat_nodes)
+        return DAGGRUEncoder(num_types, hidden_dim, max_nodes, concat_nodes, concat_sum)
     if name == "svge":
-        return TwoSidedDAGEncoder(num_types, hidden_dim, max_nodes, concat_nodes)
+        return TwoSidedDAGEncoder(num_types, hidden_dim, max_nodes, concat_nodes, concat_sum)
     if name == "gin":
         if max_nodes is not None:
             raise ValueError("max_nodes: the gin encoder has no node index embedding; use dvae or svge")

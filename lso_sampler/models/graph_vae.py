@@ -36,6 +36,8 @@ def head_performance(head: nn.Module, z: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(head(z)).squeeze(-1)
 
 
+#: The DAG-GRU encoders' readouts (:attr:`GraphVAEConfig.encoder_readout`).
+READOUTS = ("sum", "concat", "concat+sum")
 #: The model options a space decides, with the published D-VAE's choice of each (what
 #: :meth:`GraphVAEConfig.vae_dict` leaves out of the weights' names).
 _DVAE_OPTIONS: dict[str, object] = {"encoder_positions": False, "encoder_readout": "sum", "decoder_positions": False}
@@ -60,9 +62,9 @@ class GraphVAEConfig:
             NAS-Bench-Graph and NAS-Bench-101) for those encoders, ``False`` for ``gin``; the
             :class:`GraphVAE` resolves it with :meth:`for_space`.
         encoder_readout: How the DAG-GRU encoders turn node states into the graph state:
-            ``"sum"`` (D-VAE's gated sum over the nodes) or ``"concat"`` (a linear map of
+            ``"sum"`` (D-VAE's gated sum over the nodes), ``"concat"`` (a linear map of
             the node states side by side in index order, so that what each node holds
-            stays apart). ``None``: the space's
+            stays apart) or ``"concat+sum"`` (the two added). ``None``: the space's
             :attr:`~lso_sampler.spaces.SearchSpace.vae_encoder_readout` (``"concat"`` on
             NAS-Bench-101) for those encoders, ``"sum"`` for ``gin`` (which has its own pooling).
         decoder_positions: Whether the decoder adds, per node index, type and edge logits
@@ -95,10 +97,12 @@ class GraphVAEConfig:
             raise TypeError(f"encoder_positions: must be True, False or None, got {self.encoder_positions!r}")
         if self.encoder_positions and self.encoder == "gin":
             raise ValueError("encoder_positions: the gin encoder has no node index embedding; use dvae or svge")
-        if self.encoder_readout not in (None, "sum", "concat"):
-            raise ValueError(f"encoder_readout: must be 'sum', 'concat' or None, got {self.encoder_readout!r}")
-        if self.encoder_readout == "concat" and self.encoder == "gin":
-            raise ValueError("encoder_readout: the gin encoder pools its own way; 'concat' needs dvae or svge")
+        if self.encoder_readout not in (None, *READOUTS):
+            raise ValueError(f"encoder_readout: must be one of {READOUTS} or None, got {self.encoder_readout!r}")
+        if self.encoder_readout in ("concat", "concat+sum") and self.encoder == "gin":
+            raise ValueError(
+                f"encoder_readout: the gin encoder pools its own way; {self.encoder_readout!r} needs dvae or svge"
+            )
         if self.decoder_positions is not None and not isinstance(self.decoder_positions, bool):
             raise TypeError(f"decoder_positions: must be True, False or None, got {self.decoder_positions!r}")
 
@@ -189,8 +193,9 @@ class GraphVAE(nn.Module):
         self.extra_dim = extra_dim
         t, d, z = len(space.node_types), config.hidden_dim, config.latent_dim
         n = space.max_nodes
-        concat = n if config.encoder_readout == "concat" else None
-        self.encoder = make_encoder(config.encoder, t, d, n if config.encoder_positions else None, concat)
+        concat = n if config.encoder_readout in ("concat", "concat+sum") else None
+        positions = n if config.encoder_positions else None
+        self.encoder = make_encoder(config.encoder, t, d, positions, concat, config.encoder_readout == "concat+sum")
         out = self.encoder.out_dim
         self.mean = MLP(out, out, z, layers=2)
         self.logvar = MLP(out, out, z, layers=2)

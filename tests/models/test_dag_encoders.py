@@ -130,3 +130,26 @@ def test_concatenation_readout_pads_smaller_cells_and_checks_its_size() -> None:
         make_encoder("dvae", 5, 8, concat_nodes=0)
     with pytest.raises(ValueError, match="concat_nodes: the gin encoder"):
         make_encoder("gin", 5, 8, concat_nodes=4)
+
+
+@pytest.mark.parametrize("name", ["dvae", "svge"])
+def test_concat_sum_readout_adds_the_gated_sum_to_the_concatenation(name: str) -> None:
+    space = NASBench101Space()
+    cells = [space.sample(i) for i in range(6)]
+    torch.manual_seed(0)
+    enc = make_encoder(name, len(space.node_types), 16, concat_nodes=space.max_nodes, concat_sum=True)
+    passes = [enc] if name == "dvae" else [enc.forward_pass, enc.backward_pass]
+    with torch.no_grad():
+        both = enc(*space.to_tensors(cells))
+        for p in passes:  # without the sum's weights' output the same encoder is the concatenation alone
+            for w in p.concat_sum.parameters():
+                w.zero_()
+        # the gated sum of zero weights is sigmoid(0) x 0 = 0 per node: only the concatenation is left
+        alone = enc(*space.to_tensors(cells))
+    assert (both - alone).abs().max() > 1e-3
+    plain = make_encoder(name, len(space.node_types), 16, concat_nodes=space.max_nodes)
+    plain.load_state_dict({k: v for k, v in enc.state_dict().items() if "concat_sum" not in k})
+    with torch.no_grad():
+        torch.testing.assert_close(plain(*space.to_tensors(cells)), alone)
+    with pytest.raises(ValueError, match="concat_sum: adds the gated sum"):
+        make_encoder("dvae", 5, 8, concat_sum=True)

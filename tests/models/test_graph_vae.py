@@ -76,8 +76,13 @@ def test_readout_and_decoder_positions_follow_the_space_unless_set() -> None:
     assert GraphVAEConfig(encoder="gin").for_space(nb101).encoder_readout == "sum"
     off = GraphVAEConfig(encoder_readout="sum", decoder_positions=False).for_space(nb101)
     assert {"encoder_readout", "decoder_positions"}.isdisjoint(off.vae_dict())
-    with pytest.raises(ValueError, match="encoder_readout: must be 'sum', 'concat' or None"):
+    with pytest.raises(ValueError, match=r"encoder_readout: must be one of \('sum', 'concat', 'concat\+sum'\)"):
         GraphVAEConfig(encoder_readout="mean")
+    mixed = GraphVAE(nb201, GraphVAEConfig(latent_dim=4, hidden_dim=8, encoder_readout="concat+sum"))
+    assert mixed.encoder.concat is not None and mixed.encoder.concat_sum is not None
+    assert mixed.config.vae_dict()["encoder_readout"] == "concat+sum"
+    with pytest.raises(ValueError, match="'concat\\+sum' needs dvae or svge"):
+        GraphVAEConfig(encoder="gin", encoder_readout="concat+sum")
     with pytest.raises(ValueError, match="encoder_readout: the gin encoder"):
         GraphVAEConfig(encoder="gin", encoder_readout="concat")
     with pytest.raises(TypeError, match="decoder_positions: must be True, False or None"):

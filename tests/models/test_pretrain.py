@@ -272,3 +272,9 @@ def test_the_tool_pretrains_a_model_option_the_space_does_not_default_to(tmp_pat
     mine = pretrain.load_or_pretrain_vae(space, config, steps=2)
     assert shipped.keys() == mine.keys() and all(torch.equal(shipped[k], mine[k]) for k in mine)
     assert any(k.startswith("decoder.pos_type") for k in mine) and "encoder.readout.gate.weight" not in mine
+    # the readout that adds the gated sum to the concatenation is named apart in the table
+    assert tool.parse_options(["encoder_readout=concat+sum"]) == {"encoder_readout": "concat+sum"}
+    manifest = json.loads((out / pretrain.MANIFEST).read_text())
+    manifest["weights"][0]["encoder_readout"] = "concat+sum"
+    (out / pretrain.MANIFEST).write_text(json.dumps(manifest))
+    assert "concatenation + sum readout" in tool.table(out)

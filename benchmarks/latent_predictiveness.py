@@ -1,0 +1,150 @@
+"""How well a graph VAE's latent space predicts a benchmark's values from few evaluated cells.
+
+A latent search needs a latent space in which a predictor fitted on a few dozen results ranks
+unseen cells. This script measures that for the shipped VAE of a benchmark's space, or for
+weights ``tools/pretrain_vae.py --out DIR`` wrote (``--vae DIR``, any model options), so two
+VAEs of one space can be compared before a search runs. Per seed it draws ``--train`` random
+cells (their benchmark values known) and scores ``--test`` random cells (the same for every
+seed and VAE) by the Spearman rank correlation of three predictions with their values:
+
+* ``ridge on z``: a ridge regression (``RidgeCV``) on the pretrained VAE's posterior means, the
+  latent as it comes from pretraining, fitted on ``--train`` and on ``--train-large`` cells;
+* ``graph-vae f`` / ``convex-lso f``: the strategy's own model round (its defaults: the VAE
+  fine-tuned with fresh predictors on the training cells), ``f`` at each test cell's encoding,
+  which is what a round ranks its candidates by;
+* ``ridge on op counts`` (a reference that needs no VAE): the same ridge on how often each
+  operation occurs in the cell.
+
+It also prints how much of the op counts a linear map of the posterior means recovers (R^2 on
+the test cells, the map fitted on 1,000 other random cells)::
+
+    PYTHONPATH=. python benchmarks/latent_predictiveness.py --benchmark nasbench301 --data-dir ../shared/benchmarks
+    PYTHONPATH=. python benchmarks/latent_predictiveness.py --benchmark nasbench301 --vae DIR \
+        --data-dir ../shared/benchmarks
+
+One torch thread; the strategies' model rounds take most of the time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.stats import spearmanr
+from sklearn.linear_model import Ridge, RidgeCV
+from sklearn.metrics import r2_score
+
+from lso_sampler.benchmarks import get_benchmark
+from lso_sampler.cell import Cell
+from lso_sampler.models.graph_vae import GraphVAEConfig
+from lso_sampler.spaces.base import SearchSpace
+from lso_sampler.strategies import ConvexLSO, GraphVAESearch
+from lso_sampler.strategies.base import Observation
+
+#: Model options a tool manifest entry may record (``tools/pretrain_vae.py --set``).
+OPTIONS = ("encoder_positions", "encoder_readout", "decoder_positions")
+ALPHAS = np.logspace(-3, 3, 13)
+
+
+def vae_options(vae: Path | None, space: SearchSpace) -> tuple[dict[str, object], int | None]:
+    """The model options and steps of the weights in ``vae`` (a ``tools/pretrain_vae.py``
+    output folder) for ``space``, and point the weight cache at that folder; ``None``: the
+    shipped weights (no options, default steps)."""
+    if vae is None:
+        return {}, None
+    manifest = vae / "manifest.json"
+    if not manifest.is_file():
+        raise SystemExit(f"--vae: {vae} has no manifest.json; give a folder tools/pretrain_vae.py --out wrote")
+    entries = [e for e in json.loads(manifest.read_text())["weights"] if e["space"] == space.name]
+    if len(entries) != 1:
+        raise SystemExit(f"--vae: expected one entry for space {space.name!r} in {manifest}, found {len(entries)}")
+    (entry,) = entries
+    os.environ["LSO_SAMPLER_CACHE"] = str(vae)  # where load_or_pretrain_vae finds the file
+    return {k: entry[k] for k in OPTIONS if k in entry}, int(entry["steps"])
+
+
+def op_counts(cells: list[Cell], ops: list[str]) -> np.ndarray:
+    """How often each of ``ops`` occurs in each cell, ``[len(cells), len(ops)]``."""
+    out = np.zeros((len(cells), len(ops)))
+    for i, cell in enumerate(cells):
+        counts = Counter(cell.ops)
+        out[i] = [counts[op] for op in ops]
+    return out
+
+
+def rho(pred: np.ndarray, truth: np.ndarray) -> float:
+    return float(spearmanr(pred, truth).statistic)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--benchmark", default="nasbench301")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--vae", type=Path, default=None, help="a tools/pretrain_vae.py --out folder (default shipped)")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--train", type=int, default=32)
+    parser.add_argument("--train-large", type=int, default=100)
+    parser.add_argument("--test", type=int, default=500)
+    parser.add_argument("--strategies", default="graph-vae,convex-lso")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    lookup = get_benchmark(args.benchmark, args.data_dir)
+    space = lookup.space
+    options, steps = vae_options(args.vae, space)
+    config = GraphVAEConfig(**options)  # type: ignore[arg-type]
+
+    def value(cell: Cell) -> float:
+        return float(lookup.query(cell).search_value)
+
+    test_rng = np.random.default_rng(12345)
+    test = [space.sample(test_rng) for _ in range(args.test)]
+    truth = np.array([value(c) for c in test])
+    # the pretrained VAE's posterior means (the strategy's model before any round)
+    base = GraphVAESearch(space, 0, config=config, pretrain_steps=steps).fresh_model()
+
+    def means(cells: list[Cell]) -> np.ndarray:
+        with torch.no_grad():
+            return base.encode_cells(cells)[0].numpy()
+
+    z_test = means(test)
+    ops = sorted({op for c in test for op in c.ops})
+    h_test = op_counts(test, ops)
+    rows: dict[str, list[float]] = {}
+    for seed in range(args.seeds):
+        rng = np.random.default_rng(seed)
+        large = [space.sample(rng) for _ in range(args.train_large)]
+        cells = large[: args.train]
+        for n, part in ((args.train, cells), (args.train_large, large)):
+            y = np.array([value(c) for c in part])
+            fit = RidgeCV(alphas=ALPHAS).fit(means(part), y)
+            rows.setdefault(f"ridge on z, {n} cells", []).append(rho(fit.predict(z_test), truth))
+            fit = RidgeCV(alphas=ALPHAS).fit(op_counts(part, ops), y)
+            rows.setdefault(f"ridge on op counts, {n} cells", []).append(rho(fit.predict(h_test), truth))
+        history = [Observation(c, space.key(c), (value(c),)) for c in cells]
+        for name in args.strategies.split(","):
+            cls = {"graph-vae": GraphVAESearch, "convex-lso": ConvexLSO}[name]
+            strategy = cls(space, seed, config=config, pretrain_steps=steps)
+            model = strategy.fit(history)
+            with torch.no_grad():
+                f = strategy.objective(model, model.encode_cells(test)[0]).numpy()
+            rows.setdefault(f"{name} f, {args.train} cells", []).append(rho(f, truth))
+    fit_rng = np.random.default_rng(999)
+    other = [space.sample(fit_rng) for _ in range(1000)]
+    linear = Ridge(alpha=1e-2).fit(means(other), op_counts(other, ops))
+    recovered = r2_score(h_test, linear.predict(z_test))
+    label = str(args.vae) if args.vae else "shipped"
+    print(f"{args.benchmark}, VAE {label} {options or ''} ({steps or 'default'} steps), seeds 0-{args.seeds - 1}")
+    print("| prediction | Spearman with the values, mean ± std over seeds |")
+    print("|---|---|")
+    for name, values in rows.items():
+        print(f"| {name} | {np.mean(values):.2f} ± {np.std(values):.2f} |")
+    print(f"| op counts from z (linear R^2) | {recovered:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
