@@ -42,21 +42,26 @@ from sklearn.metrics import r2_score
 from lso_sampler.benchmarks import get_benchmark
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAEConfig
+from lso_sampler.models.pretrain import vae_pretrained_name
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import Observation
 
-#: Model options a tool manifest entry may record (``tools/pretrain_vae.py --set``).
-OPTIONS = ("encoder_positions", "encoder_readout", "decoder_positions")
 ALPHAS = np.logspace(-3, 3, 13)
 
 
-def vae_options(vae: Path | None, space: SearchSpace) -> tuple[dict[str, object], int | None]:
-    """The model options and steps of the weights in ``vae`` (a ``tools/pretrain_vae.py``
-    output folder) for ``space``, and point the weight cache at that folder; ``None``: the
-    shipped weights (no options, default steps)."""
+def vae_options(vae: Path | None, space: SearchSpace) -> tuple[str, dict[str, object], int | None]:
+    """The encoder, model options and steps of the weights in ``vae`` (a
+    ``tools/pretrain_vae.py`` output folder) for ``space``, and point the weight cache at
+    that folder; ``None``: the shipped ``dvae`` weights (no options, default steps).
+
+    Raises:
+        SystemExit: naming ``--vae`` when the folder has no single entry for ``space``, or
+            its weights are not the file the entry's encoder, options and steps name under
+            the current recipe (the strategies would pretrain anew instead of loading them).
+    """
     if vae is None:
-        return {}, None
+        return "dvae", {}, None
     manifest = vae / "manifest.json"
     if not manifest.is_file():
         raise SystemExit(f"--vae: {vae} has no manifest.json; give a folder tools/pretrain_vae.py --out wrote")
@@ -64,8 +69,17 @@ def vae_options(vae: Path | None, space: SearchSpace) -> tuple[dict[str, object]
     if len(entries) != 1:
         raise SystemExit(f"--vae: expected one entry for space {space.name!r} in {manifest}, found {len(entries)}")
     (entry,) = entries
+    encoder, steps = entry["kind"].removeprefix("gvae-"), int(entry["steps"])
+    # the model options the entry records (only departures from D-VAE) are config fields
+    options = {k: v for k, v in entry.items() if k in GraphVAEConfig.__dataclass_fields__}
+    name = vae_pretrained_name(space, GraphVAEConfig(encoder=encoder, **options), steps)  # type: ignore[arg-type]
+    if entry["file"] != name or not (vae / name).is_file():
+        raise SystemExit(
+            f"--vae: {manifest} names {entry['file']!r}, but its encoder, options and steps under the "
+            f"current recipe give {name!r} (or the file is missing); pretrain it with tools/pretrain_vae.py"
+        )
     os.environ["LSO_SAMPLER_CACHE"] = str(vae)  # where load_or_pretrain_vae finds the file
-    return {k: entry[k] for k in OPTIONS if k in entry}, int(entry["steps"])
+    return encoder, options, steps
 
 
 def op_counts(cells: list[Cell], ops: list[str]) -> np.ndarray:
@@ -95,8 +109,8 @@ def main() -> None:
     torch.set_num_threads(1)
     lookup = get_benchmark(args.benchmark, args.data_dir)
     space = lookup.space
-    options, steps = vae_options(args.vae, space)
-    config = GraphVAEConfig(**options)  # type: ignore[arg-type]
+    encoder, options, steps = vae_options(args.vae, space)
+    config = GraphVAEConfig(encoder=encoder, **options)  # type: ignore[arg-type]
 
     def value(cell: Cell) -> float:
         return float(lookup.query(cell).search_value)
@@ -105,7 +119,7 @@ def main() -> None:
     test = [space.sample(test_rng) for _ in range(args.test)]
     truth = np.array([value(c) for c in test])
     # the pretrained VAE's posterior means (the strategy's model before any round)
-    base = GraphVAESearch(space, 0, config=config, pretrain_steps=steps).fresh_model()
+    base = GraphVAESearch(space, 0, encoder=encoder, config=config, pretrain_steps=steps).fresh_model()
 
     def means(cells: list[Cell]) -> np.ndarray:
         with torch.no_grad():
@@ -128,7 +142,7 @@ def main() -> None:
         history = [Observation(c, space.key(c), (value(c),)) for c in cells]
         for name in args.strategies.split(","):
             cls = {"graph-vae": GraphVAESearch, "convex-lso": ConvexLSO}[name]
-            strategy = cls(space, seed, config=config, pretrain_steps=steps)
+            strategy = cls(space, seed, encoder=encoder, config=config, pretrain_steps=steps)
             model = strategy.fit(history)
             with torch.no_grad():
                 f = strategy.objective(model, model.encode_cells(test)[0]).numpy()
@@ -138,7 +152,10 @@ def main() -> None:
     linear = Ridge(alpha=1e-2).fit(means(other), op_counts(other, ops))
     recovered = r2_score(h_test, linear.predict(z_test))
     label = str(args.vae) if args.vae else "shipped"
-    print(f"{args.benchmark}, VAE {label} {options or ''} ({steps or 'default'} steps), seeds 0-{args.seeds - 1}")
+    print(
+        f"{args.benchmark}, VAE {label} ({encoder}) {options or ''} ({steps or 'default'} steps), "
+        f"seeds 0-{args.seeds - 1}"
+    )
     print("| prediction | Spearman with the values, mean ± std over seeds |")
     print("|---|---|")
     for name, values in rows.items():

@@ -170,11 +170,11 @@ def measure_shipped(item: str, args: argparse.Namespace) -> None:
     print(f"{item} (recipe {recipe}, {steps} steps): {measures}", flush=True)
 
 
-#: How the reconstruction table names the model options a manifest entry records.
-OPTION_LABELS = {
-    "encoder_positions": ", node indices",
-    "encoder_readout": ", concatenation readout",
-    "decoder_positions": ", decoder index logits",
+#: How the reconstruction table names the model options a manifest entry records, by value.
+OPTION_LABELS: dict[str, dict[object, str]] = {
+    "encoder_positions": {True: ", node indices"},
+    "encoder_readout": {"concat": ", concatenation readout", "concat+sum": ", concatenation + sum readout"},
+    "decoder_positions": {True: ", decoder index logits"},
 }
 
 
@@ -198,9 +198,7 @@ def table(out: Path) -> str:
         keys = ("reconstruction", "reconstruction_sampled", "prior_validity", "uniqueness", "novelty")
         pct = [f"{100 * e[k]:.2f}" for k in keys]
         # an entry records an option only where it departs from D-VAE (GraphVAEConfig.vae_dict)
-        encoder = e["kind"].removeprefix("gvae-") + "".join(label for key, label in OPTION_LABELS.items() if key in e)
-        if e.get("encoder_readout") == "concat+sum":
-            encoder = encoder.replace("concatenation readout", "concatenation + sum readout")
+        encoder = e["kind"].removeprefix("gvae-") + "".join(OPTION_LABELS[k][e[k]] for k in OPTION_LABELS if k in e)
         lines.append(
             f"| {e['space']} | {encoder} "
             f"| {e['recipe']} | {e['steps']} x {e['batch_size']} "

@@ -128,7 +128,8 @@ class SearchSpace(ABC):
     vae_encoder_positions: bool = False
     #: The graph VAE's DAG-GRU readout in this space unless its config says otherwise
     #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.encoder_readout`):
-    #: ``"sum"`` (D-VAE's gated sum) or ``"concat"`` (the node states side by side).
+    #: ``"sum"`` (D-VAE's gated sum), ``"concat"`` (the node states side by side) or
+    #: ``"concat+sum"`` (the two added).
     vae_encoder_readout: str = "sum"
     #: Whether the graph VAE's decoder reads each node index's type and edge logits from
     #: the latent in this space unless its config says otherwise

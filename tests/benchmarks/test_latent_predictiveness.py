@@ -55,7 +55,7 @@ def test_reads_weights_from_a_pretraining_folder(data_dir: Path, tmp_path: Path)
     torch.manual_seed(0)
     name = vae_pretrained_name(space, config, 7)
     torch.save(GraphVAE(space, config).vae_state_dict(), tmp_path / name)
-    entry = {"file": name, "space": "nasbench201", "steps": 7, "encoder_readout": "concat+sum"}
+    entry = {"file": name, "kind": "gvae-dvae", "space": "nasbench201", "steps": 7, "encoder_readout": "concat+sum"}
     (tmp_path / "manifest.json").write_text(json.dumps({"weights": [entry]}))
     done = _run(data_dir, "--vae", str(tmp_path))
     assert done.returncode == 0, done.stderr
@@ -63,6 +63,11 @@ def test_reads_weights_from_a_pretraining_folder(data_dir: Path, tmp_path: Path)
     # the folder's weights, not a fresh pretraining (which would have cached its file there)
     assert sorted(f.name for f in tmp_path.iterdir()) == sorted([name, "manifest.json"])
     assert len(_table(done.stdout)) == 6
+    # an entry whose steps do not name its file: refused, not pretrained anew into the folder
+    (tmp_path / "manifest.json").write_text(json.dumps({"weights": [{**entry, "steps": 8}]}))
+    done = _run(data_dir, "--vae", str(tmp_path))
+    assert done.returncode != 0 and "--vae: " in done.stderr and "pretrain it with tools/pretrain_vae.py" in done.stderr
+    assert sorted(f.name for f in tmp_path.iterdir()) == sorted([name, "manifest.json"])
     (tmp_path / "manifest.json").unlink()
     done = _run(data_dir, "--vae", str(tmp_path))
     assert done.returncode != 0 and "--vae: " in done.stderr and "has no manifest.json" in done.stderr
