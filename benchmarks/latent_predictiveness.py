@@ -5,7 +5,7 @@ unseen cells. This script measures that for the shipped VAE of a benchmark's spa
 weights ``tools/pretrain_vae.py --out DIR`` wrote (``--vae DIR``, any model options), so two
 VAEs of one space can be compared before a search runs. Per seed it draws ``--train`` random
 cells (their benchmark values known) and scores ``--test`` random cells (the same for every
-seed and VAE) by the Spearman rank correlation of three predictions with their values:
+seed and VAE) by the Spearman rank correlation of these predictions with their values:
 
 * ``ridge on z``: a ridge regression (``RidgeCV``) on the pretrained VAE's posterior means, the
   latent as it comes from pretraining, fitted on ``--train`` and on ``--train-large`` cells;
@@ -13,7 +13,14 @@ seed and VAE) by the Spearman rank correlation of three predictions with their v
   fine-tuned with fresh predictors on the training cells), ``f`` at each test cell's encoding,
   which is what a round ranks its candidates by;
 * ``ridge on op counts`` (a reference that needs no VAE): the same ridge on how often each
-  operation occurs in the cell.
+  operation occurs in the cell;
+* with ``--teacher``: the same ridge on the posterior means mapped linearly onto the top 10
+  principal components of the gated-sum VAE's means (``benchmarks.levers.teacher_map``,
+  fitted on 5,000 random cells, no values), on those components themselves, and how much of
+  them the map recovers (R^2 on the test cells).
+
+``--strategies`` also takes the teacher-map levers ``graph-vae-teacher`` and
+``graph-vae-teacher-pcs`` of ``benchmarks/levers.py`` (``f`` read through the map).
 
 It also prints how much of the op counts a linear map of the posterior means recovers (R^2 on
 the test cells, the map fitted on 1,000 other random cells)::
@@ -31,6 +38,7 @@ import argparse
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +47,7 @@ from scipy.stats import spearmanr
 from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.metrics import r2_score
 
+from benchmarks.levers import TeacherMappedGraphVAE, TeacherPCsGraphVAE, teacher_encoder, teacher_map
 from lso_sampler.benchmarks import get_benchmark
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAEConfig
@@ -48,6 +57,14 @@ from lso_sampler.strategies import ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import Observation
 
 ALPHAS = np.logspace(-3, 3, 13)
+
+#: The strategies whose ``f`` is measured, by ``--strategies`` name.
+STRATEGIES = {
+    "graph-vae": GraphVAESearch,
+    "convex-lso": ConvexLSO,
+    "graph-vae-teacher": TeacherMappedGraphVAE,
+    "graph-vae-teacher-pcs": TeacherPCsGraphVAE,
+}
 
 
 def vae_options(vae: Path | None, space: SearchSpace) -> tuple[str, dict[str, object], int | None]:
@@ -104,8 +121,12 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=32)
     parser.add_argument("--train-large", type=int, default=100)
     parser.add_argument("--test", type=int, default=500)
-    parser.add_argument("--strategies", default="graph-vae,convex-lso")
+    parser.add_argument("--strategies", default="graph-vae,convex-lso", help=f"comma-separated, of {list(STRATEGIES)}")
+    parser.add_argument("--teacher", action="store_true", help="add the ridge rows on the map onto the teacher")
     args = parser.parse_args()
+    unknown = set(args.strategies.split(",")) - set(STRATEGIES)
+    if unknown:
+        parser.error(f"--strategies: unknown {sorted(unknown)}; choose from {list(STRATEGIES)}")
     torch.set_num_threads(1)
     lookup = get_benchmark(args.benchmark, args.data_dir)
     space = lookup.space
@@ -126,6 +147,18 @@ def main() -> None:
             return base.encode_cells(cells)[0].numpy()
 
     z_test = means(test)
+    features: dict[str, Callable[[list[Cell]], np.ndarray]] = {"z": means}
+    if args.teacher:
+        weight, bias = (t.numpy() for t in teacher_map(space, base, pcs=10))
+        teacher = teacher_encoder(space, pcs=10)
+
+        def mapped(cells: list[Cell]) -> np.ndarray:
+            return means(cells) @ weight.T + bias
+
+        features["z mapped to the teacher's 10 PCs"] = mapped
+        features["the teacher's 10 PCs (no map)"] = lambda cells: teacher(cells).numpy()
+        t_test = teacher(test).numpy()
+        mapped_r2 = 1 - ((mapped(test) - t_test) ** 2).sum() / ((t_test - t_test.mean(0)) ** 2).sum()
     ops = sorted({op for c in test for op in c.ops})
     h_test = op_counts(test, ops)
     rows: dict[str, list[float]] = {}
@@ -135,13 +168,15 @@ def main() -> None:
         cells = large[: args.train]
         for n, part in ((args.train, cells), (args.train_large, large)):
             y = np.array([value(c) for c in part])
-            fit = RidgeCV(alphas=ALPHAS).fit(means(part), y)
-            rows.setdefault(f"ridge on z, {n} cells", []).append(rho(fit.predict(z_test), truth))
+            for label, feature in features.items():
+                fit = RidgeCV(alphas=ALPHAS).fit(feature(part), y)
+                x_test = z_test if label == "z" else feature(test)
+                rows.setdefault(f"ridge on {label}, {n} cells", []).append(rho(fit.predict(x_test), truth))
             fit = RidgeCV(alphas=ALPHAS).fit(op_counts(part, ops), y)
             rows.setdefault(f"ridge on op counts, {n} cells", []).append(rho(fit.predict(h_test), truth))
         history = [Observation(c, space.key(c), (value(c),)) for c in cells]
         for name in args.strategies.split(","):
-            cls = {"graph-vae": GraphVAESearch, "convex-lso": ConvexLSO}[name]
+            cls = STRATEGIES[name]
             strategy = cls(space, seed, encoder=encoder, config=config, pretrain_steps=steps)
             model = strategy.fit(history)
             with torch.no_grad():
@@ -161,6 +196,8 @@ def main() -> None:
     for name, values in rows.items():
         print(f"| {name} | {np.mean(values):.2f} ± {np.std(values):.2f} |")
     print(f"| op counts from z (linear R^2) | {recovered:.2f} |")
+    if args.teacher:
+        print(f"| the teacher's 10 PCs from z (the map's R^2) | {mapped_r2:.2f} |")
 
 
 if __name__ == "__main__":

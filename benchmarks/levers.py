@@ -93,6 +93,14 @@ Levers:
   CR-LSO's method has it, but does not rank the candidates). ``graph_vae_ts_ascent``,
   ``convex_ts_ascent``: ``ts``, and in the ascent each start point climbs one of the five
   heads drawn at random.
+- ``teacher map`` (``graph_vae_teacher``, ``graph_vae_teacher_pcs``): the graph VAE's
+  performance head reads a fixed linear map of ``z`` instead of ``z``: the least-squares map,
+  fitted once per run on 5,000 random cells (no values), from the model's posterior means to
+  those of the space's gated-sum VAE (``encoder_readout="sum"``, no node indices or index
+  logits; on DARTS the shipped weights), or to their top 10 principal components
+  (standardised). The ascent climbs the same head, so it moves ``z`` only along the map's
+  rows. For a VAE pretrained to reconstruct (benchmarks/vae_teacher_probe.py). One objective,
+  no hyperparameters; the MLP head only.
 """
 
 from __future__ import annotations
@@ -102,7 +110,7 @@ import inspect
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -110,9 +118,10 @@ import torch
 from lso_sampler.cell import Cell
 from lso_sampler.integrations.optuna import LSOSampler
 from lso_sampler.models.agnet import weights_from_ranks
-from lso_sampler.models.graph_vae import head_performance, predictor_head
+from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig, head_performance, predictor_head
 from lso_sampler.models.icnn import ICNN
 from lso_sampler.models.mlp import MLP
+from lso_sampler.models.pretrain import load_or_pretrain_vae
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import (
@@ -1214,3 +1223,107 @@ def graph_vae_ts_ascent(space: SearchSpace, seed: int) -> LSOSampler:
 def convex_ts_ascent(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO, Thompson-like in the ascent and in the ranking."""
     return _ensemble(FullThompsonConvex, "ts", space, seed)
+
+
+# -- teacher map -------------------------------------------------------------------------------
+
+#: Random cells the teacher map is fitted on, and their seed.
+TEACHER_CELLS, TEACHER_SEED = 5000, 777
+
+
+def teacher_config() -> GraphVAEConfig:
+    """The teacher of :func:`teacher_map`: D-VAE's gated-sum readout, no node indices, no
+    index logits (on DARTS the config of the shipped weights)."""
+    return GraphVAEConfig(encoder_positions=False, encoder_readout="sum", decoder_positions=False)
+
+
+def teacher_cells(space: SearchSpace) -> list[Cell]:
+    """The :data:`TEACHER_CELLS` random cells (seed :data:`TEACHER_SEED`) the teacher's
+    centring and components and :func:`teacher_map` are fitted on."""
+    rng = np.random.default_rng(TEACHER_SEED)
+    return [space.sample(rng) for _ in range(TEACHER_CELLS)]
+
+
+def teacher_encoder(space: SearchSpace, pcs: int | None = None) -> Callable[[Sequence[Cell]], torch.Tensor]:
+    """Cells -> the teacher VAE's posterior means, centred (``pcs``: projected on their top
+    ``pcs`` principal components, each scaled to unit variance), ``[n, d]`` in float64; the
+    centring and components are those of :func:`teacher_cells`. The teacher's weights are
+    loaded (or pretrained on first use) without touching torch's global random state."""
+    with torch.random.fork_rng(devices=[]):
+        config = teacher_config()
+        teacher = GraphVAE(space, config)
+        teacher.load_vae_state_dict(load_or_pretrain_vae(space, config))
+    teacher.eval()
+    base = _posterior_means(teacher, teacher_cells(space)).double()
+    centre = base.mean(0)
+    basis = torch.eye(base.shape[1], dtype=base.dtype)
+    scale = torch.ones(base.shape[1], dtype=base.dtype)
+    if pcs is not None:
+        _, _, vt = torch.linalg.svd(base - centre, full_matrices=False)
+        basis = vt[:pcs].T
+        scale = ((base - centre) @ basis).std(0)
+
+    def encode(cells: Sequence[Cell]) -> torch.Tensor:
+        return ((_posterior_means(teacher, cells).double() - centre) @ basis) / scale
+
+    return encode
+
+
+def _posterior_means(model: GraphVAE, cells: Sequence[Cell]) -> torch.Tensor:
+    """``model``'s posterior means of ``cells`` in eval mode, 500 cells at a time."""
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        out = torch.cat([model.encode_cells(cells[i : i + 500])[0] for i in range(0, len(cells), 500)])
+    model.train(was)
+    return out
+
+
+def teacher_map(space: SearchSpace, model: GraphVAE, pcs: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weight ``[d, latent]`` and bias ``[d]`` of the least-squares map from ``model``'s
+    posterior means to :func:`teacher_encoder`'s targets on :func:`teacher_cells`."""
+    cells = teacher_cells(space)
+    target = teacher_encoder(space, pcs)(cells)
+    s = _posterior_means(model, cells).double()
+    s1 = torch.cat([s, torch.ones(len(s), 1, dtype=s.dtype)], 1)
+    a = torch.linalg.lstsq(s1, target).solution
+    return a[:-1].T.float().contiguous(), a[-1].float().contiguous()
+
+
+class TeacherMappedGraphVAE(GraphVAESearch):
+    """The graph VAE whose performance head reads :func:`teacher_map` of ``z`` (fitted on
+    the first fit's pretrained model, fixed for the run)."""
+
+    #: ``None``: the teacher's whole latent; else that many principal components.
+    teacher_pcs: int | None = None
+
+    def fresh_model(self) -> GraphVAE:
+        model = super().fresh_model()
+        if self._num_objectives != 1 or self._extra_dim or model.config.predictor != "mlp":
+            raise ValueError("the teacher map is measured for one objective, no hyperparameters, the MLP head")
+        if getattr(self, "_teacher_map", None) is None:
+            self._teacher_map = teacher_map(self.space, model, self.teacher_pcs)
+        weight, bias = self._teacher_map
+        linear = torch.nn.Linear(weight.shape[1], weight.shape[0])
+        with torch.no_grad():
+            linear.weight.copy_(weight)
+            linear.bias.copy_(bias)
+        linear.requires_grad_(False)
+        model.perf = torch.nn.Sequential(linear, predictor_head("mlp", weight.shape[0], model.config.predictor_hidden))
+        return model
+
+
+class TeacherPCsGraphVAE(TeacherMappedGraphVAE):
+    """:class:`TeacherMappedGraphVAE` onto the teacher's top 10 principal components."""
+
+    teacher_pcs = 10
+
+
+def graph_vae_teacher(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE whose head reads the map of ``z`` onto the gated-sum VAE's latent."""
+    return LSOSampler(space, TeacherMappedGraphVAE(space, seed), seed=seed)
+
+
+def graph_vae_teacher_pcs(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE whose head reads the map of ``z`` onto the gated-sum VAE's top 10 PCs."""
+    return LSOSampler(space, TeacherPCsGraphVAE(space, seed), seed=seed)

@@ -71,3 +71,17 @@ def test_reads_weights_from_a_pretraining_folder(data_dir: Path, tmp_path: Path)
     (tmp_path / "manifest.json").unlink()
     done = _run(data_dir, "--vae", str(tmp_path))
     assert done.returncode != 0 and "--vae: " in done.stderr and "has no manifest.json" in done.stderr
+
+
+def test_teacher_rows_and_the_teacher_map_strategies(data_dir: Path) -> None:
+    done = _run(data_dir, "--teacher", "--strategies", "graph-vae-teacher,graph-vae-teacher-pcs")
+    assert done.returncode == 0, done.stderr
+    table = _table(done.stdout)
+    for n in (8, 12):
+        assert f"ridge on z mapped to the teacher's 10 PCs, {n} cells" in table
+        assert f"ridge on the teacher's 10 PCs (no map), {n} cells" in table
+    assert "graph-vae-teacher f, 8 cells" in table and "graph-vae-teacher-pcs f, 8 cells" in table
+    # NAS-Bench-201's shipped VAE is the gated-sum teacher itself: the map recovers it whole
+    assert float(table["the teacher's 10 PCs from z (the map's R^2)"]) >= 0.99
+    done = _run(data_dir, "--strategies", "graph-vae,no-such")
+    assert done.returncode != 0 and "--strategies: unknown ['no-such']" in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from benchmarks.levers import (
@@ -267,3 +268,46 @@ def test_the_full_thompson_ascent_climbs_one_random_head_per_start_point(monkeyp
         assert torch.allclose(f, want)
     assert len(set(steps[0][0].tolist())) > 1  # the start points climb different heads
     assert search._ascent_heads is None  # only during the ascent
+
+
+@pytest.mark.slow
+def test_the_teacher_map_recovers_the_teacher_and_stays_fixed_in_the_fit() -> None:
+    from benchmarks.levers import TeacherMappedGraphVAE, TeacherPCsGraphVAE, teacher_cells, teacher_encoder, teacher_map
+    from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
+    from lso_sampler.models.pretrain import load_or_pretrain_vae
+    from tests.conftest import cheap_options
+
+    space = NASBench201Space()  # its shipped VAE is the gated-sum teacher itself
+    teacher = GraphVAE(space, GraphVAEConfig(encoder_positions=False, encoder_readout="sum", decoder_positions=False))
+    teacher.load_vae_state_dict(load_or_pretrain_vae(space, teacher.config))
+    cells = teacher_cells(space)[:300]
+    for pcs in (None, 10):
+        weight, bias = teacher_map(space, teacher, pcs)
+        target = teacher_encoder(space, pcs)(cells).float()
+        with torch.no_grad():
+            mapped = teacher.encode_cells(cells)[0] @ weight.T + bias
+        assert weight.shape == (32 if pcs is None else pcs, 32)
+        assert torch.allclose(mapped, target, atol=1e-3), (mapped - target).abs().max()
+        if pcs is not None:  # the components are scaled to unit variance, centred
+            assert abs(float(target.std(0).mean()) - 1.0) < 0.2 and float(target.mean(0).abs().max()) < 0.3
+    # a fresh (unpretrained) VAE's means hold less of the teacher than the teacher's own
+    torch.manual_seed(0)
+    other = GraphVAE(space, GraphVAEConfig(encoder_readout="concat").for_space(space))
+    weight, bias = teacher_map(space, other, 10)
+    target = teacher_encoder(space, 10)(cells).float()
+    with torch.no_grad():
+        residual = (other.encode_cells(cells)[0] @ weight.T + bias - target).pow(2).mean()
+    assert residual > 0.05
+    history = _history(space, [float(i % 7) for i in range(20)])
+    for cls, rows in ((TeacherMappedGraphVAE, 32), (TeacherPCsGraphVAE, 10)):
+        strategy = cls(space, seed=3, **{**cheap_options("graph-vae"), "epochs": 30})
+        model = strategy.fit(history)
+        linear = model.perf[0]
+        assert linear.weight.shape == (rows, 32) and not linear.weight.requires_grad
+        # the map is the one fitted on the pretrained model, untouched by the round's training
+        weight, bias = strategy._teacher_map
+        assert torch.equal(linear.weight, weight) and torch.equal(linear.bias, bias)
+        with torch.no_grad():
+            z = model.encode_cells([o.cell for o in history])[0]
+            pred = strategy.objective(model, z).numpy()
+        assert np.corrcoef(pred, [o.value for o in history])[0, 1] > 0.4
