@@ -146,7 +146,6 @@ def main() -> None:
         with torch.no_grad():
             return base.encode_cells(cells)[0].numpy()
 
-    z_test = means(test)
     features: dict[str, Callable[[list[Cell]], np.ndarray]] = {"z": means}
     if args.teacher:
         weight, bias = (t.numpy() for t in teacher_map(space, base, pcs=10))
@@ -157,8 +156,11 @@ def main() -> None:
 
         features["z mapped to the teacher's 10 PCs"] = mapped
         features["the teacher's 10 PCs (no map)"] = lambda cells: teacher(cells).numpy()
-        t_test = teacher(test).numpy()
-        mapped_r2 = 1 - ((mapped(test) - t_test) ** 2).sum() / ((t_test - t_test.mean(0)) ** 2).sum()
+    on_test = {label: feature(test) for label, feature in features.items()}  # the same every seed
+    if args.teacher:
+        t_test = on_test["the teacher's 10 PCs (no map)"]
+        residual = ((on_test["z mapped to the teacher's 10 PCs"] - t_test) ** 2).sum()
+        mapped_r2 = 1 - residual / ((t_test - t_test.mean(0)) ** 2).sum()
     ops = sorted({op for c in test for op in c.ops})
     h_test = op_counts(test, ops)
     rows: dict[str, list[float]] = {}
@@ -170,8 +172,7 @@ def main() -> None:
             y = np.array([value(c) for c in part])
             for label, feature in features.items():
                 fit = RidgeCV(alphas=ALPHAS).fit(feature(part), y)
-                x_test = z_test if label == "z" else feature(test)
-                rows.setdefault(f"ridge on {label}, {n} cells", []).append(rho(fit.predict(x_test), truth))
+                rows.setdefault(f"ridge on {label}, {n} cells", []).append(rho(fit.predict(on_test[label]), truth))
             fit = RidgeCV(alphas=ALPHAS).fit(op_counts(part, ops), y)
             rows.setdefault(f"ridge on op counts, {n} cells", []).append(rho(fit.predict(h_test), truth))
         history = [Observation(c, space.key(c), (value(c),)) for c in cells]
@@ -185,7 +186,7 @@ def main() -> None:
     fit_rng = np.random.default_rng(999)
     other = [space.sample(fit_rng) for _ in range(1000)]
     linear = Ridge(alpha=1e-2).fit(means(other), op_counts(other, ops))
-    recovered = r2_score(h_test, linear.predict(z_test))
+    recovered = r2_score(h_test, linear.predict(on_test["z"]))
     label = str(args.vae) if args.vae else "shipped"
     print(
         f"{args.benchmark}, VAE {label} ({encoder}) {options or ''} ({steps or 'default'} steps), "

@@ -1249,6 +1249,11 @@ def teacher_encoder(space: SearchSpace, pcs: int | None = None) -> Callable[[Seq
     ``pcs`` principal components, each scaled to unit variance), ``[n, d]`` in float64; the
     centring and components are those of :func:`teacher_cells`. The teacher's weights are
     loaded (or pretrained on first use) without touching torch's global random state."""
+    return _teacher(space, pcs)[0]
+
+
+def _teacher(space: SearchSpace, pcs: int | None) -> tuple[Callable[[Sequence[Cell]], torch.Tensor], torch.Tensor]:
+    """:func:`teacher_encoder`, and its targets of :func:`teacher_cells` (encoded once)."""
     with torch.random.fork_rng(devices=[]):
         config = teacher_config()
         teacher = GraphVAE(space, config)
@@ -1266,7 +1271,7 @@ def teacher_encoder(space: SearchSpace, pcs: int | None = None) -> Callable[[Seq
     def encode(cells: Sequence[Cell]) -> torch.Tensor:
         return ((_posterior_means(teacher, cells).double() - centre) @ basis) / scale
 
-    return encode
+    return encode, ((base - centre) @ basis) / scale
 
 
 def _posterior_means(model: GraphVAE, cells: Sequence[Cell]) -> torch.Tensor:
@@ -1282,9 +1287,8 @@ def _posterior_means(model: GraphVAE, cells: Sequence[Cell]) -> torch.Tensor:
 def teacher_map(space: SearchSpace, model: GraphVAE, pcs: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Weight ``[d, latent]`` and bias ``[d]`` of the least-squares map from ``model``'s
     posterior means to :func:`teacher_encoder`'s targets on :func:`teacher_cells`."""
-    cells = teacher_cells(space)
-    target = teacher_encoder(space, pcs)(cells)
-    s = _posterior_means(model, cells).double()
+    target = _teacher(space, pcs)[1]
+    s = _posterior_means(model, teacher_cells(space)).double()
     s1 = torch.cat([s, torch.ones(len(s), 1, dtype=s.dtype)], 1)
     a = torch.linalg.lstsq(s1, target).solution
     return a[:-1].T.float().contiguous(), a[-1].float().contiguous()

@@ -38,6 +38,8 @@ def head_performance(head: nn.Module, z: torch.Tensor) -> torch.Tensor:
 
 #: The DAG-GRU encoders' readouts (:attr:`GraphVAEConfig.encoder_readout`).
 READOUTS = ("sum", "concat", "concat+sum")
+#: The readouts that lay the node states side by side (the DAG-GRU encoders only).
+_CONCAT_READOUTS = ("concat", "concat+sum")
 #: The model options a space decides, with the published D-VAE's choice of each (what
 #: :meth:`GraphVAEConfig.vae_dict` leaves out of the weights' names).
 _DVAE_OPTIONS: dict[str, object] = {"encoder_positions": False, "encoder_readout": "sum", "decoder_positions": False}
@@ -99,7 +101,7 @@ class GraphVAEConfig:
             raise ValueError("encoder_positions: the gin encoder has no node index embedding; use dvae or svge")
         if self.encoder_readout not in (None, *READOUTS):
             raise ValueError(f"encoder_readout: must be one of {READOUTS} or None, got {self.encoder_readout!r}")
-        if self.encoder_readout in ("concat", "concat+sum") and self.encoder == "gin":
+        if self.encoder_readout in _CONCAT_READOUTS and self.encoder == "gin":
             raise ValueError(
                 f"encoder_readout: the gin encoder pools its own way; {self.encoder_readout!r} needs dvae or svge"
             )
@@ -193,7 +195,7 @@ class GraphVAE(nn.Module):
         self.extra_dim = extra_dim
         t, d, z = len(space.node_types), config.hidden_dim, config.latent_dim
         n = space.max_nodes
-        concat = n if config.encoder_readout in ("concat", "concat+sum") else None
+        concat = n if config.encoder_readout in _CONCAT_READOUTS else None
         positions = n if config.encoder_positions else None
         self.encoder = make_encoder(config.encoder, t, d, positions, concat, config.encoder_readout == "concat+sum")
         out = self.encoder.out_dim
