@@ -47,11 +47,11 @@ from scipy.stats import spearmanr
 from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.metrics import r2_score
 
-from benchmarks.levers import TeacherMappedGraphVAE, TeacherPCsGraphVAE, teacher_encoder, teacher_map
+from benchmarks.levers import TeacherMappedGraphVAE, TeacherPCsGraphVAE, teacher_map
 from lso_sampler.benchmarks import get_benchmark
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAEConfig
-from lso_sampler.models.pretrain import vae_pretrained_name
+from lso_sampler.models.pretrain import teacher_encoder, vae_pretrained_name
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import Observation
@@ -149,7 +149,7 @@ def main() -> None:
     features: dict[str, Callable[[list[Cell]], np.ndarray]] = {"z": means}
     if args.teacher:
         weight, bias = (t.numpy() for t in teacher_map(space, base, pcs=10))
-        teacher = teacher_encoder(space, pcs=10)
+        teacher = teacher_encoder(space, pcs=10)[0]
 
         def mapped(cells: list[Cell]) -> np.ndarray:
             return means(cells) @ weight.T + bias

@@ -110,7 +110,7 @@ import inspect
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -118,10 +118,10 @@ import torch
 from lso_sampler.cell import Cell
 from lso_sampler.integrations.optuna import LSOSampler
 from lso_sampler.models.agnet import weights_from_ranks
-from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig, head_performance, predictor_head
+from lso_sampler.models.graph_vae import GraphVAE, head_performance, predictor_head
 from lso_sampler.models.icnn import ICNN
 from lso_sampler.models.mlp import MLP
-from lso_sampler.models.pretrain import load_or_pretrain_vae
+from lso_sampler.models.pretrain import _posterior_means, teacher_cells, teacher_encoder
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import (
@@ -1227,67 +1227,12 @@ def convex_ts_ascent(space: SearchSpace, seed: int) -> LSOSampler:
 
 # -- teacher map -------------------------------------------------------------------------------
 
-#: Random cells the teacher map is fitted on, and their seed.
-TEACHER_CELLS, TEACHER_SEED = 5000, 777
-
-
-def teacher_config() -> GraphVAEConfig:
-    """The teacher of :func:`teacher_map`: D-VAE's gated-sum readout, no node indices, no
-    index logits (on DARTS the config of the shipped weights)."""
-    return GraphVAEConfig(encoder_positions=False, encoder_readout="sum", decoder_positions=False)
-
-
-def teacher_cells(space: SearchSpace) -> list[Cell]:
-    """The :data:`TEACHER_CELLS` random cells (seed :data:`TEACHER_SEED`) the teacher's
-    centring and components and :func:`teacher_map` are fitted on."""
-    rng = np.random.default_rng(TEACHER_SEED)
-    return [space.sample(rng) for _ in range(TEACHER_CELLS)]
-
-
-def teacher_encoder(space: SearchSpace, pcs: int | None = None) -> Callable[[Sequence[Cell]], torch.Tensor]:
-    """Cells -> the teacher VAE's posterior means, centred (``pcs``: projected on their top
-    ``pcs`` principal components, each scaled to unit variance), ``[n, d]`` in float64; the
-    centring and components are those of :func:`teacher_cells`. The teacher's weights are
-    loaded (or pretrained on first use) without touching torch's global random state."""
-    return _teacher(space, pcs)[0]
-
-
-def _teacher(space: SearchSpace, pcs: int | None) -> tuple[Callable[[Sequence[Cell]], torch.Tensor], torch.Tensor]:
-    """:func:`teacher_encoder`, and its targets of :func:`teacher_cells` (encoded once)."""
-    with torch.random.fork_rng(devices=[]):
-        config = teacher_config()
-        teacher = GraphVAE(space, config)
-        teacher.load_vae_state_dict(load_or_pretrain_vae(space, config))
-    teacher.eval()
-    base = _posterior_means(teacher, teacher_cells(space)).double()
-    centre = base.mean(0)
-    basis = torch.eye(base.shape[1], dtype=base.dtype)
-    scale = torch.ones(base.shape[1], dtype=base.dtype)
-    if pcs is not None:
-        _, _, vt = torch.linalg.svd(base - centre, full_matrices=False)
-        basis = vt[:pcs].T
-        scale = ((base - centre) @ basis).std(0)
-
-    def encode(cells: Sequence[Cell]) -> torch.Tensor:
-        return ((_posterior_means(teacher, cells).double() - centre) @ basis) / scale
-
-    return encode, ((base - centre) @ basis) / scale
-
-
-def _posterior_means(model: GraphVAE, cells: Sequence[Cell]) -> torch.Tensor:
-    """``model``'s posterior means of ``cells`` in eval mode, 500 cells at a time."""
-    was = model.training
-    model.eval()
-    with torch.no_grad():
-        out = torch.cat([model.encode_cells(cells[i : i + 500])[0] for i in range(0, len(cells), 500)])
-    model.train(was)
-    return out
-
 
 def teacher_map(space: SearchSpace, model: GraphVAE, pcs: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Weight ``[d, latent]`` and bias ``[d]`` of the least-squares map from ``model``'s
-    posterior means to :func:`teacher_encoder`'s targets on :func:`teacher_cells`."""
-    target = _teacher(space, pcs)[1]
+    posterior means to the targets of :func:`~lso_sampler.models.pretrain.teacher_encoder`
+    on :func:`~lso_sampler.models.pretrain.teacher_cells`."""
+    target = teacher_encoder(space, pcs)[1]
     s = _posterior_means(model, teacher_cells(space)).double()
     s1 = torch.cat([s, torch.ones(len(s), 1, dtype=s.dtype)], 1)
     a = torch.linalg.lstsq(s1, target).solution

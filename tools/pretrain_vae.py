@@ -19,10 +19,10 @@ every ``--eval-every`` steps, and a run started with an existing FILE continues 
 Each piece saves and records the weights it stopped at.
 
 ``--set FIELD=VALUE`` (repeatable) overrides a model option the space otherwise decides
-(``encoder_positions=true``, ``encoder_readout=concat``, ``decoder_positions=true``, see
-:class:`~lso_sampler.models.graph_vae.GraphVAEConfig`), to pretrain a model the space does not
-yet default to; give it ``--out`` a scratch folder, since the manifest keeps one entry per
-encoder and space.
+(``encoder_positions=true``, ``encoder_readout=concat``, ``decoder_positions=true``,
+``teacher_pcs=10``, see :class:`~lso_sampler.models.graph_vae.GraphVAEConfig`), to pretrain a
+model the space does not yet default to; the manifest keeps one entry per encoder, space and
+options (a new one replaces the entry of the same three, and its file).
 
 ``--measure`` measures the shipped default weights of each ``encoder:space`` instead (those
 kept from an older recipe too: novelty then counts against that recipe's draws, replayed)
@@ -119,14 +119,18 @@ def replay_keys(space, steps: int, recipe: str) -> tuple[set[str], int]:
 
 
 def record(out: Path, entry: dict) -> None:
-    """Put ``entry`` in the manifest, replacing the one of the same kind and space (merged
-    into it when it names the same file: ``--measure`` keeps the training curve; the
-    replaced entry's weights file is deleted when it names another)."""
+    """Put ``entry`` in the manifest, replacing the one of the same kind, space and model
+    options (merged into it when it names the same file: ``--measure`` keeps the training
+    curve; the replaced entry's weights file is deleted when it names another)."""
     manifest_path = out / MANIFEST
     with open(out / ".manifest.lock", "w") as lock:  # several runs may finish at once
         fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"weights": []}
-        same = lambda e: e["kind"] == entry["kind"] and e["space"] == entry["space"]  # noqa: E731
+
+        def same(e: dict) -> bool:
+            options = all(e.get(k) == entry.get(k) for k in OPTION_LABELS)
+            return e["kind"] == entry["kind"] and e["space"] == entry["space"] and options
+
         old = next((e for e in manifest["weights"] if same(e) and e["file"] == entry["file"]), {})
         for stale in (e["file"] for e in manifest["weights"] if same(e) and e["file"] != entry["file"]):
             (out / stale).unlink(missing_ok=True)  # the replaced weights
@@ -175,12 +179,13 @@ OPTION_LABELS: dict[str, dict[object, str]] = {
     "encoder_positions": {True: ", node indices"},
     "encoder_readout": {"concat": ", concatenation readout", "concat+sum": ", concatenation + sum readout"},
     "decoder_positions": {True: ", decoder index logits"},
+    "teacher_pcs": {k: f", teacher map ({k} PCs)" for k in range(1, 257)},
 }
 
 
 def model_options(config: GraphVAEConfig) -> dict[str, object]:
     """The config's departures from the published D-VAE (node indices, the concatenation
-    readout, the decoder's index logits), as the manifest records them."""
+    readout, the decoder's index logits, the teacher map), as the manifest records them."""
     return {k: v for k, v in config.vae_dict().items() if k in OPTION_LABELS}
 
 
@@ -249,7 +254,8 @@ def main() -> None:
 
 
 def parse_options(pairs: list[str]) -> dict[str, object]:
-    """``--set`` pairs as :class:`GraphVAEConfig` fields (``true``/``false`` for the flags).
+    """``--set`` pairs as :class:`GraphVAEConfig` fields (``true``/``false`` for the flags,
+    a whole number for ``teacher_pcs``).
 
     Raises:
         ValueError: for an unknown field or a value it cannot take.
@@ -261,6 +267,10 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
             raise ValueError(f"--set: expected FIELD=VALUE with FIELD one of {list(OPTION_LABELS)}, got {pair!r}")
         if field == "encoder_readout":
             options[field] = value
+        elif field == "teacher_pcs":
+            if not value.isdigit():
+                raise ValueError(f"--set: teacher_pcs takes a whole number, got {value!r}")
+            options[field] = int(value)
         elif value.lower() in ("true", "false"):
             options[field] = value.lower() == "true"
         else:

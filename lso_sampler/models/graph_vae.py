@@ -73,6 +73,14 @@ class GraphVAEConfig:
             read from the latent (:class:`SequentialDecoder` ``positions``). ``None``: the
             space's :attr:`~lso_sampler.spaces.SearchSpace.vae_decoder_positions` (on for
             NAS-Bench-101).
+        teacher_pcs: When positive, the VAE carries a linear map ``teacher`` from the latent
+            to that many numbers, pretrained (beside reconstruction) to give the top
+            principal components of a gated-sum VAE's posterior mean of the same cell
+            (:func:`~lso_sampler.models.pretrain.teacher_encoder`), and the predictors read
+            the map's output instead of ``z``. Affine in ``z``, so an ICNN predictor stays
+            convex in ``z``. ``0``: the predictors read ``z``. ``None``: the space's
+            :attr:`~lso_sampler.spaces.SearchSpace.vae_teacher_pcs` (0 on every built-in
+            space).
     """
 
     encoder: str = "dvae"
@@ -84,6 +92,7 @@ class GraphVAEConfig:
     encoder_positions: bool | None = None
     encoder_readout: str | None = None
     decoder_positions: bool | None = None
+    teacher_pcs: int | None = None
 
     def __post_init__(self) -> None:
         if self.encoder not in ENCODERS:
@@ -107,11 +116,18 @@ class GraphVAEConfig:
             )
         if self.decoder_positions is not None and not isinstance(self.decoder_positions, bool):
             raise TypeError(f"decoder_positions: must be True, False or None, got {self.decoder_positions!r}")
+        if self.teacher_pcs is not None and (
+            isinstance(self.teacher_pcs, bool) or not isinstance(self.teacher_pcs, int) or self.teacher_pcs < 0
+        ):
+            raise ValueError(f"teacher_pcs: must be a non-negative int or None, got {self.teacher_pcs!r}")
+        if self.teacher_pcs and self.teacher_pcs > self.latent_dim:
+            raise ValueError(f"teacher_pcs: at most latent_dim ({self.latent_dim}), got {self.teacher_pcs}")
 
     def for_space(self, space: SearchSpace) -> GraphVAEConfig:
-        """This config with :attr:`encoder_positions`, :attr:`encoder_readout` and
-        :attr:`decoder_positions` decided for ``space`` (each ``None`` taken from the
-        space; GIN has neither node indices nor a concatenation readout).
+        """This config with :attr:`encoder_positions`, :attr:`encoder_readout`,
+        :attr:`decoder_positions` and :attr:`teacher_pcs` decided for ``space`` (each
+        ``None`` taken from the space; GIN has neither node indices nor a concatenation
+        readout).
 
         The result carries the decisions: to use a config with another space or encoder,
         start from one whose fields are ``None``.
@@ -120,7 +136,7 @@ class GraphVAEConfig:
             space: The space the VAE is for.
 
         Returns:
-            ``self`` when all three are set, else a copy with them set.
+            ``self`` when all four are set, else a copy with them set.
 
         Example:
             >>> from lso_sampler.spaces import NASBench201Space, NASBenchGraphSpace
@@ -137,13 +153,16 @@ class GraphVAEConfig:
             changes["encoder_readout"] = space.vae_encoder_readout if dag_gru else "sum"
         if self.decoder_positions is None:
             changes["decoder_positions"] = bool(space.vae_decoder_positions)
+        if self.teacher_pcs is None:
+            changes["teacher_pcs"] = int(space.vae_teacher_pcs)
         return replace(self, **changes) if changes else self
 
     def vae_dict(self) -> dict[str, object]:
         """The fields that define the VAE alone (what its pretrained weights depend on);
         ``encoder_positions``, ``encoder_readout`` and ``decoder_positions`` appear only
-        when they differ from the published D-VAE (on, ``"concat"``, on), so the names of
-        weights made before they existed stay the same.
+        when they differ from the published D-VAE (off, ``"sum"``, off), and
+        ``teacher_pcs`` only when positive, so the names of weights made before they
+        existed stay the same.
 
         Raises:
             ValueError: if one of them is still ``None`` (call :meth:`for_space`).
@@ -156,6 +175,10 @@ class GraphVAEConfig:
                 raise ValueError(f"{name}: undecided; call config.for_space(space) first")
             if d[name] == plain:
                 d.pop(name)
+        if d["teacher_pcs"] is None:
+            raise ValueError("teacher_pcs: undecided; call config.for_space(space) first")
+        if d["teacher_pcs"] == 0:
+            d.pop("teacher_pcs")
         return d
 
 
@@ -202,7 +225,10 @@ class GraphVAE(nn.Module):
         self.mean = MLP(out, out, z, layers=2)
         self.logvar = MLP(out, out, z, layers=2)
         self.decoder = SequentialDecoder(t, n, z, d, positions=bool(config.decoder_positions))
-        ph, zi = config.predictor_hidden, z + extra_dim
+        k = int(config.teacher_pcs or 0)
+        #: The pretrained map the predictors read ``z`` through (``teacher_pcs`` > 0), else ``None``.
+        self.teacher = nn.Linear(z, k) if k else None
+        ph, zi = config.predictor_hidden, (k or z) + extra_dim
         self.perf = predictor_head(config.predictor, zi, ph)
         # with an ICNN performance head the complexity head is convex too, so that
         # f_perf - λ f_comp (and any positive scalarisation) stays concave in z
@@ -213,7 +239,8 @@ class GraphVAE(nn.Module):
         return self.config.latent_dim
 
     def vae_state_dict(self) -> dict[str, torch.Tensor]:
-        """Weights of encoder and decoder only (what query-free pretraining learns)."""
+        """Weights of encoder and decoder only (and the ``teacher`` map: what query-free
+        pretraining learns)."""
         return {k: v for k, v in self.state_dict().items() if not k.startswith(("perf.", "comp."))}
 
     def load_vae_state_dict(self, state: Mapping[str, torch.Tensor]) -> None:
@@ -255,14 +282,23 @@ class GraphVAE(nn.Module):
     def predict_performance(self, z: torch.Tensor) -> torch.Tensor:
         """Normalised predicted performance ``[B]`` (larger is better) at ``z`` (with the
         ``extra_dim`` extra inputs appended)."""
-        return head_performance(self.perf, z)
+        return head_performance(self.perf, self.predictor_input(z))
 
     def predict_complexity(self, z: torch.Tensor) -> torch.Tensor:
         """Normalised predicted complexity ``[B]`` (smaller is better; convex in ``z`` with
         the ICNN predictor)."""
         if self.config.predictor == "icnn":
-            return self.comp(z).squeeze(-1)
-        return torch.sigmoid(self.comp(z)).squeeze(-1)
+            return self.comp(self.predictor_input(z)).squeeze(-1)
+        return torch.sigmoid(self.comp(self.predictor_input(z))).squeeze(-1)
+
+    def predictor_input(self, z: torch.Tensor) -> torch.Tensor:
+        """What the predictors read at ``z`` (``[B, latent_dim + extra_dim]``): ``z``
+        itself, or with :attr:`~GraphVAEConfig.teacher_pcs` the ``teacher`` map of its
+        latent part, the extra inputs appended unchanged."""
+        if self.teacher is None:
+            return z
+        d = self.config.latent_dim
+        return torch.cat([self.teacher(z[..., :d]), z[..., d:]], -1)
 
     def after_step(self) -> None:
         """Call after every optimiser step: keeps ICNN predictors convex."""
@@ -275,13 +311,20 @@ class GraphVAE(nn.Module):
         self, x: torch.Tensor, types: torch.Tensor, adj: torch.Tensor, mask: torch.Tensor, sample: bool = True
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Per-sample reconstruction NLL and KL ``[B]`` each, and the latents used."""
+        rec, kl, z, _ = self.vae_terms(x, types, adj, mask, sample)
+        return rec, kl, z
+
+    def vae_terms(
+        self, x: torch.Tensor, types: torch.Tensor, adj: torch.Tensor, mask: torch.Tensor, sample: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """:meth:`vae_loss` and the posterior means ``[B, latent]``."""
         mu, logvar = self.encode(x, adj, mask)
         z = mu
         if sample:  # noise from torch's CPU generator (the strategies seed it) on any device
             z = mu + torch.randn(mu.shape, dtype=mu.dtype).to(mu.device) * torch.exp(0.5 * logvar)
         rec = self.decoder.loss(z, types, adj, mask)
         kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
-        return rec, kl, z
+        return rec, kl, z, mu
 
     # -- decoding -------------------------------------------------------------------------
     def decode(self, z: torch.Tensor, rng: np.random.Generator | None = None) -> list[Cell]:

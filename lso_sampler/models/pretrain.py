@@ -41,6 +41,8 @@ __all__ = [
     "pretrain_vae",
     "pretrained_name",
     "shipped_entry",
+    "teacher_cells",
+    "teacher_encoder",
     "vae_pretrained_name",
     "weights_name",
 ]
@@ -69,6 +71,15 @@ VALIDATION_SIZE = 500
 DEFAULT_VAE_STEPS = 4000
 
 MANIFEST = "manifest.json"
+
+#: The teacher of a graph VAE with :attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.teacher_pcs`:
+#: D-VAE's gated-sum readout without node indices or index logits (on DARTS the config of
+#: the weights shipped since the first wave), reading ``z`` itself.
+TEACHER_CONFIG = GraphVAEConfig(encoder_positions=False, encoder_readout="sum", decoder_positions=False, teacher_pcs=0)
+#: Random cells the teacher's centring and principal components are fitted on, and their seed.
+TEACHER_CELLS, TEACHER_SEED = 5000, 777
+#: Weight of the teacher loss in graph-VAE pretraining (beside reconstruction + beta x KL).
+TEACHER_WEIGHT = 1.0
 
 
 def cache_dir() -> Path:
@@ -406,6 +417,11 @@ def pretrain_vae(
     drawn (unless a space offers almost nothing else: see :func:`_pretrain_loop`). Returns
     the loss per step; torch's global random state is left as it was.
 
+    With :attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.teacher_pcs` the model's
+    ``teacher`` map learns too: the loss adds :data:`TEACHER_WEIGHT` x the squared error of
+    the map of the posterior mean against :func:`teacher_encoder`'s components of the same
+    cell (cells only: the teacher is a query-free pretrained VAE).
+
     Args:
         model: The VAE to train (its predictors are left alone).
         steps: Adam steps.
@@ -422,9 +438,15 @@ def pretrain_vae(
         snapshot_every: Steps between snapshots (0: none).
     """
 
+    pcs = int(model.config.teacher_pcs or 0)
+    teacher = teacher_encoder(model.space, pcs)[0] if pcs else None
+
     def loss_fn(cells: list[Cell]) -> torch.Tensor:
-        rec, kl, _ = model.vae_loss(*model.tensors(cells))
-        return (rec + model.config.beta * kl).mean()
+        rec, kl, _, mu = model.vae_terms(*model.tensors(cells))
+        loss = rec + model.config.beta * kl
+        if teacher is not None and model.teacher is not None:
+            loss = loss + TEACHER_WEIGHT * (model.teacher(mu) - teacher(cells).float()).pow(2).sum(1)
+        return loss.mean()
 
     exclude = frozenset(model.space.key(c) for c in holdout_cells(model.space))
     return _pretrain_loop(
@@ -447,6 +469,56 @@ def pretrain_vae(
         snapshot=snapshot,
         snapshot_every=snapshot_every,
     )
+
+
+def teacher_cells(space: SearchSpace) -> list[Cell]:
+    """The :data:`TEACHER_CELLS` random cells (seed :data:`TEACHER_SEED`) the teacher's
+    centring and principal components are fitted on."""
+    rng = np.random.default_rng(TEACHER_SEED)
+    return [space.sample(rng) for _ in range(TEACHER_CELLS)]
+
+
+def _posterior_means(model: GraphVAE, cells: Sequence[Cell]) -> torch.Tensor:
+    """``model``'s posterior means of ``cells`` in eval mode, 500 cells at a time, no gradient."""
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        out = torch.cat([model.encode_cells(cells[i : i + 500])[0] for i in range(0, len(cells), 500)])
+    model.train(was)
+    return out
+
+
+def teacher_encoder(
+    space: SearchSpace, pcs: int | None = None
+) -> tuple[Callable[[Sequence[Cell]], torch.Tensor], torch.Tensor]:
+    """The teacher of graph-VAE pretraining with ``teacher_pcs``: cells -> the
+    :data:`TEACHER_CONFIG` VAE's posterior means, centred, and with ``pcs`` projected on their
+    top ``pcs`` principal components, each scaled to unit variance (``[n, d]``, float64);
+    and those targets of :func:`teacher_cells`, on which the centring and components are
+    fitted. The teacher's weights are loaded (or pretrained on first use, query-free) without
+    touching torch's global random state.
+
+    Args:
+        space: The search space.
+        pcs: Principal components to keep (``None``: the whole centred latent).
+    """
+    with torch.random.fork_rng(devices=[]):
+        teacher = GraphVAE(space, TEACHER_CONFIG)
+        teacher.load_vae_state_dict(load_or_pretrain_vae(space, TEACHER_CONFIG))
+    teacher.eval()
+    base = _posterior_means(teacher, teacher_cells(space)).double()
+    centre = base.mean(0)
+    basis = torch.eye(base.shape[1], dtype=base.dtype)
+    scale = torch.ones(base.shape[1], dtype=base.dtype)
+    if pcs is not None:
+        _, _, vt = torch.linalg.svd(base - centre, full_matrices=False)
+        basis = vt[:pcs].T
+        scale = ((base - centre) @ basis).std(0)
+
+    def encode(cells: Sequence[Cell]) -> torch.Tensor:
+        return ((_posterior_means(teacher, cells).double() - centre) @ basis) / scale
+
+    return encode, ((base - centre) @ basis) / scale
 
 
 def default_vae_steps(space: SearchSpace, config: GraphVAEConfig | None = None) -> tuple[int, str]:

@@ -135,6 +135,11 @@ class SearchSpace(ABC):
     #: the latent in this space unless its config says otherwise
     #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.decoder_positions`).
     vae_decoder_positions: bool = False
+    #: How many principal components of a gated-sum teacher VAE the graph VAE's predictors
+    #: read through a pretrained linear map of the latent in this space (0: they read the
+    #: latent itself) unless its config says otherwise
+    #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.teacher_pcs`).
+    vae_teacher_pcs: int = 0
 
     def __init__(self, encoding: str = "categorical") -> None:
         self.encoding = self._check_encoding(encoding)

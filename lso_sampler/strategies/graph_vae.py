@@ -246,7 +246,8 @@ class GraphVAESearch(ModelBasedStrategy):
 
     def fresh_model(self) -> GraphVAE:
         """The pretrained VAE with freshly initialised predictors (taking the encoded
-        hyperparameters beside ``z`` when some are searched)."""
+        hyperparameters beside ``z`` when some are searched); its pretrained ``teacher``
+        map (``teacher_pcs``) stays fixed in the fits."""
         if self._pretrained is None:
             # in a fork of torch's generator: whether the weights were loaded before must not
             # change the draws of this fit (a restored searcher proposes as the original)
@@ -255,6 +256,8 @@ class GraphVAESearch(ModelBasedStrategy):
         self._extra_dim = self.hyperparameters.dim if self.hyperparameters is not None else 0
         model = GraphVAE(self.space, self.config, extra_dim=self._extra_dim)
         model.load_vae_state_dict(self._pretrained)
+        if model.teacher is not None:
+            model.teacher.requires_grad_(False)
         return model
 
     def state_dict(self) -> dict[str, Any]:

@@ -272,9 +272,9 @@ def test_the_full_thompson_ascent_climbs_one_random_head_per_start_point(monkeyp
 
 @pytest.mark.slow
 def test_the_teacher_map_recovers_the_teacher_and_stays_fixed_in_the_fit() -> None:
-    from benchmarks.levers import TeacherMappedGraphVAE, TeacherPCsGraphVAE, teacher_cells, teacher_encoder, teacher_map
+    from benchmarks.levers import TeacherMappedGraphVAE, TeacherPCsGraphVAE, teacher_map
     from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
-    from lso_sampler.models.pretrain import load_or_pretrain_vae
+    from lso_sampler.models.pretrain import load_or_pretrain_vae, teacher_cells, teacher_encoder
     from tests.conftest import cheap_options
 
     space = NASBench201Space()  # its shipped VAE is the gated-sum teacher itself
@@ -283,7 +283,7 @@ def test_the_teacher_map_recovers_the_teacher_and_stays_fixed_in_the_fit() -> No
     cells = teacher_cells(space)[:300]
     for pcs in (None, 10):
         weight, bias = teacher_map(space, teacher, pcs)
-        target = teacher_encoder(space, pcs)(cells).float()
+        target = teacher_encoder(space, pcs)[0](cells).float()
         with torch.no_grad():
             mapped = teacher.encode_cells(cells)[0] @ weight.T + bias
         assert weight.shape == (32 if pcs is None else pcs, 32)
@@ -294,7 +294,7 @@ def test_the_teacher_map_recovers_the_teacher_and_stays_fixed_in_the_fit() -> No
     torch.manual_seed(0)
     other = GraphVAE(space, GraphVAEConfig(encoder_readout="concat").for_space(space))
     weight, bias = teacher_map(space, other, 10)
-    target = teacher_encoder(space, 10)(cells).float()
+    target = teacher_encoder(space, 10)[0](cells).float()
     with torch.no_grad():
         residual = (other.encode_cells(cells)[0] @ weight.T + bias - target).pow(2).mean()
     assert residual > 0.05

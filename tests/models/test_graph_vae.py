@@ -125,3 +125,47 @@ def test_load_vae_state_dict_takes_a_vaes_weights_and_refuses_others() -> None:
         target.load_vae_state_dict(with_positions.vae_state_dict())
     with pytest.raises(RuntimeError, match="do not fit the model.*missing \\['encoder.pos', 'perf"):
         with_positions.load_vae_state_dict(source.vae_state_dict())
+
+
+def test_teacher_pcs_is_checked_decided_by_the_space_and_named_only_when_set() -> None:
+    space = NASBench201Space()
+    for wrong in (-1, 2.5, True, "10"):
+        with pytest.raises(ValueError, match="teacher_pcs"):
+            GraphVAEConfig(teacher_pcs=wrong)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="teacher_pcs: at most latent_dim"):
+        GraphVAEConfig(latent_dim=8, teacher_pcs=9)
+    assert GraphVAEConfig().for_space(space).teacher_pcs == 0  # no built-in space uses it yet
+    plain = GraphVAEConfig().for_space(space).vae_dict()
+    assert "teacher_pcs" not in plain and GraphVAEConfig(teacher_pcs=0).for_space(space).vae_dict() == plain
+    assert GraphVAEConfig(teacher_pcs=4).for_space(space).vae_dict() == {**plain, "teacher_pcs": 4}
+    with pytest.raises(ValueError, match="teacher_pcs: undecided"):
+        replace(GraphVAEConfig().for_space(space), teacher_pcs=None).vae_dict()
+
+
+@pytest.mark.parametrize("predictor", ["mlp", "icnn"])
+def test_the_predictors_read_the_teacher_map_of_z_and_the_extra_inputs(predictor: str) -> None:
+    torch.manual_seed(0)
+    config = GraphVAEConfig(latent_dim=8, hidden_dim=16, predictor=predictor, teacher_pcs=3)
+    vae = GraphVAE(NASBench201Space(), config, extra_dim=2)
+    assert vae.teacher is not None and vae.teacher.weight.shape == (3, 8)
+    assert "teacher.weight" in vae.vae_state_dict()  # pretrained with the encoder and decoder
+    z = torch.randn(6, 10)
+    seen = vae.predictor_input(z)
+    torch.testing.assert_close(seen, torch.cat([vae.teacher(z[:, :8]), z[:, 8:]], 1))
+    head = vae.perf(seen).squeeze(-1)
+    expected = 1 - head if predictor == "icnn" else torch.sigmoid(head)
+    torch.testing.assert_close(vae.predict_performance(z), expected)
+    # a move of z the map cannot see changes no prediction
+    null = torch.linalg.svd(vae.teacher.weight.detach(), full_matrices=True)[2][-1]
+    moved = z.clone()
+    moved[:, :8] += 3 * null
+    torch.testing.assert_close(vae.predict_performance(moved), vae.predict_performance(z))
+    torch.testing.assert_close(vae.predict_complexity(moved), vae.predict_complexity(z))
+    if predictor == "icnn":  # an ICNN on an affine map of z: the error stays convex in z
+        for _ in range(3):
+            vae.after_step()
+        a, b = torch.randn(2, 50, 10)
+        mid = 1 - vae.predict_performance((a + b) / 2)
+        assert bool((mid <= (1 - vae.predict_performance(a) + 1 - vae.predict_performance(b)) / 2 + 1e-6).all())
+    plain = GraphVAE(NASBench201Space(), replace(config, teacher_pcs=0), extra_dim=2)
+    assert plain.teacher is None and torch.equal(plain.predictor_input(z), z)

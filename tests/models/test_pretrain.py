@@ -278,3 +278,90 @@ def test_the_tool_pretrains_a_model_option_the_space_does_not_default_to(tmp_pat
     manifest["weights"][0]["encoder_readout"] = "concat+sum"
     (out / pretrain.MANIFEST).write_text(json.dumps(manifest))
     assert "concatenation + sum readout" in tool.table(out)
+
+
+def test_pretraining_with_teacher_pcs_teaches_the_map_the_teachers_components() -> None:
+    """The teacher loss: the map of the posterior means learns the gated-sum teacher's top
+    components of each cell (on NAS-Bench-201 the teacher is the shipped default VAE)."""
+    space = NASBench201Space()
+    encode, targets = pretrain.teacher_encoder(space, pcs=4)
+    assert targets.shape == (pretrain.TEACHER_CELLS, 4)
+    torch.testing.assert_close(targets.std(0), torch.ones(4, dtype=targets.dtype))  # scaled components
+    cells = pretrain.teacher_cells(space)[:300]
+    torch.testing.assert_close(encode(cells), targets[:300])
+    torch.manual_seed(0)
+    model = GraphVAE(space, GraphVAEConfig(latent_dim=8, hidden_dim=16, teacher_pcs=4))
+
+    def error() -> float:
+        with torch.no_grad():
+            return float((model.teacher(model.encode_cells(cells)[0]) - targets[:300].float()).pow(2).sum(1).mean())
+
+    before = error()
+    losses = pretrain.pretrain_vae(model, steps=150, batch_size=32, lr=5e-3)
+    assert error() < 0.5 * before and np.isfinite(losses).all()
+    # without the option the loss is reconstruction + KL alone, as before it existed
+    torch.manual_seed(0)
+    plain = GraphVAE(space, GraphVAEConfig(latent_dim=8, hidden_dim=16, teacher_pcs=0))
+    x = plain.tensors(cells[:16])
+    torch.manual_seed(1)
+    rec, kl, z = plain.vae_loss(*x)
+    torch.manual_seed(1)
+    rec2, kl2, z2, mu = plain.vae_terms(*x)
+    assert torch.equal(rec, rec2) and torch.equal(kl, kl2) and torch.equal(z, z2)
+    torch.testing.assert_close(mu, plain.encode_cells(cells[:16])[0])
+
+
+def test_the_tool_pretrains_a_teacher_map_beside_the_default_entry(tmp_path, monkeypatch) -> None:
+    """``--set teacher_pcs=K``: the library's weights for that config, the map among them,
+    and a manifest entry of its own beside the space's default one."""
+    spec = importlib.util.spec_from_file_location("pretrain_vae_tool", ROOT / "tools" / "pretrain_vae.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.parse_options(["teacher_pcs=4"]) == {"teacher_pcs": 4}
+    for wrong in (["teacher_pcs=four"], ["teacher_pcs=-1"], ["teacher_pcs=64"]):
+        with pytest.raises(ValueError, match="--set"):
+            tool.parse_options(wrong)
+    out = tmp_path / "out"
+    args = argparse.Namespace(
+        max_steps=2, max_minutes=1e9, eval_every=2, target=2.0, prior=20, out=out, checkpoint=None, options={}
+    )
+    tool.train("dvae:nasbench201", args)
+    args.options = {"teacher_pcs": 4}
+    tool.train("dvae:nasbench201", args)
+    entries = json.loads((out / pretrain.MANIFEST).read_text())["weights"]
+    plain, taught = sorted(entries, key=lambda e: "teacher_pcs" in e)
+    assert "teacher_pcs" not in plain and taught["teacher_pcs"] == 4 and plain["file"] != taught["file"]
+    assert (out / plain["file"]).is_file() and (out / taught["file"]).is_file()
+    assert "teacher map (4 PCs)" in tool.table(out)
+    space = BUILTIN_SPACES["nasbench201"]()
+    assert taught["file"] == pretrain.vae_pretrained_name(space, GraphVAEConfig(teacher_pcs=4), 2)
+    shipped = torch.load(out / taught["file"], weights_only=True)
+    monkeypatch.setenv("LSO_SAMPLER_CACHE", str(tmp_path / "cache"))
+    mine = pretrain.load_or_pretrain_vae(space, GraphVAEConfig(teacher_pcs=4), steps=2)
+    assert "teacher.weight" in mine and all(torch.equal(shipped[k], mine[k]) for k in mine)
+    # a second run of the same options replaces its own entry and file only
+    tool.train("dvae:nasbench201", argparse.Namespace(**{**vars(args), "max_steps": 3}))
+    entries = json.loads((out / pretrain.MANIFEST).read_text())["weights"]
+    assert sorted(e.get("teacher_pcs", 0) for e in entries) == [0, 4] and (out / plain["file"]).is_file()
+    assert not (out / taught["file"]).exists()
+
+
+def test_a_search_keeps_the_pretrained_teacher_map_fixed(tmp_path, monkeypatch) -> None:
+    """The graph VAE's rounds fine-tune the VAE and fit the predictors on the map's output;
+    the map itself stays as pretrained."""
+    from lso_sampler.strategies.base import Observation
+    from tests.conftest import cheap_options
+
+    monkeypatch.setenv("LSO_SAMPLER_CACHE", str(tmp_path))
+    space = NASBench201Space()
+    config = GraphVAEConfig(latent_dim=8, hidden_dim=16, teacher_pcs=4)
+    options = {**cheap_options("graph-vae"), "epochs": 5}
+    strategy = GraphVAESearch(space, seed=1, config=config, pretrain_steps=3, **options)
+    cells = {space.key(c): c for c in (space.sample(i) for i in range(40))}
+    history = [Observation(c, k, (float(i % 5),)) for i, (k, c) in enumerate(list(cells.items())[:12])]
+    model = strategy.fit(history)
+    pretrained = pretrain.load_or_pretrain_vae(space, config, steps=3)
+    assert torch.equal(model.teacher.weight, pretrained["teacher.weight"]) and not model.teacher.weight.requires_grad
+    assert not torch.equal(model.encoder.state_dict()[next(iter(model.encoder.state_dict()))],
+                           pretrained[f"encoder.{next(iter(model.encoder.state_dict()))}"])  # fmt: skip
+    assert len(strategy.propose(history, [], 3)) == 3
