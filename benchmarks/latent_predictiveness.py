@@ -148,8 +148,8 @@ def main() -> None:
 
     features: dict[str, Callable[[list[Cell]], np.ndarray]] = {"z": means}
     if args.teacher:
-        weight, bias = (t.numpy() for t in teacher_map(space, base, pcs=10))
-        teacher = teacher_encoder(space, pcs=10)[0]
+        teacher, targets = teacher_encoder(space, pcs=10)
+        weight, bias = (t.numpy() for t in teacher_map(space, base, pcs=10, target=targets))
 
         def mapped(cells: list[Cell]) -> np.ndarray:
             return means(cells) @ weight.T + bias

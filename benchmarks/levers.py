@@ -1228,11 +1228,15 @@ def convex_ts_ascent(space: SearchSpace, seed: int) -> LSOSampler:
 # -- teacher map -------------------------------------------------------------------------------
 
 
-def teacher_map(space: SearchSpace, model: GraphVAE, pcs: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def teacher_map(
+    space: SearchSpace, model: GraphVAE, pcs: int | None = None, target: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Weight ``[d, latent]`` and bias ``[d]`` of the least-squares map from ``model``'s
     posterior means to the targets of :func:`~lso_sampler.models.pretrain.teacher_encoder`
-    on :func:`~lso_sampler.models.pretrain.teacher_cells`."""
-    target = teacher_encoder(space, pcs)[1]
+    on :func:`~lso_sampler.models.pretrain.teacher_cells` (``target``: those targets, when
+    the caller has the teacher already)."""
+    if target is None:
+        target = teacher_encoder(space, pcs)[1]
     s = _posterior_means(model, teacher_cells(space)).double()
     s1 = torch.cat([s, torch.ones(len(s), 1, dtype=s.dtype)], 1)
     a = torch.linalg.lstsq(s1, target).solution

@@ -114,7 +114,7 @@ def main() -> None:
         if field not in OPTIONS:
             parser.error(f"--set: {field!r} is not one of {list(OPTIONS)}")
         options[field] = value if field == "encoder_readout" else value.lower() in ("1", "true", "yes")
-    teacher = teacher_encoder(space, pcs=args.pcs)[0]
+    teacher, targets = teacher_encoder(space, pcs=args.pcs)
 
     def target(cells: list[Cell]) -> torch.Tensor:
         return teacher(cells).float()
@@ -133,7 +133,7 @@ def main() -> None:
 
     box = WithHead()
     if vae_only:
-        weight, bias = teacher_map(space, student, args.pcs)
+        weight, bias = teacher_map(space, student, args.pcs, target=targets)
         with torch.no_grad():
             box.head.weight.copy_(weight)
             box.head.bias.copy_(bias)

@@ -42,7 +42,12 @@ READOUTS = ("sum", "concat", "concat+sum")
 _CONCAT_READOUTS = ("concat", "concat+sum")
 #: The model options a space decides, with the published D-VAE's choice of each (what
 #: :meth:`GraphVAEConfig.vae_dict` leaves out of the weights' names).
-_DVAE_OPTIONS: dict[str, object] = {"encoder_positions": False, "encoder_readout": "sum", "decoder_positions": False}
+_DVAE_OPTIONS: dict[str, object] = {
+    "encoder_positions": False,
+    "encoder_readout": "sum",
+    "decoder_positions": False,
+    "teacher_pcs": 0,
+}
 
 
 @dataclass(frozen=True)
@@ -175,10 +180,6 @@ class GraphVAEConfig:
                 raise ValueError(f"{name}: undecided; call config.for_space(space) first")
             if d[name] == plain:
                 d.pop(name)
-        if d["teacher_pcs"] is None:
-            raise ValueError("teacher_pcs: undecided; call config.for_space(space) first")
-        if d["teacher_pcs"] == 0:
-            d.pop("teacher_pcs")
         return d
 
 
