@@ -20,7 +20,8 @@ Each piece saves and records the weights it stopped at.
 
 ``--set FIELD=VALUE`` (repeatable) overrides a model option the space otherwise decides
 (``encoder_positions=true``, ``encoder_readout=concat``, ``decoder_positions=true``,
-``teacher_pcs=10``, see :class:`~lso_sampler.models.graph_vae.GraphVAEConfig`), to pretrain a
+``teacher_pcs=10``, ``teacher_whiten=false``, see
+:class:`~lso_sampler.models.graph_vae.GraphVAEConfig`), to pretrain a
 model the space does not yet default to; the manifest keeps one entry per encoder, space and
 options (a new one replaces the entry of the same three, and its file).
 
@@ -180,6 +181,7 @@ OPTION_LABELS: dict[str, dict[object, str]] = {
     "encoder_readout": {"concat": ", concatenation readout", "concat+sum": ", concatenation + sum readout"},
     "decoder_positions": {True: ", decoder index logits"},
     "teacher_pcs": {k: f", teacher map ({k} PCs)" for k in range(1, 257)},
+    "teacher_whiten": {False: " at their own scale"},
 }
 
 

@@ -47,6 +47,7 @@ _DVAE_OPTIONS: dict[str, object] = {
     "encoder_readout": "sum",
     "decoder_positions": False,
     "teacher_pcs": 0,
+    "teacher_whiten": True,
 }
 
 
@@ -86,6 +87,13 @@ class GraphVAEConfig:
             convex in ``z``. ``0``: the predictors read ``z``. ``None``: the space's
             :attr:`~lso_sampler.spaces.SearchSpace.vae_teacher_pcs` (0 on every built-in
             space).
+        teacher_whiten: Whether each of the teacher's ``teacher_pcs`` components is
+            scaled to unit variance (``True``) or kept at its own scale (``False``: with
+            ``teacher_pcs`` equal to the teacher's latent width, the map learns the
+            teacher's whole centred latent, rotated onto its principal axes). No effect
+            without ``teacher_pcs``. ``None``: the space's
+            :attr:`~lso_sampler.spaces.SearchSpace.vae_teacher_whiten` (``True`` on every
+            built-in space).
     """
 
     encoder: str = "dvae"
@@ -98,6 +106,7 @@ class GraphVAEConfig:
     encoder_readout: str | None = None
     decoder_positions: bool | None = None
     teacher_pcs: int | None = None
+    teacher_whiten: bool | None = None
 
     def __post_init__(self) -> None:
         if self.encoder not in ENCODERS:
@@ -127,10 +136,13 @@ class GraphVAEConfig:
             raise ValueError(f"teacher_pcs: must be a non-negative int or None, got {self.teacher_pcs!r}")
         if self.teacher_pcs and self.teacher_pcs > self.latent_dim:
             raise ValueError(f"teacher_pcs: at most latent_dim ({self.latent_dim}), got {self.teacher_pcs}")
+        if self.teacher_whiten is not None and not isinstance(self.teacher_whiten, bool):
+            raise TypeError(f"teacher_whiten: must be True, False or None, got {self.teacher_whiten!r}")
 
     def for_space(self, space: SearchSpace) -> GraphVAEConfig:
         """This config with :attr:`encoder_positions`, :attr:`encoder_readout`,
-        :attr:`decoder_positions` and :attr:`teacher_pcs` decided for ``space`` (each
+        :attr:`decoder_positions`, :attr:`teacher_pcs` and :attr:`teacher_whiten` decided
+        for ``space`` (each
         ``None`` taken from the space; GIN has neither node indices nor a concatenation
         readout).
 
@@ -141,7 +153,7 @@ class GraphVAEConfig:
             space: The space the VAE is for.
 
         Returns:
-            ``self`` when all four are set, else a copy with them set.
+            ``self`` when all five are set, else a copy with them set.
 
         Example:
             >>> from lso_sampler.spaces import NASBench201Space, NASBenchGraphSpace
@@ -160,14 +172,16 @@ class GraphVAEConfig:
             changes["decoder_positions"] = bool(space.vae_decoder_positions)
         if self.teacher_pcs is None:
             changes["teacher_pcs"] = int(space.vae_teacher_pcs)
+        if self.teacher_whiten is None:
+            changes["teacher_whiten"] = bool(space.vae_teacher_whiten)
         return replace(self, **changes) if changes else self
 
     def vae_dict(self) -> dict[str, object]:
         """The fields that define the VAE alone (what its pretrained weights depend on);
         ``encoder_positions``, ``encoder_readout`` and ``decoder_positions`` appear only
-        when they differ from the published D-VAE (off, ``"sum"``, off), and
-        ``teacher_pcs`` only when positive, so the names of weights made before they
-        existed stay the same.
+        when they differ from the published D-VAE (off, ``"sum"``, off), ``teacher_pcs``
+        only when positive and ``teacher_whiten`` only when off, so the names of weights
+        made before they existed stay the same.
 
         Raises:
             ValueError: if one of them is still ``None`` (call :meth:`for_space`).
@@ -180,6 +194,8 @@ class GraphVAEConfig:
                 raise ValueError(f"{name}: undecided; call config.for_space(space) first")
             if d[name] == plain:
                 d.pop(name)
+        if "teacher_pcs" not in d:  # no map: how it would be scaled does not matter
+            d.pop("teacher_whiten", None)
         return d
 
 

@@ -75,7 +75,9 @@ MANIFEST = "manifest.json"
 #: The teacher of a graph VAE with :attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.teacher_pcs`:
 #: D-VAE's gated-sum readout without node indices or index logits (on DARTS the config of
 #: the weights shipped since the first wave), reading ``z`` itself.
-TEACHER_CONFIG = GraphVAEConfig(encoder_positions=False, encoder_readout="sum", decoder_positions=False, teacher_pcs=0)
+TEACHER_CONFIG = GraphVAEConfig(
+    encoder_positions=False, encoder_readout="sum", decoder_positions=False, teacher_pcs=0, teacher_whiten=True
+)
 #: Random cells the teacher's centring and principal components are fitted on, and their seed.
 TEACHER_CELLS, TEACHER_SEED = 5000, 777
 #: Weight of the teacher loss in graph-VAE pretraining (beside reconstruction + beta x KL).
@@ -420,7 +422,9 @@ def pretrain_vae(
     With :attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.teacher_pcs` the model's
     ``teacher`` map learns too: the loss adds :data:`TEACHER_WEIGHT` x the squared error of
     the map of the posterior mean against :func:`teacher_encoder`'s components of the same
-    cell (cells only: the teacher is a query-free pretrained VAE).
+    cell, each scaled to unit variance or not as
+    :attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.teacher_whiten` says (cells only:
+    the teacher is a query-free pretrained VAE).
 
     Args:
         model: The VAE to train (its predictors are left alone).
@@ -439,7 +443,8 @@ def pretrain_vae(
     """
 
     pcs = int(model.config.teacher_pcs or 0)
-    teacher = teacher_encoder(model.space, pcs)[0] if pcs else None
+    whiten = model.config.teacher_whiten is not False
+    teacher = teacher_encoder(model.space, pcs, whiten=whiten)[0] if pcs else None
 
     def loss_fn(cells: list[Cell]) -> torch.Tensor:
         rec, kl, _, mu = model.vae_terms(*model.tensors(cells))
@@ -489,11 +494,11 @@ def _posterior_means(model: GraphVAE, cells: Sequence[Cell]) -> torch.Tensor:
 
 
 def teacher_encoder(
-    space: SearchSpace, pcs: int | None = None
+    space: SearchSpace, pcs: int | None = None, whiten: bool = True
 ) -> tuple[Callable[[Sequence[Cell]], torch.Tensor], torch.Tensor]:
     """The teacher of graph-VAE pretraining with ``teacher_pcs``: cells -> the
     :data:`TEACHER_CONFIG` VAE's posterior means, centred, and with ``pcs`` projected on their
-    top ``pcs`` principal components, each scaled to unit variance (``[n, d]``, float64);
+    top ``pcs`` principal components, each scaled to unit variance when ``whiten`` (``[n, d]``, float64);
     and those targets of :func:`teacher_cells`, on which the centring and components are
     fitted. The teacher's weights are loaded (or pretrained on first use, query-free) without
     touching torch's global random state.
@@ -501,6 +506,7 @@ def teacher_encoder(
     Args:
         space: The search space.
         pcs: Principal components to keep (``None``: the whole centred latent).
+        whiten: Scale each kept component to unit variance (with ``pcs`` only).
     """
     with torch.random.fork_rng(devices=[]):
         teacher = GraphVAE(space, TEACHER_CONFIG)
@@ -509,10 +515,11 @@ def teacher_encoder(
     base = _posterior_means(teacher, teacher_cells(space)).double()
     centre = base.mean(0)
     basis = torch.eye(base.shape[1], dtype=base.dtype)
-    scale = torch.ones(base.shape[1], dtype=base.dtype)
     if pcs is not None:
         _, _, vt = torch.linalg.svd(base - centre, full_matrices=False)
         basis = vt[:pcs].T
+    scale = torch.ones(basis.shape[1], dtype=base.dtype)
+    if pcs is not None and whiten:
         scale = ((base - centre) @ basis).std(0)
 
     def encode(cells: Sequence[Cell]) -> torch.Tensor:

@@ -140,6 +140,10 @@ class SearchSpace(ABC):
     #: latent itself) unless its config says otherwise
     #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.teacher_pcs`).
     vae_teacher_pcs: int = 0
+    #: Whether those components are each scaled to unit variance in this space unless the
+    #: graph VAE's config says otherwise
+    #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.teacher_whiten`).
+    vae_teacher_whiten: bool = True
 
     def __init__(self, encoding: str = "categorical") -> None:
         self.encoding = self._check_encoding(encoding)

@@ -142,6 +142,21 @@ def test_teacher_pcs_is_checked_decided_by_the_space_and_named_only_when_set() -
         replace(GraphVAEConfig().for_space(space), teacher_pcs=None).vae_dict()
 
 
+def test_teacher_whiten_is_checked_decided_by_the_space_and_named_only_when_it_matters() -> None:
+    space = NASBench201Space()
+    for wrong in (0, "no", 1.0):
+        with pytest.raises(TypeError, match="teacher_whiten: must be True, False or None"):
+            GraphVAEConfig(teacher_whiten=wrong)  # type: ignore[arg-type]
+    assert GraphVAEConfig().for_space(space).teacher_whiten is True  # every built-in space scales
+    plain = GraphVAEConfig().for_space(space).vae_dict()
+    assert GraphVAEConfig(teacher_whiten=False).for_space(space).vae_dict() == plain  # no map: no name
+    assert GraphVAEConfig(teacher_pcs=4, teacher_whiten=True).for_space(space).vae_dict() == {**plain, "teacher_pcs": 4}
+    own = GraphVAEConfig(teacher_pcs=4, teacher_whiten=False).for_space(space).vae_dict()
+    assert own == {**plain, "teacher_pcs": 4, "teacher_whiten": False}
+    with pytest.raises(ValueError, match="teacher_whiten: undecided"):
+        replace(GraphVAEConfig().for_space(space), teacher_whiten=None).vae_dict()
+
+
 @pytest.mark.parametrize("predictor", ["mlp", "icnn"])
 def test_the_predictors_read_the_teacher_map_of_z_and_the_extra_inputs(predictor: str) -> None:
     torch.manual_seed(0)

@@ -311,6 +311,37 @@ def test_pretraining_with_teacher_pcs_teaches_the_map_the_teachers_components() 
     torch.testing.assert_close(mu, plain.encode_cells(cells[:16])[0])
 
 
+def test_teacher_whiten_false_keeps_each_component_at_its_own_scale() -> None:
+    """Unscaled, the teacher's components are its centred latent rotated onto its principal
+    axes: all of them keep every squared distance of the whole latent; the first few keep
+    their own, decreasing variances. Pretraining then teaches the map those numbers."""
+    space = NASBench201Space()
+    whole = pretrain.teacher_encoder(space)[1]
+    encode, rotated = pretrain.teacher_encoder(space, pcs=whole.shape[1], whiten=False)
+    torch.testing.assert_close(rotated.pow(2).sum(1), whole.pow(2).sum(1))
+    torch.testing.assert_close(
+        torch.cdist(rotated[:50], rotated[:50]), torch.cdist(whole[:50], whole[:50]), atol=1e-6, rtol=1e-6
+    )
+    top = pretrain.teacher_encoder(space, pcs=4, whiten=False)[1]
+    torch.testing.assert_close(top, rotated[:, :4])
+    variances = top.var(0)
+    assert bool((variances[:-1] >= variances[1:]).all()) and not torch.allclose(
+        variances, torch.ones(4, dtype=top.dtype)
+    )
+    cells = pretrain.teacher_cells(space)[:300]
+    torch.manual_seed(0)
+    model = GraphVAE(space, GraphVAEConfig(latent_dim=8, hidden_dim=16, teacher_pcs=4, teacher_whiten=False))
+
+    def error(target: torch.Tensor) -> float:
+        with torch.no_grad():
+            return float((model.teacher(model.encode_cells(cells)[0]) - target[:300].float()).pow(2).sum(1).mean())
+
+    before = error(top)
+    pretrain.pretrain_vae(model, steps=150, batch_size=32, lr=5e-3)
+    assert error(top) < 0.5 * before
+    assert error(top) < error(pretrain.teacher_encoder(space, pcs=4)[1])  # it learnt the unscaled ones
+
+
 def test_the_tool_pretrains_a_teacher_map_beside_the_default_entry(tmp_path, monkeypatch) -> None:
     """``--set teacher_pcs=K``: the library's weights for that config, the map among them,
     and a manifest entry of its own beside the space's default one."""
@@ -318,6 +349,7 @@ def test_the_tool_pretrains_a_teacher_map_beside_the_default_entry(tmp_path, mon
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     assert tool.parse_options(["teacher_pcs=4"]) == {"teacher_pcs": 4}
+    assert tool.parse_options(["teacher_pcs=4", "teacher_whiten=false"]) == {"teacher_pcs": 4, "teacher_whiten": False}
     for wrong in (["teacher_pcs=four"], ["teacher_pcs=-1"], ["teacher_pcs=64"]):
         with pytest.raises(ValueError, match="--set"):
             tool.parse_options(wrong)
