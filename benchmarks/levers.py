@@ -101,6 +101,10 @@ Levers:
   (standardised). The ascent climbs the same head, so it moves ``z`` only along the map's
   rows. For a VAE pretrained to reconstruct (benchmarks/vae_teacher_probe.py). One objective,
   no hyperparameters; the MLP head only.
+- ``gated sum`` (``graph_vae_gated_sum``, ``convex_gated_sum``): the graph VAE and CR-LSO
+  with the teacher's model options whatever the space's defaults (D-VAE's gated-sum readout,
+  no node indices, no index logits, no teacher map; on DARTS the weights shipped since the
+  first wave): the baseline beside a checkout in which a space defaults to other options.
 """
 
 from __future__ import annotations
@@ -121,7 +125,7 @@ from lso_sampler.models.agnet import weights_from_ranks
 from lso_sampler.models.graph_vae import GraphVAE, head_performance, predictor_head
 from lso_sampler.models.icnn import ICNN
 from lso_sampler.models.mlp import MLP
-from lso_sampler.models.pretrain import _posterior_means, teacher_cells, teacher_encoder
+from lso_sampler.models.pretrain import TEACHER_CONFIG, _posterior_means, teacher_cells, teacher_encoder
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import AGNet, ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import (
@@ -1280,3 +1284,16 @@ def graph_vae_teacher(space: SearchSpace, seed: int) -> LSOSampler:
 def graph_vae_teacher_pcs(space: SearchSpace, seed: int) -> LSOSampler:
     """The graph VAE whose head reads the map of ``z`` onto the gated-sum VAE's top 10 PCs."""
     return LSOSampler(space, TeacherPCsGraphVAE(space, seed), seed=seed)
+
+
+def graph_vae_gated_sum(space: SearchSpace, seed: int) -> LSOSampler:
+    """The graph VAE with :data:`~lso_sampler.models.pretrain.TEACHER_CONFIG`'s options
+    (D-VAE's gated sum, no node indices, index logits or teacher map), whatever the space's
+    defaults."""
+    return LSOSampler(space, GraphVAESearch(space, seed, config=TEACHER_CONFIG), seed=seed)
+
+
+def convex_gated_sum(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO with :data:`~lso_sampler.models.pretrain.TEACHER_CONFIG`'s options, as
+    :func:`graph_vae_gated_sum`."""
+    return LSOSampler(space, ConvexLSO(space, seed, config=TEACHER_CONFIG), seed=seed)

@@ -311,3 +311,23 @@ def test_the_teacher_map_recovers_the_teacher_and_stays_fixed_in_the_fit() -> No
             z = model.encode_cells([o.cell for o in history])[0]
             pred = strategy.objective(model, z).numpy()
         assert np.corrcoef(pred, [o.value for o in history])[0, 1] > 0.4
+
+
+def test_the_gated_sum_levers_keep_the_teachers_options_whatever_the_space_defaults(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On a space whose defaults are other options, the levers still load the gated-sum
+    VAE's shipped weights; where the defaults are those options, they are the strategies."""
+    from benchmarks.levers import convex_gated_sum, graph_vae_gated_sum
+    from lso_sampler.models.graph_vae import GraphVAEConfig
+    from lso_sampler.models.pretrain import TEACHER_CONFIG, load_or_pretrain_vae
+
+    space = NASBench201Space()
+    for make, cls in ((graph_vae_gated_sum, GraphVAESearch), (convex_gated_sum, ConvexLSO)):
+        strategy = make(space, 0).strategy
+        assert type(strategy) is cls and strategy.fresh_model().config.vae_dict() == TEACHER_CONFIG.vae_dict()
+        assert GraphVAEConfig().for_space(space).vae_dict() == TEACHER_CONFIG.vae_dict()  # the same here
+    monkeypatch.setattr(NASBench201Space, "vae_encoder_readout", "concat")
+    monkeypatch.setattr(NASBench201Space, "vae_teacher_pcs", 4)
+    model = graph_vae_gated_sum(space, 0).strategy.fresh_model()
+    assert model.config.encoder_readout == "sum" and model.teacher is None
+    shipped = load_or_pretrain_vae(space, TEACHER_CONFIG)
+    assert all(torch.equal(v, shipped[k]) for k, v in model.vae_state_dict().items())
