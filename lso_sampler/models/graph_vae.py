@@ -180,8 +180,8 @@ class GraphVAEConfig:
         """The fields that define the VAE alone (what its pretrained weights depend on);
         ``encoder_positions``, ``encoder_readout`` and ``decoder_positions`` appear only
         when they differ from the published D-VAE (off, ``"sum"``, off), ``teacher_pcs``
-        only when positive and ``teacher_whiten`` only when off, so the names of weights
-        made before they existed stay the same.
+        only when positive and ``teacher_whiten`` only when off with ``teacher_pcs``
+        positive, so the names of weights made before they existed stay the same.
 
         Raises:
             ValueError: if one of them is still ``None`` (call :meth:`for_space`).
