@@ -86,7 +86,7 @@ class GraphVAEConfig:
             the map's output instead of ``z``. Affine in ``z``, so an ICNN predictor stays
             convex in ``z``. ``0``: the predictors read ``z``. ``None``: the space's
             :attr:`~lso_sampler.spaces.SearchSpace.vae_teacher_pcs` (0 on every built-in
-            space).
+            space), at most ``latent_dim``.
         teacher_whiten: Whether each of the teacher's ``teacher_pcs`` components is
             scaled to unit variance (``True``) or kept at its own scale (``False``: with
             ``teacher_pcs`` equal to the teacher's latent width, the map learns the
@@ -170,8 +170,8 @@ class GraphVAEConfig:
             changes["encoder_readout"] = space.vae_encoder_readout if dag_gru else "sum"
         if self.decoder_positions is None:
             changes["decoder_positions"] = bool(space.vae_decoder_positions)
-        if self.teacher_pcs is None:
-            changes["teacher_pcs"] = int(space.vae_teacher_pcs)
+        if self.teacher_pcs is None:  # the space's, at most this latent's width
+            changes["teacher_pcs"] = min(int(space.vae_teacher_pcs), self.latent_dim)
         if self.teacher_whiten is None:
             changes["teacher_whiten"] = bool(space.vae_teacher_whiten)
         return replace(self, **changes) if changes else self

@@ -134,7 +134,15 @@ def test_teacher_pcs_is_checked_decided_by_the_space_and_named_only_when_set() -
             GraphVAEConfig(teacher_pcs=wrong)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="teacher_pcs: at most latent_dim"):
         GraphVAEConfig(latent_dim=8, teacher_pcs=9)
-    assert GraphVAEConfig().for_space(space).teacher_pcs == 0  # no built-in space uses it yet
+    assert GraphVAEConfig().for_space(space).teacher_pcs == 0  # NAS-Bench-201's VAE has no map
+
+    class Mapped(NASBench201Space):
+        vae_teacher_pcs = 32
+
+    # the space's number, at most the latent's width (a narrower latent is no error the user made)
+    assert GraphVAEConfig().for_space(Mapped()).teacher_pcs == 32
+    assert GraphVAEConfig(latent_dim=8).for_space(Mapped()).teacher_pcs == 8
+    assert GraphVAEConfig(latent_dim=8, teacher_pcs=0).for_space(Mapped()).teacher_pcs == 0
     plain = GraphVAEConfig().for_space(space).vae_dict()
     assert "teacher_pcs" not in plain and GraphVAEConfig(teacher_pcs=0).for_space(space).vae_dict() == plain
     assert GraphVAEConfig(teacher_pcs=4).for_space(space).vae_dict() == {**plain, "teacher_pcs": 4}
