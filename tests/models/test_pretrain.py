@@ -17,7 +17,7 @@ import torch
 import lso_sampler
 from lso_sampler.models import pretrain
 from lso_sampler.models.agnet import AGNetConfig
-from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
+from lso_sampler.models.graph_vae import _DVAE_OPTIONS, GraphVAE, GraphVAEConfig
 from lso_sampler.spaces import BUILTIN_SPACES, DAGSpace, NASBench201Space
 from lso_sampler.strategies import AGNet, GraphVAESearch
 
@@ -30,16 +30,6 @@ SHIPPED_VAES = [(name, "dvae") for name in BUILTIN_SPACES] + [
     ("nasbench201", "svge"),
     ("nasbench201", "gin"),
 ]
-
-
-#: The model options of the published D-VAE; a manifest entry records its departures from them.
-PUBLISHED_OPTIONS = {
-    "encoder_positions": False,
-    "encoder_readout": "sum",
-    "decoder_positions": False,
-    "teacher_pcs": 0,
-    "teacher_whiten": True,
-}
 
 
 def _vae_name(space, config) -> str:
@@ -96,7 +86,7 @@ def test_every_shipped_file_is_a_default_model() -> None:
         for space, config in ((BUILTIN_SPACES[s](), GraphVAEConfig(encoder=e)) for s, e in SHIPPED_VAES)
     }
     # a space whose VAE learns a map onto the teacher's latent also ships the teacher
-    expected |= {_vae_name(cls(), pretrain.TEACHER_CONFIG) for cls in BUILTIN_SPACES.values() if cls().vae_teacher_pcs}
+    expected |= {_vae_name(cls(), pretrain.TEACHER_CONFIG) for cls in BUILTIN_SPACES.values() if cls.vae_teacher_pcs}
     assert _shipped_files() == expected  # no weights left behind under a stale name
 
 
@@ -197,8 +187,8 @@ def _measured_entries() -> list[dict]:
 def test_shipped_vaes_reconstruct_held_out_cells_as_the_manifest_says(entry: dict, no_pretraining) -> None:
     space = BUILTIN_SPACES[entry["space"]]()
     # the published D-VAE's options, with the departures the entry records
-    options = {k: entry[k] for k in PUBLISHED_OPTIONS if k in entry}
-    config = GraphVAEConfig(encoder=entry["kind"].removeprefix("gvae-"), **{**PUBLISHED_OPTIONS, **options})
+    options = {k: entry.get(k, plain) for k, plain in _DVAE_OPTIONS.items()}
+    config = GraphVAEConfig(encoder=entry["kind"].removeprefix("gvae-"), **options)
     model = GraphVAE(space, config)
     model.load_state_dict(pretrain.load_or_pretrain_vae(space, config), strict=False)
     model.eval()
