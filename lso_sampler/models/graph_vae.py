@@ -67,33 +67,34 @@ class GraphVAEConfig:
             embedding of each node's index to its input, so that nodes the graph alone does
             not tell apart are encoded apart. ``None``: the space's
             :attr:`~lso_sampler.spaces.SearchSpace.vae_encoder_positions` (``True`` on
-            NAS-Bench-Graph and NAS-Bench-101) for those encoders, ``False`` for ``gin``; the
+            NAS-Bench-Graph, NAS-Bench-101 and DARTS) for those encoders, ``False`` for ``gin``; the
             :class:`GraphVAE` resolves it with :meth:`for_space`.
         encoder_readout: How the DAG-GRU encoders turn node states into the graph state:
             ``"sum"`` (D-VAE's gated sum over the nodes), ``"concat"`` (a linear map of
             the node states side by side in index order, so that what each node holds
             stays apart) or ``"concat+sum"`` (the two added). ``None``: the space's
             :attr:`~lso_sampler.spaces.SearchSpace.vae_encoder_readout` (``"concat"`` on
-            NAS-Bench-101) for those encoders, ``"sum"`` for ``gin`` (which has its own pooling).
+            NAS-Bench-101, ``"concat+sum"`` on DARTS) for those encoders, ``"sum"`` for
+            ``gin`` (which has its own pooling).
         decoder_positions: Whether the decoder adds, per node index, type and edge logits
             read from the latent (:class:`SequentialDecoder` ``positions``). ``None``: the
             space's :attr:`~lso_sampler.spaces.SearchSpace.vae_decoder_positions` (on for
-            NAS-Bench-101).
+            NAS-Bench-101 and DARTS).
         teacher_pcs: When positive, the VAE carries a linear map ``teacher`` from the latent
             to that many numbers, pretrained (beside reconstruction) to give the top
             principal components of a gated-sum VAE's posterior mean of the same cell
             (:func:`~lso_sampler.models.pretrain.teacher_encoder`), and the predictors read
             the map's output instead of ``z``. Affine in ``z``, so an ICNN predictor stays
             convex in ``z``. ``0``: the predictors read ``z``. ``None``: the space's
-            :attr:`~lso_sampler.spaces.SearchSpace.vae_teacher_pcs` (0 on every built-in
-            space), at most ``latent_dim``.
+            :attr:`~lso_sampler.spaces.SearchSpace.vae_teacher_pcs` (32 on DARTS, 0 on
+            the other built-in spaces), at most ``latent_dim``.
         teacher_whiten: Whether each of the teacher's ``teacher_pcs`` components is
             scaled to unit variance (``True``) or kept at its own scale (``False``: with
             ``teacher_pcs`` equal to the teacher's latent width, the map learns the
             teacher's whole centred latent, rotated onto its principal axes). No effect
             without ``teacher_pcs``. ``None``: the space's
-            :attr:`~lso_sampler.spaces.SearchSpace.vae_teacher_whiten` (``True`` on every
-            built-in space).
+            :attr:`~lso_sampler.spaces.SearchSpace.vae_teacher_whiten` (``False`` on
+            DARTS, ``True`` on the other built-in spaces).
     """
 
     encoder: str = "dvae"

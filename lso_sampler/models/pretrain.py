@@ -74,7 +74,7 @@ MANIFEST = "manifest.json"
 
 #: The teacher of a graph VAE with :attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.teacher_pcs`:
 #: D-VAE's gated-sum readout without node indices or index logits (on DARTS the config of
-#: the weights shipped since the first wave), reading ``z`` itself.
+#: the weights that were its default until it learnt a map onto them), reading ``z`` itself.
 TEACHER_CONFIG = GraphVAEConfig(
     encoder_positions=False, encoder_readout="sum", decoder_positions=False, teacher_pcs=0, teacher_whiten=True
 )

@@ -124,7 +124,7 @@ class SearchSpace(ABC):
     #: Whether the graph VAE's DAG-GRU encoders (``dvae``, ``svge``) embed node indices
     #: in this space unless its config says otherwise
     #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.encoder_positions`): on for the
-    #: spaces whose shipped weights were trained so (NAS-Bench-Graph, NAS-Bench-101).
+    #: spaces whose shipped weights were trained so (NAS-Bench-Graph, NAS-Bench-101, DARTS).
     vae_encoder_positions: bool = False
     #: The graph VAE's DAG-GRU readout in this space unless its config says otherwise
     #: (:attr:`~lso_sampler.models.graph_vae.GraphVAEConfig.encoder_readout`):
