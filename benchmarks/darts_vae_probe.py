@@ -169,6 +169,7 @@ def build(variants: set[str], hidden: int, latent: int) -> GraphVAE:
         encoder_positions="node-indices" in variants,
         encoder_readout="concat" if "concat-readout" in variants else "sum",
         decoder_positions="index-logits" in variants,
+        teacher_pcs=0,  # no map onto a teacher, whatever DARTS defaults to
     )
     model = GraphVAE(space, config)
     if "type-position" in variants:

@@ -51,7 +51,7 @@ from benchmarks.levers import TeacherMappedGraphVAE, TeacherPCsGraphVAE, teacher
 from lso_sampler.benchmarks import get_benchmark
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAEConfig
-from lso_sampler.models.pretrain import teacher_encoder, vae_pretrained_name
+from lso_sampler.models.pretrain import entry_options, teacher_encoder, vae_pretrained_name
 from lso_sampler.spaces.base import SearchSpace
 from lso_sampler.strategies import ConvexLSO, GraphVAESearch
 from lso_sampler.strategies.base import Observation
@@ -89,7 +89,7 @@ def vae_options(vae: Path | None, space: SearchSpace) -> tuple[str, dict[str, ob
     encoder, steps = entry["kind"].removeprefix("gvae-"), int(entry["steps"])
     # the model options the entry records (only departures from D-VAE) are config fields
     options = {k: v for k, v in entry.items() if k in GraphVAEConfig.__dataclass_fields__}
-    name = vae_pretrained_name(space, GraphVAEConfig(encoder=encoder, **options), steps)  # type: ignore[arg-type]
+    name = vae_pretrained_name(space, GraphVAEConfig(encoder=encoder, **entry_options(options)), steps)
     if entry["file"] != name or not (vae / name).is_file():
         raise SystemExit(
             f"--vae: {manifest} names {entry['file']!r}, but its encoder, options and steps under the "
@@ -131,7 +131,8 @@ def main() -> None:
     lookup = get_benchmark(args.benchmark, args.data_dir)
     space = lookup.space
     encoder, options, steps = vae_options(args.vae, space)
-    config = GraphVAEConfig(encoder=encoder, **options)  # type: ignore[arg-type]
+    # a folder's entry records its departures from D-VAE; the shipped weights are the space's default
+    config = GraphVAEConfig(encoder=encoder, **(entry_options(options) if args.vae else {}))
 
     def value(cell: Cell) -> float:
         return float(lookup.query(cell).search_value)

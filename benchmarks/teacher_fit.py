@@ -30,6 +30,7 @@ from lso_sampler.models.pretrain import (
     VALIDATION_SIZE,
     _posterior_means,
     default_vae_steps,
+    entry_options,
     holdout_cells,
     load_or_pretrain_vae,
     teacher_encoder,
@@ -54,8 +55,7 @@ def load(path: Path) -> tuple[str, GraphVAE, str]:
         if len(entries) != 1:
             raise SystemExit(f"{path}: expected one gvae-dvae entry in its manifest.json, found {len(entries)}")
         (entry,) = entries
-        options = {k: v for k, v in entry.items() if k in GraphVAEConfig.__dataclass_fields__}
-        config: dict[str, Any] = {"encoder": "dvae", **options}
+        config: dict[str, Any] = {"encoder": "dvae", **entry_options(entry)}
         space_name, state, steps = entry["space"], torch.load(path / entry["file"], weights_only=True), entry["steps"]
     else:
         saved = torch.load(path, weights_only=True)

@@ -119,7 +119,8 @@ def main() -> None:
     def target(cells: list[Cell]) -> torch.Tensor:
         return teacher(cells).float()
 
-    config = GraphVAEConfig(**options).for_space(space)  # type: ignore[arg-type]
+    # its own head is the map onto the teacher: the VAE has none, whatever the space defaults to
+    config = GraphVAEConfig(**options, teacher_pcs=0).for_space(space)  # type: ignore[arg-type]
     torch.manual_seed(args.seed)  # the student's (without --init) and the head's initialisation
     student = GraphVAE(space, config)
     if state is not None:

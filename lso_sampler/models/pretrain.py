@@ -25,7 +25,7 @@ import torch
 
 from lso_sampler.cell import Cell
 from lso_sampler.models.agnet import AGNetConfig, AGNetModel
-from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
+from lso_sampler.models.graph_vae import _DVAE_OPTIONS, GraphVAE, GraphVAEConfig
 from lso_sampler.spaces.base import SearchSpace
 
 __all__ = [
@@ -144,6 +144,13 @@ def _manifest() -> list[dict[str, Any]]:
     except (ValueError, KeyError, TypeError) as err:
         warnings.warn(f"{path}: unreadable ({err}); no shipped weights are used", RuntimeWarning, stacklevel=2)
         return []
+
+
+def entry_options(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The model options of the weights a manifest entry names: the published D-VAE's, with
+    the departures the entry records (an entry records only those, so an option it leaves out
+    is D-VAE's, not the space's default)."""
+    return {k: entry.get(k, plain) for k, plain in _DVAE_OPTIONS.items()}
 
 
 def shipped_entry(kind: str, space: SearchSpace, config: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "darts_vae_probe.py"
+from tests.benchmarks import ROOT, run_script
+
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.darts_vae_probe import VARIANTS, build, measure  # noqa: E402
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)  # fmt: skip
-
-
 def test_unknown_variant_is_refused() -> None:
-    done = _run("--variants", "encoder-positions,wider")
+    done = run_script("darts_vae_probe.py", "--variants", "encoder-positions,wider")
     assert done.returncode == 2 and "--variants: unknown ['wider']" in done.stderr
 
 
 def test_prints_one_measure_per_interval() -> None:
-    done = _run("--steps", "2", "--every", "1", "--variants", "source-latent")
+    done = run_script("darts_vae_probe.py", "--steps", "2", "--every", "1", "--variants", "source-latent")
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["step"] for r in rows] == [1, 2]
@@ -71,6 +62,8 @@ def test_each_half_trains_its_own_half_with_the_mlp_as_the_other() -> None:
 
 
 def test_half_runs_from_the_command_line() -> None:
-    done = _run("--steps", "1", "--every", "1", "--half", "decoder", "--variants", "index-logits")
+    done = run_script(
+        "darts_vae_probe.py", "--steps", "1", "--every", "1", "--half", "decoder", "--variants", "index-logits"
+    )
     assert done.returncode == 0, done.stderr
     assert [json.loads(line)["step"] for line in done.stdout.splitlines()] == [1]

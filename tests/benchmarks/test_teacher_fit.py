@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "teacher_fit.py"
+from tests.benchmarks import ROOT, run_script
+
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.teacher_fit import load  # noqa: E402
@@ -20,14 +18,8 @@ from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig  # noqa: E402
 from lso_sampler.spaces import DartsSpace  # noqa: E402
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)  # fmt: skip
-
-
 def test_the_shipped_darts_map_gives_the_teachers_latent_on_unseen_cells() -> None:
-    done = _run("darts", "--cells", "100", "--show", "3")
+    done = run_script("teacher_fit.py", "darts", "--cells", "100", "--show", "3")
     assert done.returncode == 0, done.stderr
     total = float(re.search(r"R\^2 ([0-9.]+) over all components", done.stdout).group(1))
     assert 0.9 < total <= 1.0  # pretrained for it; an untrained map gives about 0

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "vae_memorise.py"
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)  # fmt: skip
+from tests.benchmarks import run_script
 
 
 def test_learns_a_few_nasbench201_cells() -> None:
-    done = _run("--space", "nasbench201", "--cells", "8", "--steps", "300", "--every", "150")
+    done = run_script("vae_memorise.py", "--space", "nasbench201", "--cells", "8", "--steps", "300", "--every", "150")
     assert done.returncode == 0, done.stderr
     rows = [line.strip("|").split("|") for line in done.stdout.splitlines() if line[:3] in ("| 1", "| 3")]
     assert [int(r[0]) for r in rows] == [150, 300]
@@ -27,5 +15,5 @@ def test_learns_a_few_nasbench201_cells() -> None:
 
 
 def test_unknown_space_is_refused() -> None:
-    done = _run("--space", "nasbench1000")
+    done = run_script("vae_memorise.py", "--space", "nasbench1000")
     assert done.returncode == 2 and "--space" in done.stderr

@@ -17,7 +17,7 @@ import torch
 import lso_sampler
 from lso_sampler.models import pretrain
 from lso_sampler.models.agnet import AGNetConfig
-from lso_sampler.models.graph_vae import _DVAE_OPTIONS, GraphVAE, GraphVAEConfig
+from lso_sampler.models.graph_vae import GraphVAE, GraphVAEConfig
 from lso_sampler.spaces import BUILTIN_SPACES, DAGSpace, NASBench201Space
 from lso_sampler.strategies import AGNet, GraphVAESearch
 
@@ -186,9 +186,7 @@ def _measured_entries() -> list[dict]:
 @pytest.mark.parametrize("entry", _measured_entries(), ids=lambda e: e["file"].removesuffix(".pt"))
 def test_shipped_vaes_reconstruct_held_out_cells_as_the_manifest_says(entry: dict, no_pretraining) -> None:
     space = BUILTIN_SPACES[entry["space"]]()
-    # the published D-VAE's options, with the departures the entry records
-    options = {k: entry.get(k, plain) for k, plain in _DVAE_OPTIONS.items()}
-    config = GraphVAEConfig(encoder=entry["kind"].removeprefix("gvae-"), **options)
+    config = GraphVAEConfig(encoder=entry["kind"].removeprefix("gvae-"), **pretrain.entry_options(entry))
     model = GraphVAE(space, config)
     model.load_state_dict(pretrain.load_or_pretrain_vae(space, config), strict=False)
     model.eval()
