@@ -6,6 +6,11 @@ size, how many of those draws are held-out cells (never drawn in pretraining), t
 test cells (``--cells validation``: the validation cells that stopped pretraining) of that
 size and how many of them the VAE decodes back (posterior mean, greedy).
 
+Then what the misses got wrong, compared on the representative forms: the ops alone (the
+same ops on other nodes, or other ops) with every edge right, the edges alone, or both; and
+for how many of them the decoder gives the cell itself a higher likelihood at the posterior
+mean than the cell it decoded (a miss of the greedy decoding, not of the model).
+
     python benchmarks/vae_misses.py dvae:nasbench101 [--cells validation]
 
 No benchmark data is read (pretraining and this measure see cells only).
@@ -70,6 +75,43 @@ def main() -> None:
         held_share = 100 * held_draws[e] / draws[e] if draws[e] else float("nan")
         rec = 100 * hits[e] / cells[e] if cells[e] else float("nan")
         print(f"| {e} | {share:.1f} | {held_share:.1f} | {cells[e]} | {rec:.1f} |")
+    misses = [i for i, (cell, out) in enumerate(zip(test, decoded)) if space.key(cell) != space.key(out)]
+    print()
+    print(miss_kinds(model, [test[i] for i in misses], [decoded[i] for i in misses]))
+
+
+def miss_kinds(model: GraphVAE, cells: list, decoded: list) -> str:
+    """What the decoded cells got wrong against ``cells`` (the misses), as a markdown
+    table: counts of ops-only misses (ops on other nodes, or other ops), edges-only and
+    both, and how many of each the decoder finds less likely than the cell itself (greedy
+    misses)."""
+    space = model.space
+    if not cells:
+        return "no misses"
+    with torch.no_grad():
+        mu = model.encode_cells(cells)[0]
+        nll = {}
+        for label, group in (("cell", cells), ("decoded", decoded)):
+            _, types, adj, mask = model.tensors(group)
+            nll[label] = model.decoder.loss(mu, types, adj, mask)
+    kinds: collections.Counter[str] = collections.Counter()
+    greedy: collections.Counter[str] = collections.Counter()
+    for i, (cell, out) in enumerate(zip(cells, decoded)):
+        a, b = space.representative(cell), space.representative(out)
+        ops_same = list(a.ops) == list(b.ops)
+        edges_same = a.num_nodes == b.num_nodes and set(a.edges) == set(b.edges)
+        if not ops_same and edges_same:
+            kind = "ops only: the same ops on other nodes" if sorted(a.ops) == sorted(b.ops) else "ops only: other ops"
+        elif ops_same:
+            kind = "edges only"
+        else:
+            kind = "ops and edges"
+        kinds[kind] += 1
+        greedy[kind] += bool(nll["cell"][i] < nll["decoded"][i])
+    lines = ["| miss | cells | the cell itself more likely (greedy misses) |", "|---|---:|---:|"]
+    lines += [f"| {k} | {kinds[k]} | {greedy[k]} |" for k in sorted(kinds)]
+    lines.append(f"| all | {sum(kinds.values())} | {sum(greedy.values())} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
