@@ -253,6 +253,7 @@ def _pretrain_loop(
     resume: Mapping[str, Any] | None = None,
     snapshot: Callable[[dict[str, Any]], None] | None = None,
     snapshot_every: int = 0,
+    lr_schedule: Callable[[int], float] | None = None,
 ) -> list[float]:
     """The query-free pretraining loop: ``steps`` Adam steps on ``loss_fn`` of
     ``batch_size`` random cells of ``space`` each; returns the loss per step.
@@ -263,7 +264,9 @@ def _pretrain_loop(
     again (a space that offers nothing else after 100 draws gives the excluded cell);
     ``seen`` collects the keys of the cells trained on (needs ``exclude``). The learning
     rate halves every ``halve_every`` steps (a schedule that does not depend on ``steps``,
-    so the weights after ``n`` steps are those of a run of ``n`` steps). ``callback(step)``
+    so the weights after ``n`` steps are those of a run of ``n`` steps); ``lr_schedule(step)``
+    (the step counted from 0), where given, sets the learning rate of every step instead.
+    ``callback(step)``
     after each step (counted from 1) may return ``True`` to stop early.
 
     ``snapshot(state)`` is called every ``snapshot_every`` steps (before ``callback``) with
@@ -304,7 +307,10 @@ def _pretrain_loop(
             first = int(resume["step"])
         model.train()
         for step in range(first, steps):
-            if halve_every:
+            if lr_schedule is not None:
+                for group in opt.param_groups:
+                    group["lr"] = lr_schedule(step)
+            elif halve_every:
                 for group in opt.param_groups:
                     group["lr"] = lr * 0.5 ** (step // halve_every)
             loss = loss_fn([draw() for _ in range(batch_size)])
@@ -419,6 +425,7 @@ def pretrain_vae(
     resume: Mapping[str, Any] | None = None,
     snapshot: Callable[[dict[str, Any]], None] | None = None,
     snapshot_every: int = 0,
+    lr_schedule: Callable[[int], float] | None = None,
 ) -> list[float]:
     """Train encoder and decoder on random cells of the space (no queries, no values):
     reconstruction + ``beta`` x KL, Adam, gradients clipped at norm 5, the learning rate
@@ -447,6 +454,8 @@ def pretrain_vae(
             that never stopped).
         snapshot: Called every ``snapshot_every`` steps with the state to resume from.
         snapshot_every: Steps between snapshots (0: none).
+        lr_schedule: The learning rate of each step (counted from 0) instead of ``lr``
+            halved every ``halve_every`` steps (``benchmarks/vae_restart_probe.py``).
     """
 
     pcs = int(model.config.teacher_pcs or 0)
@@ -480,6 +489,7 @@ def pretrain_vae(
         resume=resume,
         snapshot=snapshot,
         snapshot_every=snapshot_every,
+        lr_schedule=lr_schedule,
     )
 
 
