@@ -63,10 +63,14 @@ def main() -> None:
         held_draws[e] += space.key(cell) in held_keys
     cells: collections.Counter[int] = collections.Counter()
     hits: collections.Counter[int] = collections.Counter()
-    for cell, out in zip(test, decoded):
+    misses: list[int] = []
+    for i, (cell, out) in enumerate(zip(test, decoded)):
         e = size(cell)
         cells[e] += 1
-        hits[e] += space.key(cell) == space.key(out)
+        if space.key(cell) == space.key(out):
+            hits[e] += 1
+        else:
+            misses.append(i)
     print(f"{args.model}: {sum(hits.values())} of {len(test)} {args.cells} cells reconstructed")
     print(f"| edges | share of draws % | draws that are held-out cells % | {args.cells} cells | reconstructed % |")
     print("|---:|---:|---:|---:|---:|")
@@ -75,7 +79,6 @@ def main() -> None:
         held_share = 100 * held_draws[e] / draws[e] if draws[e] else float("nan")
         rec = 100 * hits[e] / cells[e] if cells[e] else float("nan")
         print(f"| {e} | {share:.1f} | {held_share:.1f} | {cells[e]} | {rec:.1f} |")
-    misses = [i for i, (cell, out) in enumerate(zip(test, decoded)) if space.key(cell) != space.key(out)]
     print()
     print(miss_kinds(model, [test[i] for i in misses], [decoded[i] for i in misses]))
 
