@@ -11,6 +11,11 @@ same ops on other nodes, or other ops) with every edge right, the edges alone, o
 for how many of them the decoder gives the cell itself a higher likelihood at the posterior
 mean than the cell it decoded (a miss of the greedy decoding, not of the model).
 
+Last, how much the latent carries about a cell: the KL divergence of the posterior from the
+prior per cell (nats and bits), the least and most of it one latent dimension holds, and the
+posterior standard deviations. A latent whose KL per cell is well above the bits that tell
+the space's cells apart is not what limits reconstruction.
+
     python benchmarks/vae_misses.py dvae:nasbench101 [--cells validation]
 
 No benchmark data is read (pretraining and this measure see cells only).
@@ -81,6 +86,25 @@ def main() -> None:
         print(f"| {e} | {share:.1f} | {held_share:.1f} | {cells[e]} | {rec:.1f} |")
     print()
     print(miss_kinds(model, [test[i] for i in misses], [decoded[i] for i in misses]))
+    print()
+    print(latent_information(model, test))
+
+
+def latent_information(model: GraphVAE, cells: list) -> str:
+    """The posterior's KL from N(0, I) over ``cells``: mean per cell in nats and bits, the
+    range of its mean per latent dimension, and the range of the posterior standard
+    deviations' mean per dimension."""
+    with torch.no_grad():
+        mu, logvar = model.encode_cells(cells)
+    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
+    per_cell = float(kl.sum(1).mean())
+    per_dim = kl.mean(0)
+    std = (0.5 * logvar).exp().mean(0)
+    return (
+        f"posterior KL per cell: {per_cell:.1f} nats ({per_cell / np.log(2):.1f} bits) over {kl.shape[1]} "
+        f"dimensions, {float(per_dim.min()):.2f}-{float(per_dim.max()):.2f} nats per dimension; "
+        f"posterior std {float(std.min()):.3f}-{float(std.max()):.3f}"
+    )
 
 
 def miss_kinds(model: GraphVAE, cells: list, decoded: list) -> str:

@@ -20,7 +20,7 @@ Each piece saves and records the weights it stopped at.
 
 ``--set FIELD=VALUE`` (repeatable) overrides a model option the space otherwise decides
 (``encoder_positions=true``, ``encoder_readout=concat``, ``decoder_positions=true``,
-``teacher_pcs=10``, ``teacher_whiten=false``, see
+``teacher_pcs=10``, ``teacher_whiten=false``, ``hidden_dim=128``, ``latent_dim=64``, see
 :class:`~lso_sampler.models.graph_vae.GraphVAEConfig`), to pretrain a
 model the space does not yet default to; the manifest keeps one entry per encoder, space and
 options (a new one replaces the entry of the same three, and its file).
@@ -182,13 +182,16 @@ OPTION_LABELS: dict[str, dict[object, str]] = {
     "decoder_positions": {True: ", decoder index logits"},
     "teacher_pcs": {k: f", teacher map ({k} PCs)" for k in range(1, 257)},
     "teacher_whiten": {False: " at their own scale"},
+    "hidden_dim": {k: f", {k}-wide states" for k in range(1, 1025) if k != 64},
+    "latent_dim": {k: f", {k}-dim latent" for k in range(1, 1025) if k != 32},
 }
 
 
 def model_options(config: GraphVAEConfig) -> dict[str, object]:
     """The config's departures from the published D-VAE (node indices, the concatenation
-    readout, the decoder's index logits, the teacher map), as the manifest records them."""
-    return {k: v for k, v in config.vae_dict().items() if k in OPTION_LABELS}
+    readout, the decoder's index logits, the teacher map, node states not 64 wide, a latent
+    not 32 wide), as the manifest records them."""
+    return {k: v for k, v in config.vae_dict().items() if k in OPTION_LABELS and v in OPTION_LABELS[k]}
 
 
 def table(out: Path) -> str:
@@ -257,7 +260,7 @@ def main() -> None:
 
 def parse_options(pairs: list[str]) -> dict[str, object]:
     """``--set`` pairs as :class:`GraphVAEConfig` fields (``true``/``false`` for the flags,
-    a whole number for ``teacher_pcs``).
+    a whole number for ``teacher_pcs``, ``hidden_dim`` and ``latent_dim``).
 
     Raises:
         ValueError: for an unknown field or a value it cannot take.
@@ -269,9 +272,9 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
             raise ValueError(f"--set: expected FIELD=VALUE with FIELD one of {list(OPTION_LABELS)}, got {pair!r}")
         if field == "encoder_readout":
             options[field] = value
-        elif field == "teacher_pcs":
+        elif field in ("teacher_pcs", "hidden_dim", "latent_dim"):
             if not value.isdigit():
-                raise ValueError(f"--set: teacher_pcs takes a whole number, got {value!r}")
+                raise ValueError(f"--set: {field} takes a whole number, got {value!r}")
             options[field] = int(value)
         elif value.lower() in ("true", "false"):
             options[field] = value.lower() == "true"

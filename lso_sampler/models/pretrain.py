@@ -149,8 +149,11 @@ def _manifest() -> list[dict[str, Any]]:
 def entry_options(entry: Mapping[str, Any]) -> dict[str, Any]:
     """The model options of the weights a manifest entry names: the published D-VAE's, with
     the departures the entry records (an entry records only those, so an option it leaves out
-    is D-VAE's, not the space's default)."""
-    return {k: entry.get(k, plain) for k, plain in _DVAE_OPTIONS.items()}
+    is D-VAE's, not the space's default), and ``hidden_dim`` and ``latent_dim`` where the
+    entry records them."""
+    options = {k: entry.get(k, plain) for k, plain in _DVAE_OPTIONS.items()}
+    options.update({k: int(entry[k]) for k in ("hidden_dim", "latent_dim") if k in entry})
+    return options
 
 
 def shipped_entry(kind: str, space: SearchSpace, config: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -48,3 +48,20 @@ def test_a_miss_is_told_by_what_it_got_wrong_and_whether_the_decoder_preferred_t
     assert "| ops only: other ops | 1 | 1 |" in table
     assert table.endswith("| all | 2 | 2 |")
     assert miss_kinds(model, [], []) == "no misses"
+
+
+def test_the_latent_information_is_the_kl_term_the_vae_trains_with() -> None:
+    from benchmarks.vae_misses import latent_information
+
+    space = NASBench201Space()
+    config = GraphVAEConfig().for_space(space)
+    model = GraphVAE(space, config)
+    model.load_vae_state_dict(load_or_pretrain_vae(space, config))
+    model.eval()
+    cells = holdout_cells(space)[VALIDATION_SIZE : VALIDATION_SIZE + 50]
+    line = latent_information(model, cells)
+    nats, bits, dims = re.search(r"per cell: ([\d.]+) nats \(([\d.]+) bits\) over (\d+) dimensions", line).groups()
+    with torch.no_grad():
+        kl = model.vae_terms(*model.tensors(cells), sample=False)[1]
+    assert abs(float(nats) - float(kl.mean())) < 0.05 and float(nats) > 1.0
+    assert abs(float(bits) - float(kl.mean()) / 0.6931472) < 0.1 and int(dims) == config.latent_dim

@@ -380,6 +380,31 @@ def test_the_tool_pretrains_a_teacher_map_beside_the_default_entry(tmp_path, mon
     assert not (out / taught["file"]).exists()
 
 
+def test_the_tool_records_widths_other_than_the_defaults() -> None:
+    """``--set hidden_dim=N`` / ``latent_dim=N``: whole numbers; the manifest entry records a
+    width only when it is not the default (64, 32), and a recorded width comes back as a
+    model option."""
+    spec = importlib.util.spec_from_file_location("pretrain_vae_tool", ROOT / "tools" / "pretrain_vae.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.parse_options(["hidden_dim=128", "teacher_pcs=4"]) == {"hidden_dim": 128, "teacher_pcs": 4}
+    assert tool.parse_options(["latent_dim=64"]) == {"latent_dim": 64}
+    for wrong in (["hidden_dim=wide"], ["hidden_dim=0"], ["hidden_dim=-8"], ["latent_dim=16", "teacher_pcs=32"]):
+        with pytest.raises(ValueError, match="--set"):
+            tool.parse_options(wrong)
+    space = BUILTIN_SPACES["darts"]()
+    wide = tool.model_options(GraphVAEConfig(hidden_dim=128).for_space(space))
+    assert wide["hidden_dim"] == 128 and wide["teacher_pcs"] == 32
+    assert not {"hidden_dim", "latent_dim"} & set(tool.model_options(GraphVAEConfig().for_space(space)))
+    assert pretrain.entry_options(wide)["hidden_dim"] == 128 and "hidden_dim" not in pretrain.entry_options({})
+    deep = tool.model_options(GraphVAEConfig(latent_dim=64).for_space(space))
+    assert deep["latent_dim"] == 64 and pretrain.entry_options(deep)["latent_dim"] == 64
+    assert ", 64-dim latent" in tool.OPTION_LABELS["latent_dim"][64] and 32 not in tool.OPTION_LABELS["latent_dim"]
+    name = pretrain.vae_pretrained_name(space, GraphVAEConfig(encoder="dvae", **pretrain.entry_options(wide)), 5)
+    assert name == pretrain.vae_pretrained_name(space, GraphVAEConfig(hidden_dim=128), 5)
+    assert name != pretrain.vae_pretrained_name(space, GraphVAEConfig(), 5)
+
+
 def test_a_search_keeps_the_pretrained_teacher_map_fixed(tmp_path, monkeypatch) -> None:
     """The graph VAE's rounds fine-tune the VAE and fit the predictors on the map's output;
     the map itself stays as pretrained."""
