@@ -249,7 +249,7 @@ class Halves(nn.Module):
         else:
             _, types, adj, mask = self.model.tensors(cells)
             rec = self.model.decoder.loss(z, types, adj, mask)
-        kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
+        kl = self.model.kl_terms(mu, logvar).sum(1)
         return (rec + self.model.config.beta * kl).mean()  # type: ignore[operator]
 
     def reconstruct(self, cells: list) -> list[dict]:  # type: ignore[type-arg]

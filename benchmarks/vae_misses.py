@@ -96,7 +96,7 @@ def latent_information(model: GraphVAE, cells: list) -> str:
     deviations' mean per dimension."""
     with torch.no_grad():
         mu, logvar = model.encode_cells(cells)
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
+    kl = model.kl_terms(mu, logvar)
     per_cell = float(kl.sum(1).mean())
     per_dim = kl.mean(0)
     std = (0.5 * logvar).exp().mean(0)

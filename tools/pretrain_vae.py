@@ -129,7 +129,7 @@ def record(out: Path, entry: dict) -> None:
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"weights": []}
 
         def same(e: dict) -> bool:
-            options = all(e.get(k) == entry.get(k) for k in OPTION_LABELS)
+            options = all(e.get(k) == entry.get(k) for k in RECORDED)
             return e["kind"] == entry["kind"] and e["space"] == entry["space"] and options
 
         old = next((e for e in manifest["weights"] if same(e) and e["file"] == entry["file"]), {})
@@ -182,16 +182,26 @@ OPTION_LABELS: dict[str, dict[object, str]] = {
     "decoder_positions": {True: ", decoder index logits"},
     "teacher_pcs": {k: f", teacher map ({k} PCs)" for k in range(1, 257)},
     "teacher_whiten": {False: " at their own scale"},
-    "hidden_dim": {k: f", {k}-wide states" for k in range(1, 1025) if k != 64},
-    "latent_dim": {k: f", {k}-dim latent" for k in range(1, 1025) if k != 32},
 }
+
+#: The widths a manifest entry records where they depart from :class:`GraphVAEConfig`'s
+#: defaults, and how the reconstruction table names them.
+WIDTH_LABELS: dict[str, str] = {"hidden_dim": ", {}-wide states", "latent_dim": ", {}-dim latent"}
+
+#: Every model option a manifest entry may record (and ``--set`` may override).
+RECORDED = (*OPTION_LABELS, *WIDTH_LABELS)
 
 
 def model_options(config: GraphVAEConfig) -> dict[str, object]:
     """The config's departures from the published D-VAE (node indices, the concatenation
     readout, the decoder's index logits, the teacher map, node states not 64 wide, a latent
     not 32 wide), as the manifest records them."""
-    return {k: v for k, v in config.vae_dict().items() if k in OPTION_LABELS and v in OPTION_LABELS[k]}
+    defaults = GraphVAEConfig()
+    return {
+        k: v
+        for k, v in config.vae_dict().items()
+        if k in OPTION_LABELS or (k in WIDTH_LABELS and v != getattr(defaults, k))
+    }
 
 
 def table(out: Path) -> str:
@@ -209,6 +219,7 @@ def table(out: Path) -> str:
         pct = [f"{100 * e[k]:.2f}" for k in keys]
         # an entry records an option only where it departs from D-VAE (GraphVAEConfig.vae_dict)
         encoder = e["kind"].removeprefix("gvae-") + "".join(OPTION_LABELS[k][e[k]] for k in OPTION_LABELS if k in e)
+        encoder += "".join(WIDTH_LABELS[k].format(e[k]) for k in WIDTH_LABELS if k in e)
         lines.append(
             f"| {e['space']} | {encoder} "
             f"| {e['recipe']} | {e['steps']} x {e['batch_size']} "
@@ -238,7 +249,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help=f"override a model option the space decides, one of {list(OPTION_LABELS)}",
+        help=f"override a model option the space decides, one of {list(RECORDED)}",
     )
     parser.add_argument("--measure", action="store_true", help="measure the shipped default weights instead")
     parser.add_argument("--table", action="store_true", help="print the manifest's measures as markdown")
@@ -268,11 +279,11 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
     options: dict[str, object] = {}
     for pair in pairs:
         field, _, value = pair.partition("=")
-        if field not in OPTION_LABELS or not value:
-            raise ValueError(f"--set: expected FIELD=VALUE with FIELD one of {list(OPTION_LABELS)}, got {pair!r}")
+        if field not in RECORDED or not value:
+            raise ValueError(f"--set: expected FIELD=VALUE with FIELD one of {list(RECORDED)}, got {pair!r}")
         if field == "encoder_readout":
             options[field] = value
-        elif field in ("teacher_pcs", "hidden_dim", "latent_dim"):
+        elif field == "teacher_pcs" or field in WIDTH_LABELS:
             if not value.isdigit():
                 raise ValueError(f"--set: {field} takes a whole number, got {value!r}")
             options[field] = int(value)

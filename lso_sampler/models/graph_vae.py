@@ -341,8 +341,14 @@ class GraphVAE(nn.Module):
         if sample:  # noise from torch's CPU generator (the strategies seed it) on any device
             z = mu + torch.randn(mu.shape, dtype=mu.dtype).to(mu.device) * torch.exp(0.5 * logvar)
         rec = self.decoder.loss(z, types, adj, mask)
-        kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
+        kl = self.kl_terms(mu, logvar).sum(1)
         return rec, kl, z, mu
+
+    @staticmethod
+    def kl_terms(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """KL of each posterior dimension from N(0, 1), ``[B, latent]`` (summed over the
+        latent, the KL term the VAE trains with)."""
+        return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())
 
     # -- decoding -------------------------------------------------------------------------
     def decode(self, z: torch.Tensor, rng: np.random.Generator | None = None) -> list[Cell]:

@@ -27,12 +27,18 @@ def test_the_misses_table_counts_every_test_cell_not_reconstructed() -> None:
     assert misses == total - hits
 
 
-def test_a_miss_is_told_by_what_it_got_wrong_and_whether_the_decoder_preferred_the_cell() -> None:
+def _shipped_nasbench201() -> GraphVAE:
+    """NAS-Bench-201's shipped graph VAE, in eval mode."""
     space = NASBench201Space()
     config = GraphVAEConfig().for_space(space)
     model = GraphVAE(space, config)
     model.load_vae_state_dict(load_or_pretrain_vae(space, config))
-    model.eval()
+    return model.eval()
+
+
+def test_a_miss_is_told_by_what_it_got_wrong_and_whether_the_decoder_preferred_the_cell() -> None:
+    model = _shipped_nasbench201()
+    space = model.space
     torch.set_num_threads(1)
     cell = next(c for c in holdout_cells(space)[VALIDATION_SIZE:] if len(set(c.ops[1:-1])) >= 3)
     ops = list(cell.ops)
@@ -53,15 +59,11 @@ def test_a_miss_is_told_by_what_it_got_wrong_and_whether_the_decoder_preferred_t
 def test_the_latent_information_is_the_kl_term_the_vae_trains_with() -> None:
     from benchmarks.vae_misses import latent_information
 
-    space = NASBench201Space()
-    config = GraphVAEConfig().for_space(space)
-    model = GraphVAE(space, config)
-    model.load_vae_state_dict(load_or_pretrain_vae(space, config))
-    model.eval()
-    cells = holdout_cells(space)[VALIDATION_SIZE : VALIDATION_SIZE + 50]
+    model = _shipped_nasbench201()
+    cells = holdout_cells(model.space)[VALIDATION_SIZE : VALIDATION_SIZE + 50]
     line = latent_information(model, cells)
     nats, bits, dims = re.search(r"per cell: ([\d.]+) nats \(([\d.]+) bits\) over (\d+) dimensions", line).groups()
     with torch.no_grad():
         kl = model.vae_terms(*model.tensors(cells), sample=False)[1]
     assert abs(float(nats) - float(kl.mean())) < 0.05 and float(nats) > 1.0
-    assert abs(float(bits) - float(kl.mean()) / 0.6931472) < 0.1 and int(dims) == config.latent_dim
+    assert abs(float(bits) - float(kl.mean()) / 0.6931472) < 0.1 and int(dims) == model.config.latent_dim

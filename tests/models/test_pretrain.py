@@ -380,7 +380,7 @@ def test_the_tool_pretrains_a_teacher_map_beside_the_default_entry(tmp_path, mon
     assert not (out / taught["file"]).exists()
 
 
-def test_the_tool_records_widths_other_than_the_defaults() -> None:
+def test_the_tool_records_widths_other_than_the_defaults(tmp_path) -> None:
     """``--set hidden_dim=N`` / ``latent_dim=N``: whole numbers; the manifest entry records a
     width only when it is not the default (64, 32), and a recorded width comes back as a
     model option."""
@@ -399,10 +399,21 @@ def test_the_tool_records_widths_other_than_the_defaults() -> None:
     assert pretrain.entry_options(wide)["hidden_dim"] == 128 and "hidden_dim" not in pretrain.entry_options({})
     deep = tool.model_options(GraphVAEConfig(latent_dim=64).for_space(space))
     assert deep["latent_dim"] == 64 and pretrain.entry_options(deep)["latent_dim"] == 64
-    assert ", 64-dim latent" in tool.OPTION_LABELS["latent_dim"][64] and 32 not in tool.OPTION_LABELS["latent_dim"]
+    assert tool.WIDTH_LABELS["latent_dim"].format(64) == ", 64-dim latent"
+    assert tool.model_options(GraphVAEConfig(hidden_dim=2048).for_space(space))["hidden_dim"] == 2048
     name = pretrain.vae_pretrained_name(space, GraphVAEConfig(encoder="dvae", **pretrain.entry_options(wide)), 5)
     assert name == pretrain.vae_pretrained_name(space, GraphVAEConfig(hidden_dim=128), 5)
     assert name != pretrain.vae_pretrained_name(space, GraphVAEConfig(), 5)
+    # a wider run's entry stands beside the default one, its width named in the table
+    out = tmp_path / "out"
+    args = argparse.Namespace(
+        max_steps=2, max_minutes=1e9, eval_every=2, target=2.0, prior=20, out=out, checkpoint=None, options={}
+    )
+    tool.train("dvae:nasbench201", args)
+    tool.train("dvae:nasbench201", argparse.Namespace(**{**vars(args), "options": {"hidden_dim": 16}}))
+    entries = json.loads((out / pretrain.MANIFEST).read_text())["weights"]
+    assert sorted(e.get("hidden_dim", 64) for e in entries) == [16, 64]
+    assert all((out / e["file"]).is_file() for e in entries) and "dvae, 16-wide states |" in tool.table(out)
 
 
 def test_a_search_keeps_the_pretrained_teacher_map_fixed(tmp_path, monkeypatch) -> None:
