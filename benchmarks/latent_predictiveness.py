@@ -12,6 +12,8 @@ seed and VAE) by the Spearman rank correlation of these predictions with their v
 * ``graph-vae f`` / ``convex-lso f``: the strategy's own model round (its defaults: the VAE
   fine-tuned with fresh predictors on the training cells), ``f`` at each test cell's encoding,
   which is what a round ranks its candidates by;
+* ``... f on its training cells``: the same ``f`` at the training cells, against their values
+  (how closely the round fitted what it was given);
 * ``ridge on op counts`` (a reference that needs no VAE): the same ridge on how often each
   operation occurs in the cell;
 * with ``--teacher``: the same ridge on the posterior means mapped linearly onto the top 10
@@ -19,8 +21,10 @@ seed and VAE) by the Spearman rank correlation of these predictions with their v
   fitted on 5,000 random cells, no values), on those components themselves, and how much of
   them the map recovers (R^2 on the test cells).
 
-``--strategies`` also takes the teacher-map levers ``graph-vae-teacher`` and
-``graph-vae-teacher-pcs`` of ``benchmarks/levers.py`` (``f`` read through the map).
+``--strategies`` also takes ``convex-lso-random-skip`` (CR-LSO with the ICNN's former random
+output skip, ``benchmarks.levers.RandomSkipConvexLSO``) and the teacher-map levers
+``graph-vae-teacher`` and ``graph-vae-teacher-pcs`` of ``benchmarks/levers.py`` (``f`` read
+through the map).
 
 It also prints how much of the op counts a linear map of the posterior means recovers (R^2 on
 the test cells, the map fitted on 1,000 other random cells)::
@@ -47,7 +51,7 @@ from scipy.stats import spearmanr
 from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.metrics import r2_score
 
-from benchmarks.levers import TeacherMappedGraphVAE, TeacherPCsGraphVAE, teacher_map
+from benchmarks.levers import RandomSkipConvexLSO, TeacherMappedGraphVAE, TeacherPCsGraphVAE, teacher_map
 from lso_sampler.benchmarks import get_benchmark
 from lso_sampler.cell import Cell
 from lso_sampler.models.graph_vae import GraphVAEConfig
@@ -62,6 +66,7 @@ ALPHAS = np.logspace(-3, 3, 13)
 STRATEGIES = {
     "graph-vae": GraphVAESearch,
     "convex-lso": ConvexLSO,
+    "convex-lso-random-skip": RandomSkipConvexLSO,
     "graph-vae-teacher": TeacherMappedGraphVAE,
     "graph-vae-teacher-pcs": TeacherPCsGraphVAE,
 }
@@ -183,7 +188,12 @@ def main() -> None:
             model = strategy.fit(history)
             with torch.no_grad():
                 f = strategy.objective(model, model.encode_cells(test)[0]).numpy()
+                own = strategy.objective(model, model.encode_cells(cells)[0]).numpy()
             rows.setdefault(f"{name} f, {args.train} cells", []).append(rho(f, truth))
+            # how well the round fitted the cells it was trained on (an underfit shows here)
+            rows.setdefault(f"{name} f on its {args.train} training cells", []).append(
+                rho(own, [o.values[0] for o in history])
+            )
     fit_rng = np.random.default_rng(999)
     other = [space.sample(fit_rng) for _ in range(1000)]
     linear = Ridge(alpha=1e-2).fit(means(other), op_counts(other, ops))

@@ -101,6 +101,10 @@ Levers:
   (standardised). The ascent climbs the same head, so it moves ``z`` only along the map's
   rows. For a VAE pretrained to reconstruct (benchmarks/vae_teacher_probe.py). One objective,
   no hyperparameters; the MLP head only.
+- ``random skip`` (``convex_random_skip``): CR-LSO with its ICNN heads' output skip drawn as
+  torch draws a linear layer, as before the ICNN's flat start (now the default, whose skip
+  starts at zero). The draws come after the model's, so its searches are the former
+  default's in distribution, not query for query.
 - ``gated sum`` (``graph_vae_gated_sum``, ``convex_gated_sum``): the graph VAE and CR-LSO
   with the teacher's model options whatever the space's defaults (D-VAE's gated-sum readout,
   no node indices, no index logits, no teacher map; on DARTS the weights shipped since the
@@ -1297,3 +1301,19 @@ def convex_gated_sum(space: SearchSpace, seed: int) -> LSOSampler:
     """CR-LSO with :data:`~lso_sampler.models.pretrain.TEACHER_CONFIG`'s options, as
     :func:`graph_vae_gated_sum`."""
     return LSOSampler(space, ConvexLSO(space, seed, config=TEACHER_CONFIG), seed=seed)
+
+
+class RandomSkipConvexLSO(ConvexLSO):
+    """CR-LSO whose fresh ICNN heads have a random output skip (the former initialisation)."""
+
+    def fresh_model(self) -> GraphVAE:
+        model = super().fresh_model()
+        for head in (model.perf, model.comp):
+            if isinstance(head, ICNN):
+                head.inputs[-1].reset_parameters()
+        return model
+
+
+def convex_random_skip(space: SearchSpace, seed: int) -> LSOSampler:
+    """CR-LSO with the ICNN's former random output skip (:class:`RandomSkipConvexLSO`)."""
+    return LSOSampler(space, RandomSkipConvexLSO(space, seed), seed=seed)

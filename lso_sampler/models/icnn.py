@@ -41,10 +41,17 @@ class ICNN(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Linear layers as torch initialises them, the hidden-to-hidden weights uniform in
+        ``[0, 1 / width]``, and the output's input skip ``A_L`` zero: a fresh net's output
+        is a flat sum of its hidden units rather than a random slope across the inputs (a
+        random ``A_L`` gives the output a spread larger than its [0, 1] targets, which the
+        few training steps of a search round do not undo). The draws are those of
+        torch's own initialisation, the skip zeroed after."""
         for lin in self.inputs:
             lin.reset_parameters()
         for lin in self.hidden:
             nn.init.uniform_(lin.weight, 0.0, 1.0 / lin.in_features)
+        nn.init.zeros_(self.inputs[-1].weight)
 
     @torch.no_grad()
     def clamp_(self) -> None:

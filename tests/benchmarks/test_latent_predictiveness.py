@@ -33,7 +33,8 @@ def test_scores_each_prediction_on_the_test_cells(data_dir: Path) -> None:
     table = _table(done.stdout)
     assert set(table) == {
         "ridge on z, 8 cells", "ridge on op counts, 8 cells", "ridge on z, 12 cells",
-        "ridge on op counts, 12 cells", "graph-vae f, 8 cells", "op counts from z (linear R^2)",
+        "ridge on op counts, 12 cells", "graph-vae f, 8 cells", "graph-vae f on its 8 training cells",
+        "op counts from z (linear R^2)",
     }  # fmt: skip
     for name, cell in table.items():
         if "R^2" in name:
@@ -43,6 +44,8 @@ def test_scores_each_prediction_on_the_test_cells(data_dir: Path) -> None:
         assert -1.0 <= mean <= 1.0 and 0.0 <= std <= 1.0
     # the shipped NAS-Bench-201 VAE's latent predicts CIFAR-10 accuracy from a dozen cells
     assert float(table["ridge on z, 12 cells"].split("±")[0]) > 0.2
+    # a round fits the cells it was trained on better than it predicts unseen ones
+    assert float(table["graph-vae f on its 8 training cells"].split("±")[0]) > 0.5
 
 
 def test_reads_weights_from_a_pretraining_folder(data_dir: Path, tmp_path: Path) -> None:
@@ -62,7 +65,7 @@ def test_reads_weights_from_a_pretraining_folder(data_dir: Path, tmp_path: Path)
     assert "'encoder_readout': 'concat+sum'} (7 steps)" in done.stdout
     # the folder's weights, not a fresh pretraining (which would have cached its file there)
     assert sorted(f.name for f in tmp_path.iterdir()) == sorted([name, "manifest.json"])
-    assert len(_table(done.stdout)) == 6
+    assert len(_table(done.stdout)) == 7
     # an entry whose steps do not name its file: refused, not pretrained anew into the folder
     (tmp_path / "manifest.json").write_text(json.dumps({"weights": [{**entry, "steps": 8}]}))
     done = _run(data_dir, "--vae", str(tmp_path))

@@ -331,3 +331,24 @@ def test_the_gated_sum_levers_keep_the_teachers_options_whatever_the_space_defau
     assert model.config.encoder_readout == "sum" and model.teacher is None
     shipped = load_or_pretrain_vae(space, TEACHER_CONFIG)
     assert all(torch.equal(v, shipped[k]) for k, v in model.vae_state_dict().items())
+
+
+def test_the_random_skip_lever_draws_the_icnn_skip_and_changes_nothing_else() -> None:
+    """``convex_random_skip``: the fresh model's ICNN heads have a drawn output skip (the
+    default's is zero, its bias drawn again too); every other weight is the default's."""
+    from benchmarks.levers import convex_random_skip
+
+    space = NASBench201Space()
+    default, strategy = ConvexLSO(space, 0), convex_random_skip(space, 0).strategy
+    torch.manual_seed(0)
+    flat = default.fresh_model()
+    torch.manual_seed(0)
+    drawn = strategy.fresh_model()
+    assert type(strategy).__name__ == "RandomSkipConvexLSO"
+    for head in ("perf", "comp"):
+        assert (getattr(flat, head).inputs[-1].weight == 0).all()
+        assert getattr(drawn, head).inputs[-1].weight.abs().min() > 0
+    last = len(flat.perf.inputs) - 1  # the skip layer, its weight and bias drawn again
+    skips = {f"{h}.inputs.{last}.{p}" for h in ("perf", "comp") for p in ("weight", "bias")}
+    a, b = flat.state_dict(), drawn.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a if k not in skips)
